@@ -1,0 +1,206 @@
+"""The schema, portable between SQLite and PostgreSQL (DESIGN.md rule 7).
+
+Named constraints, ``Uuid``, JSON and timezone-aware UTC datetimes. Alembic migrations are
+generated from this metadata and checked for drift by the test suite.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    Uuid,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC, returns timezone-aware UTC datetimes on both engines; refuses naive ones."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _ts(name: str, nullable: bool = False) -> Column[Any]:
+    return Column(name, UTCDateTime(), nullable=nullable)
+
+
+bureaus = Table(
+    "bureaus", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(100), nullable=False),
+    _ts("created_at"),
+)
+
+units = Table(
+    "units", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("bureau_id", Uuid, ForeignKey("bureaus.id"), nullable=False, index=True),
+    Column("code", String(32), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("active", Boolean, nullable=False),
+    _ts("created_at"),
+    _ts("updated_at"),
+    Index("uq_units_bureau_code", "bureau_id", "code", unique=True),
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("bureau_id", Uuid, ForeignKey("bureaus.id"), nullable=False),
+    Column("unit_id", Uuid, ForeignKey("units.id"), nullable=False, index=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(50), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("cert_number", String(32), nullable=True),
+    Column("cert_valid_from", Date, nullable=True),
+    Column("cert_valid_to", Date, nullable=True),
+    Column("phone", String(30), nullable=False),
+    Column("totp_secret", String(64), nullable=True),
+    Column("totp_enabled", Boolean, nullable=False),
+    Column("totp_required", Boolean, nullable=False),
+    _ts("created_at"),
+    _ts("updated_at"),
+)
+
+user_roles = Table(
+    "user_roles", metadata,
+    Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("role", String(32), primary_key=True),
+)
+
+devices = Table(
+    "devices", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("bureau_id", Uuid, ForeignKey("bureaus.id"), nullable=False),
+    Column("unit_id", Uuid, ForeignKey("units.id"), nullable=False, index=True),
+    Column("number", String(40), nullable=False, unique=True),
+    Column("type", String(32), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("holder_id", Uuid, ForeignKey("users.id"), nullable=True),
+    Column("make", String(50), nullable=False),
+    Column("model", String(50), nullable=False),
+    Column("serial", String(80), nullable=False),
+    _ts("created_at"),
+    _ts("updated_at"),
+)
+
+device_log = Table(
+    "device_log", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("device_id", Uuid, ForeignKey("devices.id"), nullable=False),
+    _ts("at"),
+    Column("kind", String(32), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("actor_id", Uuid, nullable=True),
+    Column("actor_name", String(100), nullable=False),
+    Column("holder_id", Uuid, ForeignKey("users.id"), nullable=True),
+    Column("status", String(32), nullable=True),
+    Index("ix_device_log_device_at", "device_id", "at"),
+)
+
+sessions = Table(
+    "sessions", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id"), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("csrf_token", String(64), nullable=False),
+    _ts("created_at"),
+    _ts("last_seen_at"),
+    _ts("ended_at", nullable=True),
+    Column("totp_pending", Boolean, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id"), nullable=False, index=True),
+    Column("name", String(80), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(8), nullable=False),
+    _ts("created_at"),
+    _ts("expires_at", nullable=True),
+    _ts("revoked_at", nullable=True),
+    _ts("last_used_at", nullable=True),
+)
+
+login_attempts = Table(
+    "login_attempts", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False),
+    _ts("at"),
+    Column("success", Boolean, nullable=False),
+    Column("ip", String(64), nullable=False),
+    Index("ix_login_attempts_username_at", "username", "at"),
+)
+
+# The event trail, which is the ledger's leaf table. ``seq`` is the gapless leaf index,
+# handed out under the row lock of ``ledger_head``; ``leaf_hash`` is SHA-256(0x00 || canonical
+# event bytes). Triggers (see the migration) refuse UPDATE and DELETE on this table.
+events = Table(
+    "events", metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("id", Uuid, nullable=False, unique=True),
+    _ts("occurred_at"),
+    Column("actor_id", Uuid, nullable=True),
+    Column("actor_name", String(100), nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("subject_type", String(50), nullable=False),
+    Column("subject_id", String(100), nullable=False),
+    Column("subject_name", String(300), nullable=False),
+    Column("before", JSON, nullable=True),
+    Column("after", JSON, nullable=True),
+    Column("request_id", String(64), nullable=True),
+    Column("leaf_hash", LargeBinary(32), nullable=False),
+    Index("ix_events_subject", "subject_type", "subject_id", "seq"),
+    Index("ix_events_actor", "actor_id", "seq"),
+)
+
+ledger_head = Table(
+    "ledger_head", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("size", BigInteger, nullable=False),
+)

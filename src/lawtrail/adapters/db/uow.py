@@ -1,0 +1,66 @@
+"""The SQL unit of work: one connection, one transaction, the repositories on it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine
+
+from lawtrail.adapters.db import repositories as r
+
+
+class SqlUnitOfWork:
+    """``with uow:`` begins a transaction; ``commit()`` commits it and begins nothing new.
+
+    Leaving the block without commit rolls back, so an exception at any point leaves nothing
+    half-written. Calling ``with`` again starts a fresh transaction.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._conn: Connection | None = None
+        self._depth = 0
+
+    def __enter__(self) -> Self:
+        if self._depth == 0:
+            self._conn = self.engine.connect()  # the first statement begins the transaction
+            conn = self._conn
+            self.bureaus = r.SqlBureaus(conn)
+            self.units = r.SqlUnits(conn)
+            self.users = r.SqlUsers(conn)
+            self.devices = r.SqlDevices(conn)
+            self.device_log = r.SqlDeviceLog(conn)
+            self.sessions = r.SqlSessions(conn)
+            self.tokens = r.SqlTokens(conn)
+            self.login_attempts = r.SqlLoginAttempts(conn)
+            self.events = r.SqlEvents(conn)
+        self._depth += 1
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._conn is not None:
+            try:
+                if self._conn.in_transaction():
+                    self._conn.rollback()
+            finally:
+                self._conn.close()
+                self._conn = None
+
+    @property
+    def connection(self) -> Connection:
+        if self._conn is None:
+            raise RuntimeError("unit of work used outside its `with` block")
+        return self._conn
+
+    def commit(self) -> None:
+        conn = self.connection
+        if conn.in_transaction():
+            conn.commit()
+
+    def rollback(self) -> None:
+        conn = self.connection
+        if conn.in_transaction():
+            conn.rollback()

@@ -1,0 +1,70 @@
+"""Composition root: Settings → engine, unit of work, password hasher, TOTP, clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import Engine
+
+from lawtrail.adapters.clock import SystemClock
+from lawtrail.adapters.db.engine import make_engine, upgrade
+from lawtrail.adapters.db.uow import SqlUnitOfWork
+from lawtrail.adapters.security import Argon2Hasher, PyOtpChecker
+from lawtrail.config import Settings
+from lawtrail.domain.access import Actor, system_actor
+from lawtrail.domain.auth import ThrottlePolicy
+from lawtrail.services.context import Ctx, Deps, Policy
+from lawtrail.services.ports import UnitOfWork
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+@dataclass
+class Container:
+    """Everything the entry points need, built once per process."""
+
+    settings: Settings
+    engine: Engine
+    deps: Deps
+    clock: Clock
+
+    def uow(self) -> UnitOfWork:
+        return SqlUnitOfWork(self.engine)
+
+    def ctx(self, actor: Actor, request_id: str | None = None) -> Ctx:
+        return Ctx(actor=actor, now=self.clock.now(), request_id=request_id)
+
+    def system_ctx(self, name: str = "system") -> Ctx:
+        return self.ctx(system_actor(name))
+
+    def migrate(self) -> None:
+        upgrade(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def policy_from(settings: Settings) -> Policy:
+    return Policy(
+        cert_number_pattern=settings.cert_number_pattern,
+        password_min_length=settings.password_min_length,
+        session_idle=timedelta(minutes=settings.session_idle_minutes),
+        session_absolute=timedelta(hours=settings.session_absolute_hours),
+        throttle=ThrottlePolicy(settings.login_max_failures, timedelta(minutes=settings.login_window_minutes)),
+        totp_issuer=settings.totp_issuer,
+    )
+
+
+def build(settings: Settings, *, clock: Clock | None = None, fast_hashing: bool = False,
+          engine_factory: Callable[[str], Engine] | None = None) -> Container:
+    """Wire the adapters for ``settings``. The database is not migrated here (see ``migrate``)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = (engine_factory or (lambda url: make_engine(
+        url, sqlite_synchronous=settings.sqlite_synchronous, pool_size=settings.db_pool_size)))(settings.db_url)
+    deps = Deps(policy=policy_from(settings), hasher=Argon2Hasher(fast=fast_hashing), totp=PyOtpChecker())
+    return Container(settings=settings, engine=engine, deps=deps, clock=clock or SystemClock())

@@ -1,0 +1,50 @@
+"""The ``lawtrail`` command: one Typer app, one module per command group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lawtrail.cli import db, demo, devices, init, serve, units, users
+from lawtrail.cli.common import Options, main
+
+app = typer.Typer(
+    name="lawtrail",
+    help="执法全过程记录系统 / Whole-process recording of administrative enforcement",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,  # locals may hold passwords
+)
+
+
+@app.callback()
+def global_options(
+    tctx: typer.Context,
+    data_dir: Annotated[Path | None, typer.Option(
+        "--data-dir", help="数据目录（默认取 LAWTRAIL_DATA_DIR，否则 ./data） / data folder "
+                           "(default: LAWTRAIL_DATA_DIR, else ./data)")] = None,
+    bureau: Annotated[str | None, typer.Option(
+        "--bureau", help="机关代码（只有一个机关时可省略） / bureau code (optional when there is one)")] = None,
+) -> None:
+    """执法全过程记录系统 / Whole-process recording of administrative enforcement."""
+    tctx.obj = Options(data_dir=data_dir, bureau=bureau)
+
+
+app.command("init", help="初始化数据目录 / Initialise the data folder")(init.init)
+app.command("serve", help="启动网页服务 / Run the web server")(serve.serve)
+app.command("demo", help="载入演示数据 / Load the demo data")(demo.demo)
+app.add_typer(db.app, name="db", help="数据库 / Database schema")
+app.add_typer(units.app, name="unit", help="执法机构 / Enforcement units")
+app.add_typer(users.app, name="user", help="人员与账号 / People and accounts")
+app.add_typer(devices.app, name="device", help="现场执法记录设备 / Field recording devices")
+
+
+def run() -> None:
+    """Entry point of the ``lawtrail`` script."""
+    main(app)
+
+
+if __name__ == "__main__":
+    run()

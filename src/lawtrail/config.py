@@ -1,0 +1,95 @@
+"""Settings: one typed, frozen object built once at start-up from ``LAWTRAIL_*`` variables.
+
+Every field is documented in docs/settings.md (a test fails when one is not). Nothing reads
+the environment at import time; call ``load_settings()`` in the composition root.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from lawtrail.errors import ConfigurationError
+
+INSECURE_DEMO_SECRET = "lawtrail-insecure-demo-secret-do-not-use-in-production"
+SECRET_FILE = "secret.key"
+
+
+class Settings(BaseSettings):
+    """All settings of a lawtrail deployment (env prefix ``LAWTRAIL_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="LAWTRAIL_", frozen=True, extra="forbid")
+
+    data_dir: Path = Field(Path("data"), description="数据目录 / data folder: database, media, keys")
+    database_url: str = Field("", description="SQLAlchemy URL; empty = SQLite in the data folder")
+    demo: bool = Field(False, description="演示模式 / demo mode: load demo data, allow the demo secret")
+    secret_key: str = Field("", description="服务器密钥 / server secret; empty = <data_dir>/secret.key")
+    host: str = Field("127.0.0.1", description="serve: listen address")
+    port: int = Field(8000, ge=1, le=65535, description="serve: listen port")
+    workers: int = Field(1, ge=1, le=64, description="serve: worker processes")
+    cookie_secure: bool = Field(False, description="send cookies only over HTTPS (set behind TLS)")
+    session_idle_minutes: int = Field(30, ge=1, le=24 * 60, description="idle session timeout")
+    session_absolute_hours: int = Field(12, ge=1, le=24 * 30, description="absolute session lifetime")
+    login_max_failures: int = Field(5, ge=1, le=100, description="failed logins before a lock")
+    login_window_minutes: int = Field(15, ge=1, le=24 * 60, description="window and lock duration")
+    password_min_length: int = Field(10, ge=8, le=128, description="minimum password length")
+    cert_number_pattern: str = Field(r"(粤)?\d{8,14}", description="regex for certificate numbers")
+    max_request_bytes: int = Field(1_048_576, ge=1024, description="largest JSON/form body accepted")
+    sqlite_synchronous: Literal["FULL", "NORMAL", "EXTRA"] = Field("FULL", description="SQLite fsync")
+    db_pool_size: int = Field(5, ge=1, le=100, description="PostgreSQL connection pool size")
+    totp_issuer: str = Field("lawtrail", description="issuer shown in authenticator apps")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="log level")
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'lawtrail.db').resolve()}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings from the environment plus ``overrides`` and resolve the secret.
+
+    Raise ConfigurationError for invalid values, or for a missing or default secret outside
+    demo mode.
+    """
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        settings = Settings(**clean)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigurationError(f"配置项 LAWTRAIL_{where.upper()} 无效：{first['msg']}",
+                                 f"invalid setting LAWTRAIL_{where.upper()}: {first['msg']}",
+                                 code="config.invalid") from None
+    secret = settings.secret_key or _read_secret(settings.data_dir)
+    if not secret and settings.demo:
+        secret = INSECURE_DEMO_SECRET
+    if not settings.demo and (not secret or secret == INSECURE_DEMO_SECRET or len(secret) < 32):
+        raise ConfigurationError(
+            "缺少服务器密钥或使用了默认密钥：请运行 `lawtrail init` 或设置 LAWTRAIL_SECRET_KEY（至少32个字符）",
+            "missing or default secret: run `lawtrail init` or set LAWTRAIL_SECRET_KEY (32+ characters)",
+            code="config.insecure_secret",
+        )
+    return settings.model_copy(update={"secret_key": secret})
+
+
+def _read_secret(data_dir: Path) -> str:
+    path = data_dir / SECRET_FILE
+    return path.read_text().strip() if path.is_file() else ""
+
+
+def write_secret(data_dir: Path) -> Path:
+    """Create ``<data_dir>/secret.key`` (mode 0600) unless it exists; return its path."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / SECRET_FILE
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48) + "\n")
+    return path

@@ -1,0 +1,127 @@
+"""Roles, permissions and the one table that maps one to the other (DESIGN.md, rule 2).
+
+Default deny: a permission not listed for any of an actor's roles is refused. Each role is
+either bureau-wide or limited to the actor's own unit; the scope is decided per role, so a
+person who is both an officer and an archivist gets the wider scope only for the
+archivist's permissions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from uuid import UUID
+
+
+class Role(StrEnum):
+    OFFICER = "officer"
+    UNIT_HEAD = "unit_head"
+    LEGAL_REVIEWER = "legal_reviewer"
+    LEADER = "leader"
+    ARCHIVIST = "archivist"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.OFFICER: "执法人员",
+    Role.UNIT_HEAD: "执法机构负责人",
+    Role.LEGAL_REVIEWER: "法制审核人员",
+    Role.LEADER: "分管领导/机关负责人",
+    Role.ARCHIVIST: "专职人员（档案管理）",
+    Role.SUPERVISOR: "执法监督人员",
+    Role.ADMIN: "系统管理员",
+}
+
+
+class Permission(StrEnum):
+    UNIT_VIEW = "unit:view"
+    UNIT_MANAGE = "unit:manage"
+    USER_VIEW = "user:view"
+    USER_MANAGE = "user:manage"
+    DEVICE_VIEW = "device:view"
+    DEVICE_MANAGE = "device:manage"
+    DEVICE_LOG = "device:log"
+    TOKEN_MANAGE = "token:manage"
+    EVENT_VIEW = "event:view"
+    SELF_MANAGE = "self:manage"
+
+
+P = Permission
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.OFFICER: frozenset({P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.DEVICE_LOG, P.SELF_MANAGE}),
+    Role.UNIT_HEAD: frozenset(
+        {P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.DEVICE_LOG, P.EVENT_VIEW, P.SELF_MANAGE}
+    ),
+    Role.LEGAL_REVIEWER: frozenset({P.UNIT_VIEW, P.USER_VIEW, P.SELF_MANAGE}),
+    Role.LEADER: frozenset({P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.EVENT_VIEW, P.SELF_MANAGE}),
+    Role.ARCHIVIST: frozenset(
+        {P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.DEVICE_MANAGE, P.DEVICE_LOG, P.TOKEN_MANAGE,
+         P.SELF_MANAGE}
+    ),
+    Role.SUPERVISOR: frozenset({P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.EVENT_VIEW, P.SELF_MANAGE}),
+    Role.ADMIN: frozenset(
+        {P.UNIT_VIEW, P.UNIT_MANAGE, P.USER_VIEW, P.USER_MANAGE, P.DEVICE_VIEW, P.DEVICE_MANAGE,
+         P.DEVICE_LOG, P.TOKEN_MANAGE, P.EVENT_VIEW, P.SELF_MANAGE}
+    ),
+}
+
+BUREAU_WIDE_ROLES: frozenset[Role] = frozenset(
+    {Role.LEGAL_REVIEWER, Role.LEADER, Role.ARCHIVIST, Role.SUPERVISOR, Role.ADMIN}
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a logged-in person, a machine token's owner, or the system itself."""
+
+    user_id: UUID | None
+    name: str
+    bureau_id: UUID | None
+    unit_id: UUID | None
+    roles: frozenset[Role] = field(default_factory=frozenset)
+    is_system: bool = False
+
+
+def system_actor(name: str = "system") -> Actor:
+    """The actor used by `lawtrail init` and migrations: allowed everything, recorded by name."""
+    return Actor(user_id=None, name=name, bureau_id=None, unit_id=None, is_system=True)
+
+
+def has_permission(actor: Actor, perm: Permission) -> bool:
+    """True when any of the actor's roles carries ``perm`` (regardless of unit)."""
+    return actor.is_system or any(perm in ROLE_PERMISSIONS[r] for r in actor.roles)
+
+
+def allows(actor: Actor, perm: Permission, *, bureau_id: UUID | None, unit_id: UUID | None) -> bool:
+    """True when the actor may use ``perm`` on something of ``bureau_id`` / ``unit_id``.
+
+    Something with no unit (a bureau-level object) needs a bureau-wide role, or the
+    permission through a unit role when the object is the actor's own bureau's.
+    """
+    if actor.is_system:
+        return True
+    if bureau_id is not None and bureau_id != actor.bureau_id:
+        return False
+    for role in actor.roles:
+        if perm not in ROLE_PERMISSIONS[role]:
+            continue
+        if role in BUREAU_WIDE_ROLES or unit_id is None or unit_id == actor.unit_id:
+            return True
+    return False
+
+
+def unit_scope(actor: Actor, perm: Permission) -> frozenset[UUID] | None:
+    """Units whose objects the actor may see with ``perm``: None means the whole bureau.
+
+    An empty set means nothing at all (default deny).
+    """
+    if actor.is_system:
+        return None
+    roles = [r for r in actor.roles if perm in ROLE_PERMISSIONS[r]]
+    if any(r in BUREAU_WIDE_ROLES for r in roles):
+        return None
+    if roles and actor.unit_id is not None:
+        return frozenset({actor.unit_id})
+    return frozenset()

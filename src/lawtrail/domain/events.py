@@ -1,0 +1,88 @@
+"""The event trail: one event per state change or registered read (Art. 3, 45).
+
+Each event becomes a leaf of the ledger's Merkle tree; its canonical form (``to_leaf_dict``)
+is what gets hashed, so it holds copies of the actor's and subject's names: the history
+stays readable and verifiable even after the objects change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+LEAF_VERSION = 1
+
+
+class Action(StrEnum):
+    """Every action name, ``resource:subject:action``."""
+
+    SYSTEM_INIT = "system:deployment:init"
+    BUREAU_CREATE = "org:bureau:create"
+    UNIT_CREATE = "org:unit:create"
+    UNIT_UPDATE = "org:unit:update"
+    UNIT_DEACTIVATE = "org:unit:deactivate"
+    UNIT_REACTIVATE = "org:unit:reactivate"
+    USER_CREATE = "org:user:create"
+    USER_UPDATE = "org:user:update"
+    USER_DEACTIVATE = "org:user:deactivate"
+    USER_REACTIVATE = "org:user:reactivate"
+    USER_PASSWORD_RESET = "org:user:password-reset"
+    USER_PASSWORD_CHANGE = "auth:password:change"
+    USER_TOTP_ENABLE = "auth:totp:enable"
+    USER_TOTP_DISABLE = "auth:totp:disable"
+    DEVICE_CREATE = "org:device:create"
+    DEVICE_UPDATE = "org:device:update"
+    DEVICE_ASSIGN = "org:device:assign"
+    DEVICE_STATUS = "org:device:status"
+    DEVICE_LOG = "org:device:log"
+    LOGIN = "auth:session:create"
+    LOGIN_REFUSED = "auth:session:refuse"
+    LOGOUT = "auth:session:end"
+    TOKEN_CREATE = "auth:token:create"
+    TOKEN_REVOKE = "auth:token:revoke"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry of the trail. ``seq`` is the gapless leaf index, assigned at append."""
+
+    id: UUID
+    occurred_at: datetime
+    actor_id: UUID | None
+    actor_name: str
+    action: str
+    subject_type: str
+    subject_id: str
+    subject_name: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    request_id: str | None
+    seq: int = -1
+
+    def to_leaf_dict(self) -> dict[str, Any]:
+        """The exact JSON value hashed into the ledger leaf (see docs/ledger.md)."""
+        return {
+            "v": LEAF_VERSION,
+            "seq": self.seq,
+            "id": str(self.id),
+            "time": format_time(self.occurred_at),
+            "actor": {"id": str(self.actor_id) if self.actor_id else None, "name": self.actor_name},
+            "action": self.action,
+            "subject": {"type": self.subject_type, "id": self.subject_id, "name": self.subject_name},
+            "before": self.before,
+            "after": self.after,
+            "request_id": self.request_id,
+        }
+
+
+def format_time(value: datetime) -> str:
+    """UTC, microsecond precision, ``Z`` suffix: ``2026-11-26T08:30:00.000000Z``.
+
+    Raise ValueError for a naive datetime: every recorded time must carry its zone.
+    """
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("naive datetime in an event")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -1,0 +1,56 @@
+"""The application factory: one FastAPI app serving the API (/api/v1) and the pages."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from lawtrail.bootstrap import Container, build
+from lawtrail.config import load_settings
+from lawtrail.errors import LawtrailError
+from lawtrail.web import errors as handlers
+from lawtrail.web.api.routes import router as api_router
+from lawtrail.web.middleware import RequestLimits
+from lawtrail.web.ui.pages import router as ui_router
+
+STATIC = Path(__file__).parent / "static"
+
+#: Paths that stream large bodies and enforce their own limits (the evidence vault's uploads).
+STREAMING_PREFIXES: tuple[str, ...] = ("/api/v1/uploads",)
+
+
+def create_app(container: Container) -> FastAPI:
+    """Build the app around an already-wired container (tests pass their own)."""
+    app = FastAPI(
+        title="lawtrail 执法全过程记录系统",
+        version="0.1.0",
+        description="行政执法全过程记录 API / whole-process enforcement recording API",
+        openapi_url="/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.container = container
+    app.add_exception_handler(LawtrailError, handlers.on_domain_error)
+    app.add_exception_handler(RequestValidationError, handlers.on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, handlers.on_http_error)
+    app.add_exception_handler(Exception, handlers.on_unexpected)
+    app.include_router(api_router)
+    app.include_router(ui_router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(RequestLimits, max_bytes=container.settings.max_request_bytes,
+                       exempt_prefixes=STREAMING_PREFIXES)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for uvicorn (``--factory``): settings from ``LAWTRAIL_*``, schema migrated."""
+    settings = load_settings()
+    logging.basicConfig(level=settings.log_level)
+    container = build(settings)
+    container.migrate()
+    return create_app(container)

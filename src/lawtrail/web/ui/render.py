@@ -1,0 +1,90 @@
+"""Page rendering: one Jinja2 environment with the labels every page needs."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from lawtrail.domain.access import ROLE_LABELS, Permission, Role, has_permission
+from lawtrail.domain.devices import DEVICE_STATUS_LABELS, DEVICE_TYPE_LABELS, LOG_KIND_LABELS
+from lawtrail.domain.org import CERT_STATUS_LABELS, UNIT_KIND_LABELS, CertStatus, cert_status
+from lawtrail.errors import LawtrailError
+from lawtrail.services import org as org_svc
+from lawtrail.web.auth import Principal
+
+TEMPLATES = Path(__file__).parent.parent / "templates"
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+templates = Jinja2Templates(directory=str(TEMPLATES))
+
+
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC datetime shown in China Standard Time (the bureau's clock)."""
+    if value is None:
+        return ""
+    return value.astimezone(LOCAL_TZ).strftime(fmt)
+
+
+templates.env.filters["local"] = local_time
+templates.env.globals.update(
+    ROLE_LABELS={r.value: label for r, label in ROLE_LABELS.items()},
+    UNIT_KIND_LABELS={k.value: label for k, label in UNIT_KIND_LABELS.items()},
+    CERT_STATUS_LABELS={k.value: label for k, label in CERT_STATUS_LABELS.items()},
+    DEVICE_TYPE_LABELS={k.value: label for k, label in DEVICE_TYPE_LABELS.items()},
+    DEVICE_STATUS_LABELS={k.value: label for k, label in DEVICE_STATUS_LABELS.items()},
+    LOG_KIND_LABELS={k.value: label for k, label in LOG_KIND_LABELS.items()},
+    Permission=Permission,
+    Role=Role,
+    cert_status=cert_status,
+    CertStatus=CertStatus,
+)
+
+
+def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """Render ``template`` with the logged-in principal (if any), its CSRF token and helpers."""
+    principal = getattr(request.state, "principal", None)
+    container = request.app.state.container
+    now = container.clock.now()
+    base: dict[str, Any] = {
+        "principal": principal,
+        "me": principal.user if principal else None,
+        "csrf": principal.session.csrf_token if principal and principal.session else "",
+        "can": (lambda perm: has_permission(principal.actor, perm)) if principal else (lambda perm: False),
+        "today": now.astimezone(LOCAL_TZ).date(),
+        "now": now,
+        "demo": container.settings.demo,
+        "path": request.url.path,
+        "my_unit": _unit_name(request, principal),
+        # Empty form state, so a page shown without a failed form needs no guards.
+        "values": {}, "value_lists": {}, "errors": {}, "error": None,
+    }
+    return templates.TemplateResponse(request, template, {**base, **context}, status_code=status)
+
+
+def _unit_name(request: Request, principal: Principal | None) -> str:
+    """The name of the logged-in person's unit, for the navigation ('' when unknown)."""
+    if principal is None:
+        return ""
+    try:
+        unit = org_svc.get_unit(request.app.state.container.uow(), principal.ctx(request),
+                                principal.user.unit_id)
+    except LawtrailError:
+        return ""
+    return unit.name
+
+
+def error_page(request: Request, status: int, exc: LawtrailError) -> HTMLResponse:
+    return page(request, "error.html", status=status, error=exc, status_code=status)
+
+
+def today_local(now: datetime) -> date:
+    return now.astimezone(LOCAL_TZ).date()
+
+
+__all__ = ["UTC", "error_page", "local_time", "page", "today_local"]

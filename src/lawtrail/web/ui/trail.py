@@ -1,0 +1,176 @@
+"""The 留痕 pages: the event trail, newest first, with a compact before→after of each change.
+
+``/trail`` lists the whole trail (or one subject's); ``/trail/fragment`` is the same list for
+one unit, person or device, fetched by htmx at the bottom of their detail pages. The service
+decides who may read what.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from lawtrail.domain.access import ROLE_LABELS
+from lawtrail.domain.devices import DEVICE_STATUS_LABELS, DEVICE_TYPE_LABELS, LOG_KIND_LABELS
+from lawtrail.domain.events import Action, Event
+from lawtrail.domain.org import UNIT_KIND_LABELS
+from lawtrail.errors import LawtrailError, PermissionDenied
+from lawtrail.services import events as ev_svc
+from lawtrail.services import org as org_svc
+from lawtrail.services import users as user_svc
+from lawtrail.web.auth import Principal, container, ui_principal
+from lawtrail.web.ui.render import page
+
+router = APIRouter()
+Who = Depends(ui_principal)
+
+PAGE_SIZE = 50
+FRAGMENT_SIZE = 15
+VALUE_MAX = 60
+
+ACTION_LABELS: dict[str, str] = {
+    Action.SYSTEM_INIT: "系统初始化", Action.BUREAU_CREATE: "创建机关",
+    Action.UNIT_CREATE: "创建执法机构", Action.UNIT_UPDATE: "修改执法机构",
+    Action.UNIT_DEACTIVATE: "停用执法机构", Action.UNIT_REACTIVATE: "启用执法机构",
+    Action.USER_CREATE: "创建人员", Action.USER_UPDATE: "修改人员信息",
+    Action.USER_DEACTIVATE: "停用人员", Action.USER_REACTIVATE: "启用人员",
+    Action.USER_PASSWORD_RESET: "重置密码", Action.USER_PASSWORD_CHANGE: "修改本人密码",
+    Action.USER_TOTP_ENABLE: "开启动态验证码", Action.USER_TOTP_DISABLE: "关闭动态验证码",
+    Action.DEVICE_CREATE: "登记设备", Action.DEVICE_UPDATE: "修改设备信息",
+    Action.DEVICE_ASSIGN: "设备领用/归还", Action.DEVICE_STATUS: "设备状态变更",
+    Action.DEVICE_LOG: "设备记录", Action.LOGIN: "登录", Action.LOGIN_REFUSED: "登录被拒绝",
+    Action.LOGOUT: "退出登录", Action.TOKEN_CREATE: "签发API令牌", Action.TOKEN_REVOKE: "吊销API令牌",
+}
+SUBJECT_LABELS = {"bureau": "机关", "unit": "执法机构", "user": "人员", "device": "设备",
+                  "token": "API令牌", "login": "登录", "deployment": "系统"}
+SUBJECT_LINKS = {"unit": "/admin/units/{}", "user": "/admin/users/{}", "device": "/devices/{}"}
+FIELD_LABELS = {
+    "code": "代码", "name": "名称", "kind": "类型", "active": "启用", "unit_id": "所属机构",
+    "username": "用户名", "display_name": "姓名", "roles": "角色", "phone": "电话",
+    "certificate": "执法证", "totp_enabled": "动态验证码", "totp_required": "强制动态验证码",
+    "number": "编号", "type": "设备类型", "status": "状态", "holder_id": "领用人", "make": "品牌",
+    "model": "型号", "serial": "序列号", "note": "内容", "ip": "IP", "reason": "原因",
+    "totp_pending": "待验证码", "expires_at": "到期", "prefix": "前缀", "user_id": "所属用户",
+    "revoked_at": "吊销时间", "at": "时间", "extra": "其他",
+}
+#: Bookkeeping fields that change with everything: left out of the compact diff.
+QUIET_FIELDS = frozenset({"id", "bureau_id", "created_at", "updated_at", "device_id", "actor_id",
+                          "actor_name", "last_used_at"})
+ENUM_LABELS: dict[str, dict[str, str]] = {
+    "status": {k.value: v for k, v in DEVICE_STATUS_LABELS.items()},
+    "type": {k.value: v for k, v in DEVICE_TYPE_LABELS.items()},
+    "kind": {**{k.value: v for k, v in UNIT_KIND_LABELS.items()},
+             **{k.value: v for k, v in LOG_KIND_LABELS.items()}},
+    "roles": {k.value: v for k, v in ROLE_LABELS.items()},
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    label: str
+    before: str | None  # None: the event has no "before" (a creation)
+    after: str | None   # None: the event has no "after"
+
+
+@dataclass(frozen=True)
+class Row:
+    event: Event
+    action_label: str
+    subject_label: str
+    link: str | None
+    changes: list[Change]
+
+
+def _show(key: str, value: Any, names: dict[str, str]) -> str:
+    """One stored value as a short readable string (labels for enums, names for ids)."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(_show(key, v, names) for v in value)
+    if isinstance(value, dict):
+        if key == "certificate":
+            return f"{value.get('number', '')}（{value.get('valid_from', '')}至{value.get('valid_to', '')}）"
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    else:
+        text = str(value)
+        text = ENUM_LABELS.get(key, {}).get(text, names.get(text, text))
+    return text if len(text) <= VALUE_MAX else text[: VALUE_MAX - 1] + "…"
+
+
+def diff(before: dict[str, Any] | None, after: dict[str, Any] | None, names: dict[str, str]) -> list[Change]:
+    """The fields that differ between the snapshots, bookkeeping fields left out."""
+    old, new = before or {}, after or {}
+    keys = [k for k in dict.fromkeys([*old, *new]) if k not in QUIET_FIELDS]
+    return [Change(k, FIELD_LABELS.get(k, k),
+                   _show(k, old.get(k), names) if before is not None else None,
+                   _show(k, new.get(k), names) if after is not None else None)
+            for k in keys if before is None or after is None or old.get(k) != new.get(k)]
+
+
+def _names(request: Request, who: Principal) -> dict[str, str]:
+    """Unit and person names the actor may see, by id string (to show ids as names)."""
+    c, ctx = container(request), who.ctx(request)
+    names: dict[str, str] = {}
+    for load in (lambda: {str(u.id): u.name for u in org_svc.list_units(c.uow(), ctx)},
+                 lambda: {str(u.id): u.display_name for u in user_svc.list_users(c.uow(), ctx)}):
+        try:
+            names.update(load())
+        except LawtrailError:
+            pass
+    return names
+
+
+def rows(events: list[Event], names: dict[str, str]) -> list[Row]:
+    return [Row(event=e, action_label=ACTION_LABELS.get(e.action, e.action),
+                subject_label=SUBJECT_LABELS.get(e.subject_type, e.subject_type),
+                link=SUBJECT_LINKS[e.subject_type].format(e.subject_id)
+                if e.subject_type in SUBJECT_LINKS else None,
+                changes=diff(e.before, e.after, names)) for e in events]
+
+
+def _int(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() else None
+
+
+@router.get("/trail", response_class=HTMLResponse)
+def trail(request: Request, who: Principal = Who) -> Response:
+    q = request.query_params
+    subject_type, subject_id = q.get("subject_type", "").strip(), q.get("subject_id", "").strip()
+    before_seq = _int(q.get("before_seq"))
+    c, notice = container(request), ""
+    try:
+        events = ev_svc.list_events(c.uow(), who.ctx(request), subject_type=subject_type or None,
+                                    subject_id=subject_id or None, limit=PAGE_SIZE, before_seq=before_seq)
+    except PermissionDenied:
+        if subject_type or subject_id:
+            raise
+        # A unit-limited reader (a unit head) may not read the whole trail: show their unit's.
+        subject_type, subject_id = "unit", str(who.user.unit_id)
+        notice = "您的留痕查看权限限于本执法机构，以下为本机构的记录。"
+        events = ev_svc.list_events(c.uow(), who.ctx(request), subject_type=subject_type,
+                                    subject_id=subject_id, limit=PAGE_SIZE, before_seq=before_seq)
+    older = events[-1].seq if len(events) == PAGE_SIZE and events[-1].seq > 0 else None
+    return page(request, "trail.html", rows=rows(events, _names(request, who)), subject_type=subject_type,
+                subject_id=subject_id, before_seq=before_seq, older=older, notice=notice,
+                subject_types=SUBJECT_LABELS)
+
+
+@router.get("/trail/fragment", response_class=HTMLResponse)
+def trail_fragment(request: Request, subject_type: str, subject_id: UUID, who: Principal = Who) -> Response:
+    """The trail of one unit, person or device, for the bottom of its page (htmx)."""
+    try:
+        events = ev_svc.list_events(container(request).uow(), who.ctx(request), subject_type=subject_type,
+                                    subject_id=str(subject_id), limit=FRAGMENT_SIZE)
+    except PermissionDenied:
+        return page(request, "_trail_fragment.html", rows=[], denied=True, subject_type=subject_type,
+                    subject_id=subject_id, more=False)
+    return page(request, "_trail_fragment.html", rows=rows(events, _names(request, who)), denied=False,
+                subject_type=subject_type, subject_id=subject_id, more=len(events) == FRAGMENT_SIZE)

@@ -1,0 +1,175 @@
+"""Every API route × every role → allowed or refused exactly as the permission table says.
+
+The table below names the permission each route needs; what each role may do comes from the
+one table in ``lawtrail.domain.access``. A route missing here fails the test, so a new route
+cannot ship without a declared permission.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from lawtrail.adapters.clock import FixedClock
+from lawtrail.bootstrap import Container, build
+from lawtrail.config import load_settings
+from lawtrail.domain.access import BUREAU_WIDE_ROLES, ROLE_PERMISSIONS, Permission, Role
+from lawtrail.services import auth, devices, org, users
+from lawtrail.web.app import create_app
+
+P = Permission
+PASSWORD = "matrix-password-1"
+
+
+@dataclass
+class World:
+    container: Container
+    bureau_id: uuid.UUID
+    unit_id: uuid.UUID
+    other_unit_id: uuid.UUID
+    tokens: dict[Role, str]
+
+    def sys(self) -> Any:
+        return self.container.system_ctx("matrix")
+
+    def new_user(self) -> uuid.UUID:
+        u = users.create_user(self.container.uow(), self.sys(), self.container.deps, unit_id=self.unit_id,
+                              username=f"u{uuid.uuid4().hex[:10]}", display_name="目标用户",
+                              roles=["officer"], password=PASSWORD)
+        return u.id
+
+    def new_device(self) -> uuid.UUID:
+        d = devices.create_device(self.container.uow(), self.sys(), number=f"D-{uuid.uuid4().hex[:8]}",
+                                  type="body_camera", unit_id=self.unit_id)
+        return d.id
+
+    def new_token(self) -> uuid.UUID:
+        tok, _ = auth.create_token(self.container.uow(), self.sys(), owner_id=self.new_user(), name="t")
+        return tok.id
+
+
+Builder = Callable[[World], tuple[str, dict[str, Any] | None]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    permission: Permission
+    request: Builder
+    bureau_wide: bool = False
+
+
+ROUTES: dict[tuple[str, str], Rule] = {
+    ("GET", "/api/v1/me"): Rule(P.SELF_MANAGE, lambda w: ("/api/v1/me", None)),
+    ("GET", "/api/v1/units"): Rule(P.UNIT_VIEW, lambda w: ("/api/v1/units", None)),
+    ("POST", "/api/v1/units"): Rule(P.UNIT_MANAGE, lambda w: (
+        "/api/v1/units", {"code": f"U{uuid.uuid4().hex[:6]}", "name": "新机构", "kind": "business_section"})),
+    ("GET", "/api/v1/units/{unit_id}"): Rule(P.UNIT_VIEW, lambda w: (f"/api/v1/units/{w.unit_id}", None)),
+    ("PATCH", "/api/v1/units/{unit_id}"): Rule(P.UNIT_MANAGE, lambda w: (
+        f"/api/v1/units/{w.other_unit_id}", {"name": f"改名{uuid.uuid4().hex[:4]}"})),
+    ("GET", "/api/v1/users"): Rule(P.USER_VIEW, lambda w: ("/api/v1/users", None)),
+    ("POST", "/api/v1/users"): Rule(P.USER_MANAGE, lambda w: ("/api/v1/users", {
+        "unit_id": str(w.unit_id), "username": f"n{uuid.uuid4().hex[:8]}", "display_name": "新人",
+        "roles": ["officer"], "password": PASSWORD,
+        "certificate": {"number": "粤12345678", "valid_from": "2026-01-01", "valid_to": "2028-12-31"}})),
+    ("GET", "/api/v1/users/{user_id}"): Rule(P.USER_VIEW, lambda w: (f"/api/v1/users/{w.new_user()}", None)),
+    ("PATCH", "/api/v1/users/{user_id}"): Rule(P.USER_MANAGE, lambda w: (
+        f"/api/v1/users/{w.new_user()}", {"display_name": "改名"})),
+    ("POST", "/api/v1/users/{user_id}/password"): Rule(P.USER_MANAGE, lambda w: (
+        f"/api/v1/users/{w.new_user()}/password", {"password": "another-password-2"})),
+    ("GET", "/api/v1/users/{user_id}/tokens"): Rule(P.TOKEN_MANAGE, lambda w: (
+        f"/api/v1/users/{w.new_user()}/tokens", None)),
+    ("POST", "/api/v1/users/{user_id}/tokens"): Rule(P.TOKEN_MANAGE, lambda w: (
+        f"/api/v1/users/{w.new_user()}/tokens", {"name": "采集站", "days": 30})),
+    ("POST", "/api/v1/tokens/{token_id}/revoke"): Rule(P.TOKEN_MANAGE, lambda w: (
+        f"/api/v1/tokens/{w.new_token()}/revoke", None)),
+    ("GET", "/api/v1/devices"): Rule(P.DEVICE_VIEW, lambda w: ("/api/v1/devices", None)),
+    ("POST", "/api/v1/devices"): Rule(P.DEVICE_MANAGE, lambda w: ("/api/v1/devices", {
+        "number": f"N-{uuid.uuid4().hex[:8]}", "type": "body_camera", "unit_id": str(w.unit_id)})),
+    ("GET", "/api/v1/devices/{device_id}"): Rule(P.DEVICE_VIEW, lambda w: (
+        f"/api/v1/devices/{w.new_device()}", None)),
+    ("PATCH", "/api/v1/devices/{device_id}"): Rule(P.DEVICE_MANAGE, lambda w: (
+        f"/api/v1/devices/{w.new_device()}", {"make": "海康威视"})),
+    ("POST", "/api/v1/devices/{device_id}/assign"): Rule(P.DEVICE_MANAGE, lambda w: (
+        f"/api/v1/devices/{w.new_device()}/assign", {"holder_id": str(w.new_user())})),
+    ("POST", "/api/v1/devices/{device_id}/status"): Rule(P.DEVICE_MANAGE, lambda w: (
+        f"/api/v1/devices/{w.new_device()}/status", {"status": "under_repair", "note": "镜头故障"})),
+    ("POST", "/api/v1/devices/{device_id}/log"): Rule(P.DEVICE_LOG, lambda w: (
+        f"/api/v1/devices/{w.new_device()}/log", {"kind": "maintenance", "note": "月度保养"})),
+    ("GET", "/api/v1/events"): Rule(P.EVENT_VIEW, lambda w: ("/api/v1/events", None), bureau_wide=True),
+}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    tmp = tmp_path_factory.mktemp("matrix")
+    settings = load_settings(data_dir=tmp, demo=True)
+    c = build(settings, fast_hashing=True, clock=FixedClock(datetime(2026, 11, 26, 2, 0, tzinfo=UTC)))
+    c.migrate()
+    sys = c.system_ctx("matrix")
+    bureau = org.create_bureau(c.uow(), sys, code="T", name="测试局")
+    unit = org.create_unit(c.uow(), sys, bureau_id=bureau.id, code="A", name="甲科", kind="business_section")
+    other = org.create_unit(c.uow(), sys, bureau_id=bureau.id, code="B", name="乙科", kind="business_section")
+    tokens = {}
+    for role in Role:
+        u = users.create_user(c.uow(), sys, c.deps, unit_id=unit.id, username=f"r_{role.value}",
+                              display_name=role.value, roles=[role.value], password=PASSWORD,
+                              cert_number="12345678", cert_valid_from=date(2025, 1, 1),
+                              cert_valid_to=date(2029, 1, 1))
+        _, raw = auth.create_token(c.uow(), sys, owner_id=u.id, name="matrix")
+        tokens[role] = raw
+    yield World(c, bureau.id, unit.id, other.id, tokens)
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def client(world: World) -> Iterator[TestClient]:
+    with TestClient(create_app(world.container), raise_server_exceptions=True) as tc:
+        yield tc
+
+
+def api_routes() -> list[tuple[str, str]]:
+    from lawtrail.web.api.routes import router
+
+    return sorted((m, r.path) for r in router.routes if isinstance(r, APIRoute) for m in r.methods)
+
+
+def test_every_api_route_is_in_the_table() -> None:
+    missing = [key for key in api_routes() if key not in ROUTES]
+    stale = [key for key in ROUTES if key not in api_routes()]
+    assert not missing, f"routes without a declared permission: {missing}"
+    assert not stale, f"table entries for routes that no longer exist: {stale}"
+
+
+def expected_allowed(role: Role, rule: Rule) -> bool:
+    return rule.permission in ROLE_PERMISSIONS[role] and (not rule.bureau_wide or role in BUREAU_WIDE_ROLES)
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+@pytest.mark.parametrize("route", sorted(ROUTES), ids=lambda k: f"{k[0]} {k[1]}")
+def test_route_role(client: TestClient, world: World, route: tuple[str, str], role: Role) -> None:
+    method, _ = route
+    rule = ROUTES[route]
+    url, body = rule.request(world)
+    headers = {"Authorization": f"Bearer {world.tokens[role]}"}
+    response = client.request(method, url, json=body, headers=headers)
+    if expected_allowed(role, rule):
+        assert response.status_code < 400, (response.status_code, response.text)
+    else:
+        assert response.status_code == 403, (response.status_code, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["code"] == "permission_denied"
+
+
+@pytest.mark.parametrize("route", sorted(ROUTES), ids=lambda k: f"{k[0]} {k[1]}")
+def test_route_refuses_anonymous(client: TestClient, world: World, route: tuple[str, str]) -> None:
+    url, body = ROUTES[route].request(world)
+    response = client.request(route[0], url, json=body)
+    assert response.status_code == 401
+    assert response.json()["code"] in {"auth.no_session", "auth.bad_token"}

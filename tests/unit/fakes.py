@@ -1,0 +1,431 @@
+"""In-memory implementations of every port in ``lawtrail.services.ports`` (DESIGN.md rule 8).
+
+The fakes keep the contracts the SQL adapters keep, so a service that passes against them
+has a fair chance against the database:
+
+* ``with uow:`` starts from a *copy* of the committed state; ``commit()`` publishes the copy;
+  leaving the block (normally or by exception) drops whatever was not committed. Using a
+  repository outside ``with uow:`` raises, as the SQL unit of work does.
+* Unique keys and foreign keys of the schema are enforced (``FakeIntegrityError``), naive
+  datetimes are refused, updates of rows that do not exist are refused.
+* ``events.append`` hands out the gapless ``seq`` and stores before/after as JSON would
+  (a round trip through ``json``), after checking the leaf is canonical-JSON encodable.
+* The password hasher really compares; the TOTP checker really derives codes from the
+  secret and the 30-second step, with one step of drift either way.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any, NamedTuple, Self
+from uuid import UUID
+
+from lawtrail.domain.auth import ApiToken, Session
+from lawtrail.domain.devices import Device, DeviceLogEntry
+from lawtrail.domain.events import Event
+from lawtrail.domain.ledger import canonical_json
+from lawtrail.domain.org import Bureau, Unit, User
+
+
+class FakeIntegrityError(Exception):
+    """What the database would refuse: a duplicate key, a dangling reference, a naive time."""
+
+
+class LoginAttempt(NamedTuple):
+    username: str
+    at: datetime
+    success: bool
+    ip: str
+
+
+@dataclass
+class FakeState:
+    """Everything stored. Domain objects are frozen, so a shallow copy of the containers is a
+    true snapshot (events and users, which hold dicts, are deep-copied when written)."""
+
+    bureaus: dict[UUID, Bureau] = field(default_factory=dict)
+    units: dict[UUID, Unit] = field(default_factory=dict)
+    users: dict[UUID, User] = field(default_factory=dict)
+    devices: dict[UUID, Device] = field(default_factory=dict)
+    device_log: list[DeviceLogEntry] = field(default_factory=list)
+    sessions: dict[UUID, Session] = field(default_factory=dict)
+    tokens: dict[UUID, ApiToken] = field(default_factory=dict)
+    login_attempts: list[LoginAttempt] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+    def copy(self) -> FakeState:
+        return FakeState(
+            bureaus=dict(self.bureaus), units=dict(self.units), users=dict(self.users),
+            devices=dict(self.devices), device_log=list(self.device_log),
+            sessions=dict(self.sessions), tokens=dict(self.tokens),
+            login_attempts=list(self.login_attempts), events=list(self.events),
+        )
+
+
+@dataclass
+class FakeDatabase:
+    """The committed state shared by every unit of work made from it."""
+
+    state: FakeState = field(default_factory=FakeState)
+    commits: int = 0
+
+    def uow(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self)
+
+
+def _require_aware(obj: object) -> None:
+    for f in dataclasses.fields(obj):  # type: ignore[arg-type]
+        value = getattr(obj, f.name)
+        if isinstance(value, datetime) and value.utcoffset() is None:
+            raise FakeIntegrityError(f"naive datetime in {type(obj).__name__}.{f.name}")
+
+
+def _unique(rows: Iterable[Any], key: Callable[[Any], object], new: Any, what: str) -> None:
+    wanted = key(new)
+    for row in rows:
+        if row.id != new.id and key(row) == wanted:
+            raise FakeIntegrityError(f"duplicate {what}: {wanted!r}")
+
+
+def _exists(table: dict[UUID, Any], ref: UUID | None, what: str) -> None:
+    if ref is not None and ref not in table:
+        raise FakeIntegrityError(f"foreign key: no {what} {ref}")
+
+
+class _Repo:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def s(self) -> FakeState:
+        return self._uow.working
+
+
+class FakeBureaus(_Repo):
+    def get(self, bureau_id: UUID) -> Bureau | None:
+        return self.s.bureaus.get(bureau_id)
+
+    def by_code(self, code: str) -> Bureau | None:
+        return next((b for b in self.s.bureaus.values() if b.code == code), None)
+
+    def add(self, bureau: Bureau) -> None:
+        _require_aware(bureau)
+        if bureau.id in self.s.bureaus:
+            raise FakeIntegrityError("duplicate bureau id")
+        _unique(self.s.bureaus.values(), lambda b: b.code, bureau, "bureau code")
+        self.s.bureaus[bureau.id] = bureau
+
+    def list(self) -> list[Bureau]:
+        return sorted(self.s.bureaus.values(), key=lambda b: b.code)
+
+
+class FakeUnits(_Repo):
+    def get(self, unit_id: UUID) -> Unit | None:
+        return self.s.units.get(unit_id)
+
+    def by_code(self, bureau_id: UUID, code: str) -> Unit | None:
+        return next((u for u in self.s.units.values() if u.bureau_id == bureau_id and u.code == code), None)
+
+    def _check(self, unit: Unit) -> None:
+        _require_aware(unit)
+        _exists(self.s.bureaus, unit.bureau_id, "bureau")
+        _unique(self.s.units.values(), lambda u: (u.bureau_id, u.code), unit, "unit code")
+
+    def add(self, unit: Unit) -> None:
+        if unit.id in self.s.units:
+            raise FakeIntegrityError("duplicate unit id")
+        self._check(unit)
+        self.s.units[unit.id] = unit
+
+    def update(self, unit: Unit) -> None:
+        if unit.id not in self.s.units:
+            raise FakeIntegrityError(f"update of a missing unit {unit.id}")
+        self._check(unit)
+        self.s.units[unit.id] = unit
+
+    def list(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> list[Unit]:
+        rows = [u for u in self.s.units.values()
+                if u.bureau_id == bureau_id and (unit_ids is None or u.id in unit_ids)]
+        return sorted(rows, key=lambda u: u.code)
+
+
+class FakeUsers(_Repo):
+    def get(self, user_id: UUID) -> User | None:
+        user = self.s.users.get(user_id)
+        return copy.deepcopy(user) if user else None
+
+    def by_username(self, username: str) -> User | None:
+        user = next((u for u in self.s.users.values() if u.username == username), None)
+        return copy.deepcopy(user) if user else None
+
+    def _check(self, user: User) -> None:
+        _require_aware(user)
+        _exists(self.s.bureaus, user.bureau_id, "bureau")
+        _exists(self.s.units, user.unit_id, "unit")
+        _unique(self.s.users.values(), lambda u: u.username, user, "username")
+
+    def add(self, user: User) -> None:
+        if user.id in self.s.users:
+            raise FakeIntegrityError("duplicate user id")
+        self._check(user)
+        self.s.users[user.id] = copy.deepcopy(user)
+
+    def update(self, user: User) -> None:
+        if user.id not in self.s.users:
+            raise FakeIntegrityError(f"update of a missing user {user.id}")
+        self._check(user)
+        self.s.users[user.id] = copy.deepcopy(user)
+
+    def list(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> list[User]:
+        rows = [copy.deepcopy(u) for u in self.s.users.values()
+                if u.bureau_id == bureau_id and (unit_ids is None or u.unit_id in unit_ids)]
+        return sorted(rows, key=lambda u: u.username)
+
+
+class FakeDevices(_Repo):
+    def get(self, device_id: UUID) -> Device | None:
+        return self.s.devices.get(device_id)
+
+    def by_number(self, number: str) -> Device | None:
+        return next((d for d in self.s.devices.values() if d.number == number), None)
+
+    def _check(self, device: Device) -> None:
+        _require_aware(device)
+        _exists(self.s.bureaus, device.bureau_id, "bureau")
+        _exists(self.s.units, device.unit_id, "unit")
+        _exists(self.s.users, device.holder_id, "holder")
+        _unique(self.s.devices.values(), lambda d: d.number, device, "device number")
+
+    def add(self, device: Device) -> None:
+        if device.id in self.s.devices:
+            raise FakeIntegrityError("duplicate device id")
+        self._check(device)
+        self.s.devices[device.id] = device
+
+    def update(self, device: Device) -> None:
+        if device.id not in self.s.devices:
+            raise FakeIntegrityError(f"update of a missing device {device.id}")
+        self._check(device)
+        self.s.devices[device.id] = device
+
+    def list(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> list[Device]:
+        rows = [d for d in self.s.devices.values()
+                if d.bureau_id == bureau_id and (unit_ids is None or d.unit_id in unit_ids)]
+        return sorted(rows, key=lambda d: d.number)
+
+
+class FakeDeviceLog(_Repo):
+    """Append-only, like the table: there is no way to change or remove an entry."""
+
+    def append(self, entry: DeviceLogEntry) -> None:
+        _require_aware(entry)
+        _exists(self.s.devices, entry.device_id, "device")
+        _exists(self.s.users, entry.holder_id, "holder")
+        if any(e.id == entry.id for e in self.s.device_log):
+            raise FakeIntegrityError("duplicate device log id")
+        self.s.device_log.append(entry)
+
+    def for_device(self, device_id: UUID) -> list[DeviceLogEntry]:
+        return sorted((e for e in self.s.device_log if e.device_id == device_id), key=lambda e: e.at)
+
+
+class FakeSessions(_Repo):
+    def add(self, session: Session) -> None:
+        _require_aware(session)
+        _exists(self.s.users, session.user_id, "user")
+        if session.id in self.s.sessions:
+            raise FakeIntegrityError("duplicate session id")
+        _unique(self.s.sessions.values(), lambda x: x.token_hash, session, "session token hash")
+        self.s.sessions[session.id] = session
+
+    def by_token_hash(self, token_hash: str) -> Session | None:
+        return next((x for x in self.s.sessions.values() if x.token_hash == token_hash), None)
+
+    def _change(self, session_id: UUID, **changes: Any) -> None:
+        if session_id in self.s.sessions:  # SQL UPDATE ... WHERE id = ? touches no row either
+            self.s.sessions[session_id] = replace(self.s.sessions[session_id], **changes)
+
+    def touch(self, session_id: UUID, at: datetime) -> None:
+        self._change(session_id, last_seen_at=at)
+
+    def end(self, session_id: UUID, at: datetime) -> None:
+        self._change(session_id, ended_at=at)
+
+    def end_all_for_user(self, user_id: UUID, at: datetime) -> None:
+        for x in list(self.s.sessions.values()):
+            if x.user_id == user_id and x.ended_at is None:
+                self._change(x.id, ended_at=at)
+
+    def clear_totp_pending(self, session_id: UUID) -> None:
+        self._change(session_id, totp_pending=False)
+
+
+class FakeTokens(_Repo):
+    def add(self, token: ApiToken) -> None:
+        _require_aware(token)
+        _exists(self.s.users, token.user_id, "user")
+        if token.id in self.s.tokens:
+            raise FakeIntegrityError("duplicate token id")
+        _unique(self.s.tokens.values(), lambda x: x.token_hash, token, "token hash")
+        self.s.tokens[token.id] = token
+
+    def get(self, token_id: UUID) -> ApiToken | None:
+        return self.s.tokens.get(token_id)
+
+    def by_hash(self, token_hash: str) -> ApiToken | None:
+        return next((x for x in self.s.tokens.values() if x.token_hash == token_hash), None)
+
+    def for_user(self, user_id: UUID) -> list[ApiToken]:
+        return sorted((x for x in self.s.tokens.values() if x.user_id == user_id), key=lambda x: x.created_at)
+
+    def revoke(self, token_id: UUID, at: datetime) -> None:
+        if token_id in self.s.tokens:
+            self.s.tokens[token_id] = replace(self.s.tokens[token_id], revoked_at=at)
+
+    def touch(self, token_id: UUID, at: datetime) -> None:
+        if token_id in self.s.tokens:
+            self.s.tokens[token_id] = replace(self.s.tokens[token_id], last_used_at=at)
+
+
+class FakeLoginAttempts(_Repo):
+    def add(self, username: str, at: datetime, success: bool, ip: str) -> None:
+        if at.utcoffset() is None:
+            raise FakeIntegrityError("naive datetime in a login attempt")
+        self.s.login_attempts.append(LoginAttempt(username, at, success, ip[:64]))
+
+    def failures_since(self, username: str, since: datetime) -> list[datetime]:
+        """Failures after ``since`` and after the user's last successful login."""
+        mine = [a for a in self.s.login_attempts if a.username == username]
+        last_ok = max((a.at for a in mine if a.success), default=None)
+        floor = max(since, last_ok) if last_ok else since
+        return [a.at for a in mine if not a.success and a.at > floor]
+
+
+def _json_copy(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if value is None else json.loads(json.dumps(value, ensure_ascii=False))
+
+
+class FakeEvents(_Repo):
+    """The trail: gapless ``seq``, append-only, newest first when listed."""
+
+    def append(self, event: Event) -> Event:
+        if event.occurred_at.utcoffset() is None:
+            raise FakeIntegrityError("naive occurred_at")
+        if any(e.id == event.id for e in self.s.events):
+            raise FakeIntegrityError("duplicate event id")
+        stored = replace(event, seq=len(self.s.events),
+                         before=_json_copy(event.before), after=_json_copy(event.after))
+        canonical_json(stored.to_leaf_dict())  # the SQL adapter hashes this; it must encode
+        self.s.events.append(stored)
+        return copy.deepcopy(stored)
+
+    def list(self, *, subject_type: str | None = None, subject_id: str | None = None,
+             actor_id: UUID | None = None, limit: int = 100, before_seq: int | None = None
+             ) -> list[Event]:
+        rows = [e for e in reversed(self.s.events)
+                if (subject_type is None or e.subject_type == subject_type)
+                and (subject_id is None or e.subject_id == subject_id)
+                and (actor_id is None or e.actor_id == actor_id)
+                and (before_seq is None or e.seq < before_seq)]
+        return copy.deepcopy(rows[:limit])
+
+    def count(self) -> int:
+        return len(self.s.events)
+
+
+class FakeUnitOfWork:
+    """One transaction over a ``FakeDatabase``: snapshot on enter, publish on commit,
+    discard on leaving without commit (DESIGN.md rule 1: both commit or neither does)."""
+
+    def __init__(self, db: FakeDatabase | None = None) -> None:
+        self.db = db or FakeDatabase()
+        self._working: FakeState | None = None
+        self._depth = 0
+        self.bureaus = FakeBureaus(self)
+        self.units = FakeUnits(self)
+        self.users = FakeUsers(self)
+        self.devices = FakeDevices(self)
+        self.device_log = FakeDeviceLog(self)
+        self.sessions = FakeSessions(self)
+        self.tokens = FakeTokens(self)
+        self.login_attempts = FakeLoginAttempts(self)
+        self.events = FakeEvents(self)
+
+    @property
+    def working(self) -> FakeState:
+        if self._working is None:
+            raise RuntimeError("unit of work used outside its `with` block")
+        return self._working
+
+    def __enter__(self) -> Self:
+        if self._depth == 0:
+            self._working = self.db.state.copy()
+        self._depth += 1
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            self._working = None  # whatever was not committed is gone
+
+    def commit(self) -> None:
+        self.db.state = self.working.copy()
+        self.db.commits += 1
+
+    def rollback(self) -> None:
+        self._working = self.db.state.copy()
+
+
+class FakeHasher:
+    """Fast salted SHA-256 in place of Argon2id; ``verify`` really recomputes and compares."""
+
+    PREFIX = "fake-sha256"
+
+    def hash(self, password: str) -> str:
+        salt = secrets.token_hex(8)
+        return f"{self.PREFIX}${salt}${self._digest(salt, password)}"
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        parts = password_hash.split("$")
+        if len(parts) != 3 or parts[0] != self.PREFIX:
+            return False
+        return hmac.compare_digest(parts[2], self._digest(parts[1], password))
+
+    @staticmethod
+    def _digest(salt: str, password: str) -> str:
+        return hashlib.sha256(f"{salt}:{password}".encode()).hexdigest()
+
+
+class FakeTotp:
+    """A TOTP stand-in: 6-digit codes derived from the secret and the 30 s step; accepts the
+    step of ``at`` and one step either side, like the real checker."""
+
+    STEP = 30
+
+    def new_secret(self) -> str:
+        return "FAKE" + secrets.token_hex(10).upper()  # 24 letters and digits
+
+    def code_at(self, secret: str, at: datetime) -> str:
+        step = int(at.timestamp()) // self.STEP
+        digest = hashlib.sha256(f"{secret}:{step}".encode()).digest()
+        return f"{int.from_bytes(digest[:4], 'big') % 1_000_000:06d}"
+
+    def verify(self, secret: str, code: str, at: datetime) -> bool:
+        code = (code or "").strip()
+        return any(
+            hmac.compare_digest(code, self.code_at(secret, at + timedelta(seconds=self.STEP * drift)))
+            for drift in (-1, 0, 1)
+        )
+
+    def uri(self, secret: str, account: str, issuer: str) -> str:
+        return f"otpauth://totp/{issuer}:{account}?secret={secret}&issuer={issuer}"

@@ -1,0 +1,155 @@
+"""The permission table (DESIGN.md rule 2): default deny, unit scope vs bureau-wide, mixed roles.
+
+The expected table is written out here independently of ``ROLE_PERMISSIONS``: changing who
+may do what must be a deliberate edit of both.
+"""
+
+from __future__ import annotations
+
+import uuid
+from uuid import UUID
+
+import pytest
+
+from lawtrail.domain.access import (
+    BUREAU_WIDE_ROLES,
+    ROLE_PERMISSIONS,
+    Actor,
+    Permission,
+    Role,
+    allows,
+    has_permission,
+    system_actor,
+    unit_scope,
+)
+from lawtrail.errors import PermissionDenied
+from lawtrail.services.guard import require, visible_units
+
+P = Permission
+
+EXPECTED: dict[Role, set[Permission]] = {
+    Role.OFFICER: {P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.DEVICE_LOG, P.SELF_MANAGE},
+    Role.UNIT_HEAD: {P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.DEVICE_LOG, P.EVENT_VIEW, P.SELF_MANAGE},
+    Role.LEGAL_REVIEWER: {P.UNIT_VIEW, P.USER_VIEW, P.SELF_MANAGE},
+    Role.LEADER: {P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.EVENT_VIEW, P.SELF_MANAGE},
+    Role.ARCHIVIST: {P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.DEVICE_MANAGE, P.DEVICE_LOG, P.TOKEN_MANAGE,
+                     P.SELF_MANAGE},
+    Role.SUPERVISOR: {P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.EVENT_VIEW, P.SELF_MANAGE},
+    Role.ADMIN: set(Permission),
+}
+EXPECTED_BUREAU_WIDE = {Role.LEGAL_REVIEWER, Role.LEADER, Role.ARCHIVIST, Role.SUPERVISOR, Role.ADMIN}
+
+BUREAU = uuid.uuid4()
+OTHER_BUREAU = uuid.uuid4()
+OWN_UNIT = uuid.uuid4()
+OTHER_UNIT = uuid.uuid4()
+
+
+def actor(*roles: Role, unit_id: UUID | None = OWN_UNIT, bureau_id: UUID | None = BUREAU) -> Actor:
+    return Actor(user_id=uuid.uuid4(), name="测试人员", bureau_id=bureau_id, unit_id=unit_id,
+                 roles=frozenset(roles))
+
+
+ALL_PAIRS = [(r, p) for r in Role for p in Permission]
+
+
+def test_every_role_has_a_row_in_the_table() -> None:
+    assert set(ROLE_PERMISSIONS) == set(Role)
+
+
+def test_bureau_wide_roles_are_exactly_the_expected_ones() -> None:
+    assert set(BUREAU_WIDE_ROLES) == EXPECTED_BUREAU_WIDE
+
+
+@pytest.mark.parametrize(("role", "perm"), ALL_PAIRS, ids=[f"{r}-{p}" for r, p in ALL_PAIRS])
+def test_table_grants_exactly_the_expected_permissions(role: Role, perm: Permission) -> None:
+    assert has_permission(actor(role), perm) is (perm in EXPECTED[role])
+
+
+@pytest.mark.parametrize("perm", list(Permission))
+def test_default_deny_for_an_actor_without_roles(perm: Permission) -> None:
+    nobody = actor()
+    assert not has_permission(nobody, perm)
+    assert not allows(nobody, perm, bureau_id=BUREAU, unit_id=OWN_UNIT)
+    assert not allows(nobody, perm, bureau_id=BUREAU, unit_id=None)
+    assert unit_scope(nobody, perm) == frozenset()
+
+
+@pytest.mark.parametrize("perm", [P.USER_MANAGE, P.UNIT_MANAGE, P.TOKEN_MANAGE, P.DEVICE_MANAGE, P.EVENT_VIEW])
+def test_an_officer_is_denied_what_the_table_does_not_list(perm: Permission) -> None:
+    assert not allows(actor(Role.OFFICER), perm, bureau_id=BUREAU, unit_id=OWN_UNIT)
+
+
+def test_unit_role_reaches_its_own_unit_only() -> None:
+    officer = actor(Role.OFFICER)
+    assert allows(officer, P.DEVICE_VIEW, bureau_id=BUREAU, unit_id=OWN_UNIT)
+    assert not allows(officer, P.DEVICE_VIEW, bureau_id=BUREAU, unit_id=OTHER_UNIT)
+    assert unit_scope(officer, P.DEVICE_VIEW) == frozenset({OWN_UNIT})
+
+
+def test_unit_role_reaches_bureau_level_objects_of_its_own_bureau() -> None:
+    assert allows(actor(Role.OFFICER), P.UNIT_VIEW, bureau_id=BUREAU, unit_id=None)
+    assert not allows(actor(Role.OFFICER), P.UNIT_VIEW, bureau_id=OTHER_BUREAU, unit_id=None)
+
+
+@pytest.mark.parametrize("role", sorted(EXPECTED_BUREAU_WIDE))
+def test_bureau_wide_role_reaches_every_unit_of_its_bureau(role: Role) -> None:
+    person = actor(role)
+    assert allows(person, P.USER_VIEW, bureau_id=BUREAU, unit_id=OTHER_UNIT)
+    assert unit_scope(person, P.USER_VIEW) is None
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_no_role_reaches_another_bureau(role: Role) -> None:
+    assert not allows(actor(role), P.USER_VIEW, bureau_id=OTHER_BUREAU, unit_id=OTHER_UNIT)
+
+
+def test_mixed_roles_get_the_wide_scope_only_for_the_wide_roles_permissions() -> None:
+    # a unit head who is also a legal reviewer: USER_VIEW comes bureau-wide from the reviewer,
+    # EVENT_VIEW only from the unit head, so it stays limited to the unit.
+    person = actor(Role.UNIT_HEAD, Role.LEGAL_REVIEWER)
+    assert unit_scope(person, P.USER_VIEW) is None
+    assert allows(person, P.USER_VIEW, bureau_id=BUREAU, unit_id=OTHER_UNIT)
+    assert unit_scope(person, P.EVENT_VIEW) == frozenset({OWN_UNIT})
+    assert allows(person, P.EVENT_VIEW, bureau_id=BUREAU, unit_id=OWN_UNIT)
+    assert not allows(person, P.EVENT_VIEW, bureau_id=BUREAU, unit_id=OTHER_UNIT)
+
+
+def test_officer_and_archivist_manage_devices_everywhere_but_officer_alone_does_not() -> None:
+    both = actor(Role.OFFICER, Role.ARCHIVIST)
+    assert allows(both, P.DEVICE_MANAGE, bureau_id=BUREAU, unit_id=OTHER_UNIT)
+    assert unit_scope(both, P.DEVICE_VIEW) is None
+    assert not allows(actor(Role.OFFICER), P.DEVICE_MANAGE, bureau_id=BUREAU, unit_id=OWN_UNIT)
+
+
+def test_unit_role_without_a_unit_sees_nothing() -> None:
+    assert unit_scope(actor(Role.OFFICER, unit_id=None), P.DEVICE_VIEW) == frozenset()
+
+
+@pytest.mark.parametrize("perm", list(Permission))
+def test_system_actor_is_allowed_everything_everywhere(perm: Permission) -> None:
+    system = system_actor("init")
+    assert has_permission(system, perm)
+    assert allows(system, perm, bureau_id=OTHER_BUREAU, unit_id=OTHER_UNIT)
+    assert unit_scope(system, perm) is None
+
+
+def test_require_raises_permission_denied_naming_the_permission() -> None:
+    with pytest.raises(PermissionDenied) as info:
+        require(actor(Role.OFFICER), P.USER_MANAGE, bureau_id=BUREAU, unit_id=OWN_UNIT)
+    assert info.value.code == "permission_denied"
+    assert info.value.details == {"permission": "user:manage"}
+    assert "user:manage" in info.value.message_zh
+
+
+def test_require_defaults_to_the_actors_own_bureau() -> None:
+    require(actor(Role.ADMIN), P.USER_MANAGE)  # no exception
+    with pytest.raises(PermissionDenied):
+        require(actor(Role.ADMIN), P.USER_MANAGE, bureau_id=OTHER_BUREAU)
+
+
+def test_visible_units_refuses_an_actor_who_may_see_nothing() -> None:
+    with pytest.raises(PermissionDenied):
+        visible_units(actor(Role.LEGAL_REVIEWER), P.DEVICE_VIEW)
+    assert visible_units(actor(Role.OFFICER), P.DEVICE_VIEW) == frozenset({OWN_UNIT})
+    assert visible_units(actor(Role.LEADER), P.DEVICE_VIEW) is None
