@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     sqlite_synchronous: Literal["FULL", "NORMAL", "EXTRA"] = Field("FULL", description="SQLite fsync")
     db_pool_size: int = Field(5, ge=1, le=100, description="PostgreSQL connection pool size")
     totp_issuer: str = Field("lawtrail", description="issuer shown in authenticator apps")
+    ledger_origin: str = Field("lawtrail.local/ledger", min_length=1, max_length=200,
+                               pattern=r"^[^\s+]+$", description="账本标识 / ledger origin and key name")
+    checkpoint_every: int = Field(1000, ge=1, description="checkpoint after this many events")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="log level")
 
     @property

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
+
+import pytest
 
 from lawtrail.domain.access import Actor, Role, system_actor
 from lawtrail.domain.auth import ApiToken, Session, ThrottlePolicy
 from lawtrail.domain.devices import Device, DeviceStatus, DeviceType
 from lawtrail.domain.events import Event
 from lawtrail.domain.org import Bureau, Certificate, Unit, UnitKind, User
+from lawtrail.errors import LawtrailError
 from lawtrail.services.context import Ctx, Deps, Policy
 from lawtrail.services.users import actor_for
 from tests.unit.fakes import FakeDatabase, FakeHasher, FakeState, FakeTotp, FakeUnitOfWork
@@ -241,3 +245,14 @@ def only_new_event(world: World, before: int) -> Event:
     new = world.events()[before:]
     assert len(new) == 1, f"expected exactly one new event, got {[e.action for e in new]}"
     return new[0]
+
+
+def refused(world: World, exc: type[LawtrailError], call: Callable[[], object]) -> LawtrailError:
+    """Run ``call``, expect ``exc``, and check that nothing at all was written or committed."""
+    before = world.snapshot()
+    commits = world.db.commits
+    with pytest.raises(exc) as info:
+        call()
+    assert world.state == before, "a refused call changed the stored state"
+    assert world.db.commits == commits, "a refused call committed"
+    return info.value

@@ -14,7 +14,7 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -26,7 +26,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from lawtrail.bootstrap import Container, build
 from lawtrail.config import Settings, load_settings
 from lawtrail.domain.access import system_actor
-from lawtrail.domain.org import Bureau
+from lawtrail.domain.org import Bureau, local_date
 from lawtrail.errors import ConfigurationError, LawtrailError, NotFound, ValidationFailed, invalid
 from lawtrail.services import queries
 from lawtrail.services.context import Ctx, Deps
@@ -104,8 +104,8 @@ class Cli:
 
     @property
     def today(self) -> date:
-        """The server's local date (certificate status is a local-calendar question)."""
-        return self.ctx.now.astimezone().date()
+        """The bureau's calendar date (certificate status is a local-calendar question)."""
+        return local_date(self.ctx.now)
 
 
 @contextmanager
@@ -114,7 +114,7 @@ def session(tctx: typer.Context) -> Iterator[Cli]:
     opts = options(tctx)
     with opened(load(opts)) as container:
         bureau = pick_bureau(container, opts.bureau)
-        actor = replace(system_actor(operator_name()), bureau_id=bureau.id)
+        actor = system_actor(operator_name(), bureau.id)
         yield Cli(container, bureau, container.ctx(actor))
 
 

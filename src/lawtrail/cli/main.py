@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from lawtrail.cli import db, demo, devices, init, serve, units, users
+from lawtrail.cli import db, demo, devices, init, ledger, serve, units, users
 from lawtrail.cli.common import Options, main
 
 app = typer.Typer(
@@ -39,6 +39,7 @@ app.add_typer(db.app, name="db", help="数据库 / Database schema")
 app.add_typer(units.app, name="unit", help="执法机构 / Enforcement units")
 app.add_typer(users.app, name="user", help="人员与账号 / People and accounts")
 app.add_typer(devices.app, name="device", help="现场执法记录设备 / Field recording devices")
+app.add_typer(ledger.app, name="ledger", help="账本：检查点、证明与校验 / Ledger: checkpoints, proofs, verification")
 
 
 def run() -> None:

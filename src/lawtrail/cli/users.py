@@ -19,6 +19,8 @@ app = typer.Typer(no_args_is_help=True)
 ROLES = ", ".join(r.value for r in Role)
 UsernameArg = Annotated[str, typer.Argument(help="用户名 / username")]
 RoleOpt = Annotated[list[str] | None, typer.Option("--role", help=f"角色，可重复 / role, repeatable: {ROLES}")]
+NewRolesOpt = Annotated[list[str] | None, typer.Option(
+    "--role", help=f"新角色，可重复，替换原有角色 / new roles, repeatable, replacing the current ones: {ROLES}")]
 CertNumberOpt = Annotated[str | None, typer.Option(help="执法证号 / certificate number")]
 CertFromOpt = Annotated[str | None, typer.Option(help="执法证有效期起 YYYY-MM-DD / valid from")]
 CertToOpt = Annotated[str | None, typer.Option(help="执法证有效期止 YYYY-MM-DD / valid to")]
@@ -106,7 +108,7 @@ def edit(
     username: UsernameArg,
     name: Annotated[str | None, typer.Option("--name", help="姓名 / full name")] = None,
     unit: Annotated[str | None, typer.Option("--unit", help="执法机构代码 / unit code")] = None,
-    role: RoleOpt = None,
+    role: NewRolesOpt = None,
     phone: Annotated[str | None, typer.Option(help="电话 / phone")] = None,
     cert_number: CertNumberOpt = None,
     cert_from: CertFromOpt = None,

@@ -84,9 +84,10 @@ class Actor:
     is_system: bool = False
 
 
-def system_actor(name: str = "system") -> Actor:
-    """The actor used by `lawtrail init` and migrations: allowed everything, recorded by name."""
-    return Actor(user_id=None, name=name, bureau_id=None, unit_id=None, is_system=True)
+def system_actor(name: str = "system", bureau_id: UUID | None = None) -> Actor:
+    """The actor of `lawtrail init`, the console CLI and the demo loader: allowed everything,
+    recorded by name; ``bureau_id`` (when given) is the bureau whose lists it works on."""
+    return Actor(user_id=None, name=name, bureau_id=bureau_id, unit_id=None, is_system=True)
 
 
 def has_permission(actor: Actor, perm: Permission) -> bool:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from lawtrail.domain.access import Role
 from lawtrail.errors import FieldProblem, ValidationFailed
@@ -20,6 +21,9 @@ NAME_MAX = 100
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 CERT_EXPIRING_DAYS = 30
+#: The bureau's calendar: date rules (certificate validity, deadlines in days) use China time,
+#: whatever the server's own time zone is (docs/decisions/0005).
+BUREAU_TZ = ZoneInfo("Asia/Shanghai")
 
 
 class UnitKind(StrEnum):
@@ -102,6 +106,11 @@ class User:
 
     def with_changes(self, **changes: object) -> User:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def local_date(now: datetime) -> date:
+    """The bureau's calendar date at the UTC instant ``now``."""
+    return now.astimezone(BUREAU_TZ).date()
 
 
 def cert_status(cert: Certificate | None, today: date) -> CertStatus:

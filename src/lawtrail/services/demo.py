@@ -15,6 +15,7 @@ from typing import Protocol
 from lawtrail.domain.access import ROLE_LABELS, Actor, Role, system_actor
 from lawtrail.domain.devices import Device
 from lawtrail.domain.org import Bureau, Unit, UnitKind, User
+from lawtrail.errors import Conflict
 from lawtrail.services import devices, org, queries, users
 from lawtrail.services.context import Ctx, Deps
 from lawtrail.services.ports import UnitOfWork
@@ -131,11 +132,20 @@ class DemoTarget(Protocol):
 
 
 def load_demo(target: DemoTarget) -> DemoSummary:
-    """Load the demo bureau, units, people and devices; do nothing if the bureau exists."""
+    """Load the demo bureau, units, people and devices; do nothing if the bureau exists.
+
+    Raise Conflict when the folder already holds another bureau: known demo passwords must
+    never end up in a real deployment's database.
+    """
     actor = system_actor(DEMO_ACTOR)
-    bureau = queries.bureau_by_code(target.uow(), target.ctx(actor), BUREAU_CODE)
+    bureaus = queries.list_bureaus(target.uow(), target.ctx(actor))
+    bureau = next((b for b in bureaus if b.code == BUREAU_CODE), None)
     if bureau is not None:
         return _summary(target, bureau, loaded=False)
+    if bureaus:
+        raise Conflict("数据目录中已有其他机关，演示数据只能载入新的数据目录",
+                       "the data folder already holds another bureau; load the demo into a new folder",
+                       code="demo.folder_in_use")
     bureau = org.create_bureau(target.uow(), target.ctx(actor), code=BUREAU_CODE, name=BUREAU_NAME)
     loader = _Loader(target, replace(actor, bureau_id=bureau.id), bureau)
     loader.units()
@@ -197,12 +207,16 @@ def certificate(state: str, today: date, index: int) -> tuple[str | None, date |
 
 
 def _summary(target: DemoTarget, bureau: Bureau, *, loaded: bool) -> DemoSummary:
-    ctx = target.ctx(replace(system_actor(DEMO_ACTOR), bureau_id=bureau.id))
+    ctx = target.ctx(system_actor(DEMO_ACTOR, bureau.id))
     people = users.list_users(target.uow(), ctx)
     by_name = {u.username: u for u in people}
-    logins = [DemoLogin(p.username, p.name, p.roles[0]) for p in PEOPLE if p.login
-              and p.username in by_name and by_name[p.username].active
-              and target.deps.hasher.verify(by_name[p.username].password_hash, DEMO_PASSWORD)]
+
+    def works(username: str) -> bool:  # after a previous load, only list logins that still work
+        user = by_name.get(username)
+        return user is not None and user.active and (
+            loaded or target.deps.hasher.verify(user.password_hash, DEMO_PASSWORD))
+
+    logins = [DemoLogin(p.username, p.name, p.roles[0]) for p in PEOPLE if p.login and works(p.username)]
     return DemoSummary(loaded=loaded, bureau_code=bureau.code, bureau_name=bureau.name,
                        units=len(org.list_units(target.uow(), ctx)), users=len(people),
                        devices=len(devices.list_devices(target.uow(), ctx)), logins=logins)

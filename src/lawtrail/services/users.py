@@ -134,6 +134,7 @@ def update_user(uow: UnitOfWork, ctx: Ctx, deps: Deps, user_id: UUID, *,
         after = replace(before, **changes, updated_at=ctx.now)  # type: ignore[arg-type]
         if after == replace(before, updated_at=ctx.now):
             return before
+        _keep_an_admin(uow, before, after)
         uow.users.update(after)
         if before.active and not after.active:
             uow.sessions.end_all_for_user(after.id, ctx.now)
@@ -141,6 +142,20 @@ def update_user(uow: UnitOfWork, ctx: Ctx, deps: Deps, user_id: UUID, *,
                subject_name=f"{after.display_name}（{after.username}）", before=before, after=after)
         uow.commit()
     return after
+
+
+def _is_admin(user: User) -> bool:
+    return user.active and Role.ADMIN in user.roles
+
+
+def _keep_an_admin(uow: UnitOfWork, before: User, after: User) -> None:
+    """Refuse a change that would leave the bureau without an active administrator."""
+    if not _is_admin(before) or _is_admin(after):
+        return
+    others = [u for u in uow.users.list(before.bureau_id, None) if u.id != before.id and _is_admin(u)]
+    if not others:
+        raise PermissionDenied("这是本局最后一名在用的系统管理员，不能停用或撤销其管理员角色",
+                               "this is the bureau's last active administrator", code="user.last_admin")
 
 
 def _user_action(before: User, after: User) -> Action:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -203,4 +204,25 @@ ledger_head = Table(
     "ledger_head", metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("size", BigInteger, nullable=False),
+)
+
+# Stored perfect subtrees of the ledger's Merkle tree, keyed (level, index): level 0 is an
+# independent copy of every leaf hash (so a rewritten ``events`` row shows), level k >= 1 the
+# hash of leaves [index * 2**k, (index + 1) * 2**k). Written in the append's transaction,
+# never changed (append-only triggers); proofs read O(log n) rows of it.
+ledger_nodes = Table(
+    "ledger_nodes", metadata,
+    Column("level", SmallInteger, primary_key=True, autoincrement=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+
+# Signed tree heads (C2SP tlog-checkpoint notes), one per size; append-only.
+checkpoints = Table(
+    "checkpoints", metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root", LargeBinary(32), nullable=False),
+    Column("note", Text, nullable=False),
+    _ts("created_at"),
+    Column("timestamp_token", LargeBinary, nullable=True),
 )

@@ -35,6 +35,8 @@ class SqlUnitOfWork:
             self.tokens = r.SqlTokens(conn)
             self.login_attempts = r.SqlLoginAttempts(conn)
             self.events = r.SqlEvents(conn)
+            self.ledger_nodes = r.SqlLedgerNodes(conn)
+            self.checkpoints = r.SqlCheckpoints(conn)
         self._depth += 1
         return self
 

@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 
 from lawtrail.domain.access import ROLE_PERMISSIONS
+from lawtrail.domain.org import local_date
 from lawtrail.services import auth as auth_svc
 from lawtrail.services import devices as dev_svc
 from lawtrail.services import events as ev_svc
@@ -23,7 +24,7 @@ Who = Annotated[Principal, Depends(api_principal)]
 
 
 def _today(request: Request) -> date:
-    return container(request).clock.now().date()
+    return local_date(container(request).clock.now())
 
 
 @router.get("/me", response_model=s.MeOut, tags=["auth"])

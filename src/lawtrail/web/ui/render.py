@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -13,13 +12,13 @@ from fastapi.templating import Jinja2Templates
 
 from lawtrail.domain.access import ROLE_LABELS, Permission, Role, has_permission
 from lawtrail.domain.devices import DEVICE_STATUS_LABELS, DEVICE_TYPE_LABELS, LOG_KIND_LABELS
-from lawtrail.domain.org import CERT_STATUS_LABELS, UNIT_KIND_LABELS, CertStatus, cert_status
+from lawtrail.domain.org import BUREAU_TZ, CERT_STATUS_LABELS, UNIT_KIND_LABELS, CertStatus, cert_status
 from lawtrail.errors import LawtrailError
 from lawtrail.services import org as org_svc
 from lawtrail.web.auth import Principal
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+LOCAL_TZ = BUREAU_TZ
 
 templates = Jinja2Templates(directory=str(TEMPLATES))
 
@@ -83,8 +82,4 @@ def error_page(request: Request, status: int, exc: LawtrailError) -> HTMLRespons
     return page(request, "error.html", status=status, error=exc, status_code=status)
 
 
-def today_local(now: datetime) -> date:
-    return now.astimezone(LOCAL_TZ).date()
-
-
-__all__ = ["UTC", "error_page", "local_time", "page", "today_local"]
+__all__ = ["UTC", "error_page", "local_time", "page"]

@@ -7,8 +7,11 @@ decides who may read what.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -24,7 +27,7 @@ from lawtrail.services import events as ev_svc
 from lawtrail.services import org as org_svc
 from lawtrail.services import users as user_svc
 from lawtrail.web.auth import Principal, container, ui_principal
-from lawtrail.web.ui.render import page
+from lawtrail.web.ui.render import local_time, page
 
 router = APIRouter()
 Who = Depends(ui_principal)
@@ -32,6 +35,7 @@ Who = Depends(ui_principal)
 PAGE_SIZE = 50
 FRAGMENT_SIZE = 15
 VALUE_MAX = 60
+ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
 
 ACTION_LABELS: dict[str, str] = {
     Action.SYSTEM_INIT: "系统初始化", Action.BUREAU_CREATE: "创建机关",
@@ -58,6 +62,8 @@ FIELD_LABELS = {
     "totp_pending": "待验证码", "expires_at": "到期", "prefix": "前缀", "user_id": "所属用户",
     "revoked_at": "吊销时间", "at": "时间", "extra": "其他",
 }
+#: Values a creation's summary leaves out (False too: "TOTP off" on a new person is noise).
+EMPTY: tuple[Any, ...] = (None, "", [], {}, False)
 #: Bookkeeping fields that change with everything: left out of the compact diff.
 QUIET_FIELDS = frozenset({"id", "bureau_id", "created_at", "updated_at", "device_id", "actor_id",
                           "actor_name", "last_used_at"})
@@ -97,8 +103,12 @@ def _show(key: str, value: Any, names: dict[str, str]) -> str:
         return "、".join(_show(key, v, names) for v in value)
     if isinstance(value, dict):
         if key == "certificate":
-            return f"{value.get('number', '')}（{value.get('valid_from', '')}至{value.get('valid_to', '')}）"
+            return f"{value.get('number', '')}（{value.get('valid_from', '')} 至 {value.get('valid_to', '')}）"
+        if not value:
+            return "—"
         text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    elif isinstance(value, str) and ISO_UTC.match(value):
+        text = local_time(datetime.fromisoformat(value.replace("Z", "+00:00")))
     else:
         text = str(value)
         text = ENUM_LABELS.get(key, {}).get(text, names.get(text, text))
@@ -109,22 +119,22 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any] | None, names: dic
     """The fields that differ between the snapshots, bookkeeping fields left out."""
     old, new = before or {}, after or {}
     keys = [k for k in dict.fromkeys([*old, *new]) if k not in QUIET_FIELDS]
-    return [Change(k, FIELD_LABELS.get(k, k),
-                   _show(k, old.get(k), names) if before is not None else None,
-                   _show(k, new.get(k), names) if after is not None else None)
-            for k in keys if before is None or after is None or old.get(k) != new.get(k)]
+    if before is None or after is None:  # a creation or a removal: what it held, empties left out
+        return [Change(k, FIELD_LABELS.get(k, k), None if before is None else _show(k, old[k], names),
+                       None if after is None else _show(k, new[k], names))
+                for k in keys if (new if before is None else old).get(k) not in EMPTY]
+    return [Change(k, FIELD_LABELS.get(k, k), _show(k, old.get(k), names), _show(k, new.get(k), names))
+            for k in keys if old.get(k) != new.get(k)]
 
 
 def _names(request: Request, who: Principal) -> dict[str, str]:
     """Unit and person names the actor may see, by id string (to show ids as names)."""
     c, ctx = container(request), who.ctx(request)
     names: dict[str, str] = {}
-    for load in (lambda: {str(u.id): u.name for u in org_svc.list_units(c.uow(), ctx)},
-                 lambda: {str(u.id): u.display_name for u in user_svc.list_users(c.uow(), ctx)}):
-        try:
-            names.update(load())
-        except LawtrailError:
-            pass
+    with contextlib.suppress(LawtrailError):  # a reader may not see units: their ids stay ids
+        names.update({str(u.id): u.name for u in org_svc.list_units(c.uow(), ctx)})
+    with contextlib.suppress(LawtrailError):
+        names.update({str(u.id): u.display_name for u in user_svc.list_users(c.uow(), ctx)})
     return names
 
 

@@ -1,0 +1,184 @@
+"""``lawtrail ledger``: signed checkpoints, proofs, verification and offline export."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lawtrail.adapters.db.uow import SqlUnitOfWork
+from lawtrail.adapters.ledger_export import FolderExport, verify_export
+from lawtrail.adapters.signer import Ed25519Signer, load_signer, note_checker
+from lawtrail.bootstrap import Container
+from lawtrail.cli.common import JsonOption, emit_json, load, opened, operator_name, options, say
+from lawtrail.domain.access import system_actor
+from lawtrail.domain.ledger.audit import AuditResult, NoteCheck
+from lawtrail.domain.ledger.checkpoint import Checkpoint
+from lawtrail.errors import ConfigurationError, ValidationFailed
+from lawtrail.services import ledger
+
+app = typer.Typer(help="账本 / ledger", no_args_is_help=True)
+
+
+@dataclass(frozen=True)
+class LedgerCli:
+    container: Container
+    origin: str
+    data_dir: Path
+    every: int
+
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.container.engine)
+
+    def signer(self, *, create: bool) -> Ed25519Signer | None:
+        try:
+            return load_signer(self.data_dir, self.origin, create=create)
+        except FileNotFoundError:
+            return None
+
+
+@contextmanager
+def opened_ledger(tctx: typer.Context) -> Iterator[LedgerCli]:
+    settings = load(options(tctx))
+    with opened(settings) as container:
+        yield LedgerCli(container, settings.ledger_origin, settings.data_dir, settings.checkpoint_every)
+
+
+def _no_key(note: str) -> Checkpoint:
+    raise ValueError("no ledger signing key in the data folder")
+
+
+def _checker(cli: LedgerCli) -> NoteCheck:
+    signer = cli.signer(create=False)
+    return note_checker(signer.vkey()) if signer is not None else _no_key
+
+
+def _report(result: AuditResult, as_json: bool) -> None:
+    if as_json:
+        emit_json(result.to_json())
+    elif result.ok:
+        say(f"账本完整 / ledger verified: {result.size} events, {result.checkpoints} checkpoints "
+            f"(latest {result.latest_checkpoint})")
+    if result.problem is not None:
+        p = result.problem
+        where = f"leaf {p.leaf}" if p.leaf is not None else f"checkpoint {p.checkpoint_size}"
+        sys.stderr.write(f"错误 / error: 账本校验失败 / ledger verification failed: {p.kind.value} at {where}: "
+                         f"{p.detail} [ledger.{p.kind.value}]\n")
+        raise typer.Exit(1)
+
+
+@app.command("checkpoint", help="签发检查点 / Sign a checkpoint of the current tree")
+def checkpoint(
+    tctx: typer.Context,
+    if_due: Annotated[bool, typer.Option(
+        "--if-due", help="仅当新增记录达到 LAWTRAIL_CHECKPOINT_EVERY 时 / only when enough events came")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    with opened_ledger(tctx) as cli:
+        signer = cli.signer(create=True)
+        assert signer is not None
+        ctx = cli.container.ctx(system_actor(operator_name()))
+        made = (ledger.maybe_checkpoint(cli.uow(), ctx, signer, cli.origin, cli.every) if if_due
+                else ledger.create_checkpoint(cli.uow(), ctx, signer, cli.origin))
+    if made is None:
+        if as_json:
+            emit_json(None)
+        else:
+            say("尚未到签发检查点的时候 / no checkpoint due")
+        return
+    cp = made
+    if as_json:
+        emit_json({"size": cp.size, "root": cp.root.hex(), "note": cp.note})
+    else:
+        sys.stdout.write(cp.note)
+
+
+@app.command("public-key", help="输出账本公钥（C2SP vkey） / Print the ledger's verifier key")
+def public_key(tctx: typer.Context) -> None:
+    with opened_ledger(tctx) as cli:
+        signer = cli.signer(create=False)
+    if signer is None:
+        raise ConfigurationError("数据目录中没有账本签名密钥", "no ledger signing key in the data folder",
+                                 code="ledger.no_key")
+    say(signer.vkey())
+
+
+@app.command("proof", help="存在性证明 / Inclusion proof of one event")
+def proof(
+    tctx: typer.Context,
+    index: Annotated[int, typer.Argument(help="记录序号 / leaf index")],
+    size: Annotated[int | None, typer.Option("--size", help="树大小（默认最新检查点） / tree size")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    with opened_ledger(tctx) as cli:
+        found = ledger.inclusion_proof(cli.uow(), index, size)
+    if as_json:
+        emit_json(found.to_json())
+        return
+    say(f"leaf {found.leaf_index} in tree {found.tree_size}: {found.leaf_hash.hex()}")
+    for value in found.hashes:
+        say(value.hex())
+
+
+@app.command("consistency", help="一致性证明 / Consistency proof between two sizes")
+def consistency(
+    tctx: typer.Context,
+    first: Annotated[int, typer.Argument(help="较小的树大小 / first size")],
+    second: Annotated[int, typer.Argument(help="较大的树大小 / second size")],
+    as_json: JsonOption = False,
+) -> None:
+    with opened_ledger(tctx) as cli:
+        found = ledger.consistency_proof(cli.uow(), first, second)
+    if as_json:
+        emit_json(found.to_json())
+        return
+    say(f"tree {found.first_size} -> {found.second_size}")
+    for value in found.hashes:
+        say(value.hex())
+
+
+@app.command("verify", help="校验整个账本 / Verify the whole ledger")
+def verify(tctx: typer.Context, as_json: JsonOption = False) -> None:
+    with opened_ledger(tctx) as cli:
+        result = ledger.verify(cli.uow(), _checker(cli))
+    _report(result, as_json)
+
+
+@app.command("export", help="导出账本供离线校验 / Export the ledger for offline verification")
+def export(
+    tctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", help="导出目录（须为空） / empty output folder")],
+) -> None:
+    with opened_ledger(tctx) as cli:
+        signer = cli.signer(create=False)
+        if signer is None:
+            raise ConfigurationError("数据目录中没有账本签名密钥（先运行 lawtrail ledger checkpoint）",
+                                     "no ledger signing key (run `lawtrail ledger checkpoint` first)",
+                                     code="ledger.no_key")
+        try:
+            with FolderExport(out, signer.vkey()) as sink:
+                count = ledger.export(cli.uow(), sink)
+        except FileExistsError:
+            raise ValidationFailed(f"导出目录 {out} 不为空", f"the export folder {out} is not empty",
+                                   code="ledger.export_not_empty") from None
+    say(f"已导出 {count} 条记录到 {out} / exported {count} events")
+
+
+@app.command("verify-export", help="离线校验导出目录 / Verify an exported folder")
+def verify_export_cmd(
+    folder: Annotated[Path, typer.Argument(help="导出目录 / export folder")],
+    vkey: Annotated[str | None, typer.Option("--vkey", help="公布的公钥 / published verifier key")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    try:
+        result = verify_export(folder, vkey)
+    except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
+        raise ValidationFailed(f"无法读取导出目录：{exc}", f"cannot read the export folder: {exc}",
+                               code="ledger.export_unreadable") from None
+    _report(result, as_json)
