@@ -330,3 +330,29 @@ def test_migration_backfills_existing_events(tmp_path: Path) -> None:
     assert ledger.consistency_proof(SqlUnitOfWork(eng), 11, 14).verify(
         root_from_leaf_hashes(hashes), root_from_leaf_hashes(leaves(eng)))
     eng.dispose()
+
+
+def test_verify_while_writers_append(engine: Engine, signer: Ed25519Signer) -> None:
+    build(engine, signer)
+    stop = threading.Event()
+
+    def writer() -> None:
+        while not stop.is_set():
+            append(engine, 1)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        results = [ledger.verify(SqlUnitOfWork(engine), note_checker(signer.vkey())) for _ in range(15)]
+    finally:
+        stop.set()
+        thread.join()
+    assert all(r.ok for r in results), [r.problem for r in results if r.problem]
+    assert results[-1].size > results[0].size or engine.dialect.name == "sqlite"
+
+
+def test_checkpoint_of_the_empty_log(engine: Engine, signer: Ed25519Signer) -> None:
+    cp = ledger.create_checkpoint(SqlUnitOfWork(engine), ctx(), signer, ORIGIN)
+    assert cp.size == 0 and cp.root == root_from_leaf_hashes([])
+    result = ledger.verify(SqlUnitOfWork(engine), note_checker(signer.vkey()))
+    assert result.ok and (result.size, result.checkpoints) == (1, 1)

@@ -16,6 +16,7 @@ has a fair chance against the database:
 
 from __future__ import annotations
 
+import base64
 import copy
 import dataclasses
 import hashlib
@@ -413,7 +414,7 @@ class FakeTotp:
     STEP = 30
 
     def new_secret(self) -> str:
-        return "FAKE" + secrets.token_hex(10).upper()  # 24 letters and digits
+        return base64.b32encode(secrets.token_bytes(20)).decode()  # 32 base32 characters, as pyotp
 
     def code_at(self, secret: str, at: datetime) -> str:
         step = int(at.timestamp()) // self.STEP

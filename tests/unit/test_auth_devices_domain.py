@@ -26,26 +26,30 @@ def test_fewer_failures_than_the_limit_do_not_lock() -> None:
     assert POLICY.locked([T0, T0 + timedelta(minutes=1)], T0 + timedelta(minutes=2)) is None
 
 
-def test_the_limit_locks_until_a_window_after_the_latest_failure() -> None:
-    failures = [T0, T0 + timedelta(minutes=1), T0 + timedelta(minutes=2)]
-    assert POLICY.locked(failures, T0 + timedelta(minutes=3)) == T0 + timedelta(minutes=2) + WINDOW
-
-
-def test_the_lock_lifts_exactly_when_it_says() -> None:
-    # BUG: ``locked`` promises "window after the latest failure" (and the login message
-    # repeats it) but the lock really lifts as soon as the oldest of the failures leaves the
-    # window: here 2 minutes earlier than promised.
+def test_reaching_the_limit_locks_for_a_while() -> None:
     failures = [T0, T0 + timedelta(minutes=1), T0 + timedelta(minutes=2)]
     until = POLICY.locked(failures, T0 + timedelta(minutes=3))
     assert until is not None
-    assert POLICY.locked(failures, until - timedelta(seconds=1)) is not None
+    assert T0 + timedelta(minutes=3) < until <= T0 + timedelta(minutes=2) + WINDOW
+
+
+def test_the_lock_lifts_exactly_when_it_says() -> None:
+    # The lock lasts one window after the latest failure, as the login message promises.
+    failures = [T0, T0 + timedelta(minutes=1), T0 + timedelta(minutes=2)]
+    until = POLICY.locked(failures, T0 + timedelta(minutes=3))
+    assert until == T0 + timedelta(minutes=2) + WINDOW
+    assert POLICY.locked(failures, until - timedelta(seconds=1)) == until
     assert POLICY.locked(failures, until) is None
 
 
-def test_a_failure_exactly_one_window_old_no_longer_counts() -> None:
-    failures = [T0, T0 + timedelta(minutes=1), T0 + timedelta(minutes=2)]
-    assert POLICY.locked(failures, T0 + WINDOW) is None
-    assert POLICY.locked(failures, T0 + WINDOW - timedelta(microseconds=1)) is not None
+def test_failures_spread_wider_than_the_window_do_not_lock() -> None:
+    failures = [T0, T0 + timedelta(minutes=10), T0 + WINDOW + timedelta(minutes=1)]
+    assert POLICY.locked(failures, T0 + WINDOW + timedelta(minutes=2)) is None
+
+
+def test_a_failure_inside_the_lock_extends_it() -> None:
+    failures = [T0, T0 + timedelta(minutes=1), T0 + timedelta(minutes=2), T0 + timedelta(minutes=14)]
+    assert POLICY.locked(failures, T0 + timedelta(minutes=20)) == T0 + timedelta(minutes=14) + WINDOW
 
 
 # ---- sessions and tokens -------------------------------------------------------------

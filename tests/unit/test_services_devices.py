@@ -160,8 +160,8 @@ def test_leaving_service_clears_the_holder_in_the_record(world: World) -> None:
 
 
 def test_leaving_service_also_ends_the_holding_in_the_log(world: World) -> None:
-    # BUG: set_device_status clears holder_id but writes no HOLDER entry, so holder_at() -
-    # which the evidence vault uses to attribute footage - still names the last holder.
+    # holder_at() over the log - what the evidence vault uses to attribute footage - must agree
+    # with the device record once a status change takes the device back from its holder.
     device = world.devices["a"]
     devices.assign_device(world.uow(), world.ctx(world.archivist), device.id, holder_id=world.officer_a.id)
     devices.set_device_status(world.uow(), world.ctx(world.archivist, now=LATER), device.id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import binascii
 from datetime import datetime
 
 import pyotp
@@ -38,7 +39,10 @@ class PyOtpChecker:
         code = (code or "").strip().replace(" ", "")
         if not code.isdigit() or len(code) != 6:
             return False
-        return bool(pyotp.TOTP(secret).verify(code, for_time=at, valid_window=1))
+        try:
+            return bool(pyotp.TOTP(secret).verify(code, for_time=at, valid_window=1))
+        except (ValueError, binascii.Error):  # not a base32 secret
+            return False
 
     def uri(self, secret: str, account: str, issuer: str) -> str:
         return str(pyotp.TOTP(secret).provisioning_uri(name=account, issuer_name=issuer))

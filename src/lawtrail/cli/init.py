@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from lawtrail.adapters.signer import create_key
 from lawtrail.bootstrap import Container
 from lawtrail.cli.common import data_dir_of, load, opened, options, read_password, say
 from lawtrail.config import Settings, write_secret
@@ -57,7 +58,8 @@ def init(
 
 
 def generate_signing_keys(settings: Settings) -> None:
-    """Create the ledger's Ed25519 signing key in the data folder (issue #3: not yet)."""
+    """Create the ledger's Ed25519 signing key in the data folder (mode 0600), once."""
+    create_key(settings.data_dir)
 
 
 def _initialised_bureau(container: Container, ctx: Ctx) -> Bureau | None:

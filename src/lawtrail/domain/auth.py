@@ -52,13 +52,20 @@ class ThrottlePolicy:
     max_failures: int
     window: timedelta
 
-    def locked(self, recent_failures: list[datetime], now: datetime) -> datetime | None:
-        """If locked out, the time the lock lifts; otherwise None.
+    def locked(self, failures: list[datetime], now: datetime) -> datetime | None:
+        """If locked out at ``now``, the time the lock lifts; otherwise None.
 
-        Locked when ``max_failures`` failures fall inside ``window`` before ``now``; the lock
-        lifts ``window`` after the latest of them.
+        ``max_failures`` failures within one ``window`` lock the account until ``window``
+        after the latest failure (refused attempts during the lock count as failures, so
+        hammering keeps it locked). Callers pass the failures of the last two windows.
         """
-        inside = sorted(t for t in recent_failures if now - t < self.window)
-        if len(inside) >= self.max_failures:
-            return inside[-1] + self.window
+        times = sorted(t for t in failures if t <= now)
+        if len(times) < self.max_failures:
+            return None
+        until = times[-1] + self.window
+        if now >= until:
+            return None
+        k = self.max_failures
+        if any(times[i] - times[i - k + 1] <= self.window for i in range(k - 1, len(times))):
+            return until
         return None

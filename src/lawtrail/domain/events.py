@@ -40,6 +40,7 @@ class Action(StrEnum):
     DEVICE_LOG = "org:device:log"
     LOGIN = "auth:session:create"
     LOGIN_REFUSED = "auth:session:refuse"
+    LOGIN_SECOND_FACTOR = "auth:session:second-factor"
     LOGOUT = "auth:session:end"
     TOKEN_CREATE = "auth:token:create"
     TOKEN_REVOKE = "auth:token:revoke"

@@ -188,10 +188,10 @@ def check_username(value: str, problems: Problems) -> str:
 def check_certificate(number: str | None, valid_from: date | None, valid_to: date | None,
                       pattern: str, problems: Problems) -> Certificate | None:
     """Validate an optional certificate: all three parts or none; the range must not end first."""
-    number = (number or "").strip()
+    number = unicodedata.normalize("NFKC", number or "").strip()
     if not number and valid_from is None and valid_to is None:
         return None
-    if not re.fullmatch(pattern, number):
+    if not re.fullmatch(pattern, number, flags=re.ASCII):
         problems.add("cert_number", "执法证号格式不正确（应为“粤”加8–14位数字，或仅数字）",
                      "malformed certificate number (expected optional '粤' and 8-14 digits)")
     if valid_from is None or valid_to is None:

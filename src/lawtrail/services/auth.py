@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import uuid
 from dataclasses import dataclass, replace
@@ -51,7 +52,7 @@ def login(uow: UnitOfWork, ctx: Ctx, deps: Deps, *, username: str, password: str
     name = (username or "").strip().lower()[:64]
     with uow:
         policy = deps.policy.throttle
-        failures = uow.login_attempts.failures_since(name, ctx.now - policy.window)
+        failures = uow.login_attempts.failures_since(name, ctx.now - 2 * policy.window)
         if (until := policy.locked(failures, ctx.now)) is not None:
             _refuse(uow, ctx, name, ip, "throttled")
             minutes = max(1, int((until - ctx.now).total_seconds() // 60) + 1)
@@ -69,7 +70,8 @@ def login(uow: UnitOfWork, ctx: Ctx, deps: Deps, *, username: str, password: str
                           last_seen_at=ctx.now, ended_at=None,
                           totp_pending=user.totp_enabled)
         uow.sessions.add(session)
-        uow.login_attempts.add(name, ctx.now, True, ip)
+        if not session.totp_pending:  # a success only once every factor is in
+            uow.login_attempts.add(name, ctx.now, True, ip)
         record(uow, ctx, Action.LOGIN, subject_type="user", subject_id=user.id,
                subject_name=f"{user.display_name}（{user.username}）",
                after_dict={"ip": ip, "totp_pending": session.totp_pending})
@@ -78,7 +80,10 @@ def login(uow: UnitOfWork, ctx: Ctx, deps: Deps, *, username: str, password: str
 
 
 def _refuse(uow: UnitOfWork, ctx: Ctx, name: str, ip: str, reason: str) -> None:
-    uow.login_attempts.add(name, ctx.now, False, ip)
+    """Record a refused login. Attempts refused by the throttle itself are recorded as events
+    but do not count as failures, so the lock lifts when it said it would."""
+    if reason != "throttled":
+        uow.login_attempts.add(name, ctx.now, False, ip)
     record(uow, ctx, Action.LOGIN_REFUSED, subject_type="login", subject_id=name, subject_name=name,
            after_dict={"ip": ip, "reason": reason})
     uow.commit()
@@ -110,6 +115,13 @@ def verify_totp_login(uow: UnitOfWork, ctx: Ctx, deps: Deps, *, session: Session
     """Complete a TOTP-pending login; raise Unauthenticated on a wrong code (recorded)."""
     with uow:
         user = uow.users.get(session.user_id)
+        name = user.username if user else "?"
+        policy = deps.policy.throttle
+        if policy.locked(uow.login_attempts.failures_since(name, ctx.now - 2 * policy.window), ctx.now):
+            uow.sessions.end(session.id, ctx.now)
+            _refuse(uow, ctx, name, "totp", "throttled")
+            raise TooManyAttempts("动态验证码错误次数过多，请稍后重新登录", "too many wrong one-time codes",
+                                  code="auth.throttled")
         if user is None or not user.totp_secret or not deps.totp.verify(user.totp_secret, code, ctx.now):
             uow.login_attempts.add(user.username if user else "?", ctx.now, False, "totp")
             record(uow, ctx, Action.LOGIN_REFUSED, subject_type="user", subject_id=session.user_id,
@@ -117,6 +129,9 @@ def verify_totp_login(uow: UnitOfWork, ctx: Ctx, deps: Deps, *, session: Session
             uow.commit()
             raise Unauthenticated("动态验证码错误", "wrong one-time code", code="auth.bad_totp")
         uow.sessions.clear_totp_pending(session.id)
+        uow.login_attempts.add(user.username, ctx.now, True, "totp")
+        record(uow, ctx, Action.LOGIN_SECOND_FACTOR, subject_type="user", subject_id=user.id,
+               subject_name=f"{user.display_name}（{user.username}）", after_dict={"totp_pending": False})
         uow.commit()
 
 
@@ -131,7 +146,7 @@ def logout(uow: UnitOfWork, ctx: Ctx, session: Session) -> None:
 def enable_totp(uow: UnitOfWork, ctx: Ctx, deps: Deps, *, secret: str, code: str) -> None:
     """Turn on TOTP for the actor once ``code`` proves their authenticator holds ``secret``."""
     require(ctx.actor, Permission.SELF_MANAGE)
-    if len(secret) < 16 or not secret.isalnum():
+    if not re.fullmatch(r"[A-Z2-7]{16,64}", secret or ""):
         raise invalid("secret", "密钥无效", "invalid secret")
     if not deps.totp.verify(secret, code, ctx.now):
         raise invalid("code", "验证码不正确，请核对手机上的时间", "wrong code; check the phone's clock")

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from lawtrail.domain.access import ROLE_LABELS, Actor, Role, system_actor
 from lawtrail.domain.devices import Device
-from lawtrail.domain.org import Bureau, Unit, UnitKind, User
+from lawtrail.domain.org import Bureau, Unit, UnitKind, User, local_date
 from lawtrail.errors import Conflict
 from lawtrail.services import devices, org, queries, users
 from lawtrail.services.context import Ctx, Deps
@@ -171,7 +171,7 @@ class _Loader:
                                                        code=code, name=name, kind=kind)
 
     def people(self) -> None:
-        today = self.ctx().now.astimezone().date()
+        today = local_date(self.ctx().now)
         for index, person in enumerate(PEOPLE):
             number, valid_from, valid_to = certificate(person.cert, today, index)
             password = DEMO_PASSWORD if person.login else secrets.token_urlsafe(32)

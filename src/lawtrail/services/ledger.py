@@ -119,6 +119,7 @@ def verify(uow: LedgerUnitOfWork, check_note: NoteCheck) -> AuditResult:
     """Re-derive every leaf from the stored rows, rebuild the tree, check every checkpoint
     (signature via ``check_note``, root, announcement in the log); report the first problem."""
     with uow:
+        uow.ledger_nodes.snapshot()
         given = AuditInput(
             checkpoints=uow.checkpoints.list(),
             head_size=uow.events.count(),
@@ -134,6 +135,7 @@ def export(uow: LedgerUnitOfWork, sink: LedgerExportSink) -> int:
     in one transaction; return the number of events."""
     count = 0
     with uow:
+        uow.ledger_nodes.snapshot()
         checkpoints = uow.checkpoints.list()
         for row in uow.ledger_nodes.leaf_rows():
             sink.write_event(dict(row.leaf))

@@ -91,8 +91,8 @@ def get_unit(uow: UnitOfWork, ctx: Ctx, unit_id: UUID) -> Unit:
 
 def list_units(uow: UnitOfWork, ctx: Ctx, *, bureau_id: UUID | None = None) -> list[Unit]:
     """All units of the actor's bureau (every role with unit:view sees the unit list)."""
-    require(ctx.actor, Permission.UNIT_VIEW)
     target = bureau_id or ctx.actor.bureau_id
+    require(ctx.actor, Permission.UNIT_VIEW, bureau_id=target)
     with uow:
         if target is None:
             return [u for b in uow.bureaus.list() for u in uow.units.list(b.id, None)]

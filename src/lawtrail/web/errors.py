@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
@@ -57,7 +58,13 @@ async def on_domain_error(request: Request, exc: Exception) -> Response:
     if is_api(request):
         return problem(status, exc.as_dict(), request)
     if status == 401:
-        return RedirectResponse(f"/login?next={request.url.path}&reason={exc.code}", status_code=303)
+        target = request.url.path if request.method == "GET" else "/"
+        if request.method == "GET" and request.url.query:
+            target += "?" + request.url.query
+        login = f"/login?{urlencode({'next': target, 'reason': exc.code})}"
+        if request.headers.get("hx-request"):
+            return Response(status_code=204, headers={"HX-Redirect": login})
+        return RedirectResponse(login, status_code=303)
     from lawtrail.web.ui.render import error_page
 
     return error_page(request, status, exc)

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Row, and_, delete, func, insert, select, tuple_, update
+from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, update
 
 from lawtrail.adapters.db import tables as t
 from lawtrail.domain.access import Role
@@ -355,13 +355,27 @@ class SqlLedgerNodes:
         if not wanted:
             return {}
         n = t.ledger_nodes.c
-        rows = self.conn.execute(
-            select(n.level, n.idx, n.hash).where(tuple_(n.level, n.idx).in_(sorted(wanted))))
+        by_level: dict[int, list[int]] = {}
+        for level, index in sorted(wanted):
+            by_level.setdefault(level, []).append(index)
+        # One IN list per level rather than a row-value IN: SQLite plans the latter as a
+        # full scan, the former as primary-key lookups.
+        rows = self.conn.execute(select(n.level, n.idx, n.hash).where(
+            or_(*(and_(n.level == level, n.idx.in_(indexes)) for level, indexes in by_level.items()))))
         found = {(r.level, r.idx): bytes(r.hash) for r in rows}
         missing = wanted - found.keys()
         if missing:
             raise KeyError(f"ledger nodes not stored: {sorted(missing)[:5]}")
         return found
+
+    def snapshot(self) -> None:
+        """Make the rest of this transaction read one consistent snapshot (call it first).
+
+        PostgreSQL's default READ COMMITTED would let an append commit between reading the
+        log size and streaming the rows; SQLite transactions here begin IMMEDIATE already.
+        """
+        if self.conn.dialect.name == "postgresql":
+            self.conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 
     def recorded_size(self) -> int:
         """How many leaf hashes are recorded (level 0)."""
