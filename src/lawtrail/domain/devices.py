@@ -114,11 +114,14 @@ def check_device_number(value: str, problems: Problems) -> str:
 
 
 def holder_at(log: list[DeviceLogEntry], when: datetime) -> UUID | None:
-    """The holder recorded by the last HOLDER entry at or before ``when`` (None if none)."""
+    """Who held the device at ``when``: the last HOLDER entry at or before it, unless a later
+    STATUS entry took the device out of service (which takes it back from its holder)."""
     holder: UUID | None = None
     for entry in sorted(log, key=lambda e: e.at):
         if entry.at > when:
             break
         if entry.kind is LogKind.HOLDER:
             holder = entry.holder_id
+        elif entry.kind is LogKind.STATUS and entry.status is not DeviceStatus.IN_SERVICE:
+            holder = None
     return holder

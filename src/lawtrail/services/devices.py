@@ -188,8 +188,6 @@ def set_device_status(uow: UnitOfWork, ctx: Ctx, device_id: UUID, *, status: str
         holder = before.holder_id if new_status is DeviceStatus.IN_SERVICE else None
         after = replace(before, status=new_status, holder_id=holder, updated_at=ctx.now)
         uow.devices.update(after)
-        if before.holder_id is not None and holder is None:
-            _log(uow, ctx, after, LogKind.HOLDER, f"随状态变更收回：{note}", holder_id=None)
         _log(uow, ctx, after, LogKind.STATUS, note, status=new_status)
         record(uow, ctx, Action.DEVICE_STATUS, subject_type="device", subject_id=after.id,
                subject_name=after.number, before=before, after=after)

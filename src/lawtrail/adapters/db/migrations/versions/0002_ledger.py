@@ -54,7 +54,7 @@ def no_replace(table: str, key: tuple[str, ...]) -> None:
     match = " AND ".join(f"{c} = NEW.{c}" for c in key)
     # S608: the table and column names are this file's constants, never input.
     op.execute(
-        f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} "  # noqa: S608
+        f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} "
         f"WHEN EXISTS (SELECT 1 FROM {table} WHERE {match}) "
         f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: REPLACE refused'); END"
     )
