@@ -13,11 +13,13 @@ from lawtrail.adapters.clock import SystemClock
 from lawtrail.adapters.db.engine import make_engine, upgrade
 from lawtrail.adapters.db.uow import SqlUnitOfWork
 from lawtrail.adapters.security import Argon2Hasher, PyOtpChecker
+from lawtrail.adapters.tsa import HttpTimestamper, TimestampError, TokenVerifier
 from lawtrail.config import Settings
 from lawtrail.domain.access import Actor, system_actor
 from lawtrail.domain.auth import ThrottlePolicy
+from lawtrail.errors import ConfigurationError
 from lawtrail.services.context import Ctx, Deps, Policy
-from lawtrail.services.ports import UnitOfWork
+from lawtrail.services.ports import Timestamper, TimestampVerifier, UnitOfWork
 
 
 class Clock(Protocol):
@@ -32,6 +34,7 @@ class Container:
     engine: Engine
     deps: Deps
     clock: Clock
+    timestamper: Timestamper | None = None  # RFC 3161 TSA for checkpoints; None = off
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -64,7 +67,36 @@ def build(settings: Settings, *, clock: Clock | None = None, fast_hashing: bool 
           engine_factory: Callable[[str], Engine] | None = None) -> Container:
     """Wire the adapters for ``settings``. The database is not migrated here (see ``migrate``)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    timestamper = timestamper_from(settings)
     engine = (engine_factory or (lambda url: make_engine(
         url, sqlite_synchronous=settings.sqlite_synchronous, pool_size=settings.db_pool_size)))(settings.db_url)
     deps = Deps(policy=policy_from(settings), hasher=Argon2Hasher(fast=fast_hashing), totp=PyOtpChecker())
-    return Container(settings=settings, engine=engine, deps=deps, clock=clock or SystemClock())
+    return Container(settings=settings, engine=engine, deps=deps, clock=clock or SystemClock(),
+                     timestamper=timestamper)
+
+
+def timestamp_verifier_from(settings: Settings) -> TimestampVerifier | None:
+    """The checker of stored tokens (LAWTRAIL_TSA_CA_FILE), None when no CA bundle is set.
+
+    Raise ConfigurationError when the bundle cannot be read.
+    """
+    if settings.tsa_ca_file is None:
+        return None
+    try:
+        return TokenVerifier.from_file(settings.tsa_ca_file)
+    except TimestampError as exc:
+        raise ConfigurationError(f"LAWTRAIL_TSA_CA_FILE 无法使用：{exc}", f"LAWTRAIL_TSA_CA_FILE is unusable: {exc}",
+                                 code="config.invalid") from None
+
+
+def timestamper_from(settings: Settings) -> Timestamper | None:
+    """The TSA client for LAWTRAIL_TSA_URL, None when it is empty. Raise ConfigurationError
+    when the URL is set without a readable LAWTRAIL_TSA_CA_FILE."""
+    if not settings.tsa_url:
+        return None
+    if settings.tsa_ca_file is None:
+        raise ConfigurationError("设置了 LAWTRAIL_TSA_URL 但缺少 LAWTRAIL_TSA_CA_FILE",
+                                 "LAWTRAIL_TSA_URL is set but LAWTRAIL_TSA_CA_FILE is not", code="config.invalid")
+    verifier = timestamp_verifier_from(settings)
+    assert isinstance(verifier, TokenVerifier)
+    return HttpTimestamper(settings.tsa_url, verifier.trusted, timeout=settings.tsa_timeout_seconds)

@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     ledger_origin: str = Field("lawtrail.local/ledger", min_length=1, max_length=200,
                                pattern=r"^[^\s+]+$", description="账本标识 / ledger origin and key name")
     checkpoint_every: int = Field(1000, ge=1, description="checkpoint after this many events")
+    checkpoint_minutes: int = Field(10, ge=0, le=7 * 24 * 60,
+                                    description="checkpoint new events at least this often; 0 = off")
+    tsa_url: str = Field("", pattern=r"^(https?://\S+)?$",
+                         description="RFC 3161 时间戳服务 / TSA URL for checkpoint timestamps; empty = off")
+    tsa_ca_file: Path | None = Field(None, description="PEM bundle the TSA's tokens must chain to")
+    tsa_timeout_seconds: float = Field(10.0, gt=0, le=120, description="TSA request timeout")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="log level")
 
     @property

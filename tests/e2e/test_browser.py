@@ -37,18 +37,18 @@ from .flows import (
 pytestmark = pytest.mark.browser
 
 
-ALL_NAV = ["首页", "执法机构", "人员", "设备", "留痕", "个人设置"]
+ALL_NAV = ["首页", "执法机构", "人员", "设备", "留痕", "账本", "个人设置"]
 NAV_PATHS = {"首页": "/", "执法机构": "/admin/units", "人员": "/admin/users", "设备": "/devices",
-             "留痕": "/trail", "个人设置": "/me"}
+             "留痕": "/trail", "账本": "/ledger", "个人设置": "/me"}
 #: What each demo login may use, as the navigation must show it.
 EXPECTED_NAV = {
     "officer": ["首页", "执法机构", "人员", "设备", "个人设置"],
     "officer2": ["首页", "执法机构", "人员", "设备", "个人设置"],
     "unithead": ["首页", "执法机构", "人员", "设备", "留痕", "个人设置"],
     "reviewer": ["首页", "执法机构", "人员", "个人设置"],
-    "leader": ["首页", "执法机构", "人员", "设备", "留痕", "个人设置"],
-    "archivist": ["首页", "执法机构", "人员", "设备", "个人设置"],
-    "supervisor": ["首页", "执法机构", "人员", "设备", "留痕", "个人设置"],
+    "leader": ["首页", "执法机构", "人员", "设备", "留痕", "账本", "个人设置"],
+    "archivist": ["首页", "执法机构", "人员", "设备", "账本", "个人设置"],
+    "supervisor": ["首页", "执法机构", "人员", "设备", "留痕", "账本", "个人设置"],
     "admin": ALL_NAV,
 }
 

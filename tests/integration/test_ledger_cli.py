@@ -140,9 +140,21 @@ def test_offline_verifier_needs_no_database_or_web_stack(tmp_path: Path) -> None
 
 
 def test_checkpoint_if_due_follows_the_setting(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAWTRAIL_CHECKPOINT_MINUTES", "0")  # the events are old: only the count rule here
     monkeypatch.setenv("LAWTRAIL_CHECKPOINT_EVERY", "25")
     code, out, _ = run(data_dir, "checkpoint", "--if-due", "--json")
     assert (code, json.loads(out)) == (0, None)
     monkeypatch.setenv("LAWTRAIL_CHECKPOINT_EVERY", "20")
     code, out, _ = run(data_dir, "checkpoint", "--if-due", "--json")
     assert code == 0 and json.loads(out)["size"] == 20
+
+
+def test_checkpoint_if_due_after_the_minutes(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 20 events were appended long ago (T0): with the time rule on, a checkpoint is due
+    although fewer than LAWTRAIL_CHECKPOINT_EVERY came; right after it, nothing is due."""
+    monkeypatch.setenv("LAWTRAIL_CHECKPOINT_EVERY", "1000")
+    monkeypatch.setenv("LAWTRAIL_CHECKPOINT_MINUTES", "10")
+    code, out, _ = run(data_dir, "checkpoint", "--if-due", "--json")
+    assert code == 0 and json.loads(out)["size"] == 20
+    code, out, _ = run(data_dir, "checkpoint", "--if-due", "--json")
+    assert (code, json.loads(out)) == (0, None)

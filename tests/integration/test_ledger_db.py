@@ -106,11 +106,11 @@ def test_stored_subtrees_give_roots_and_proofs(engine: Engine) -> None:
     assert len(hashes) == 38
     for size in (1, 2, 7, 8, 21, 38):
         for index in {0, size // 2, size - 1}:
-            proof = ledger.inclusion_proof(SqlUnitOfWork(engine), index, size)
+            proof = ledger.inclusion_proof(SqlUnitOfWork(engine), ctx(), index, size)
             assert proof.leaf_hash == hashes[index]
             assert proof.verify(root_from_leaf_hashes(hashes[:size]))
     for first, second in ((0, 5), (1, 38), (7, 21), (21, 38), (38, 38)):
-        cons = ledger.consistency_proof(SqlUnitOfWork(engine), first, second)
+        cons = ledger.consistency_proof(SqlUnitOfWork(engine), ctx(), first, second)
         assert cons.verify(root_from_leaf_hashes(hashes[:first]), root_from_leaf_hashes(hashes[:second]))
 
 
@@ -146,7 +146,7 @@ def test_ledger_tables_refuse_upsert(engine: Engine, signer: Ed25519Signer, tabl
     statement = sqlite if engine.dialect.name == "sqlite" else postgresql
     with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
         conn.execute(text(statement), {"h": b"\x07" * 32})
-    assert ledger.verify(SqlUnitOfWork(engine), note_checker(signer.vkey())).ok
+    assert ledger.verify(SqlUnitOfWork(engine), ctx(), note_checker(signer.vkey())).ok
 
 
 def test_checkpoint_is_a_signed_note_announced_in_the_log(engine: Engine, signer: Ed25519Signer) -> None:
@@ -160,7 +160,7 @@ def test_checkpoint_is_a_signed_note_announced_in_the_log(engine: Engine, signer
     assert again.size == 11  # the announcement event grew the log
     same = ledger.create_checkpoint(SqlUnitOfWork(engine), ctx(), signer, ORIGIN)
     assert same.size == 12
-    assert ledger.inclusion_proof(SqlUnitOfWork(engine), 3).tree_size == 12
+    assert ledger.inclusion_proof(SqlUnitOfWork(engine), ctx(), 3).tree_size == 12
 
 
 def test_maybe_checkpoint_waits_for_enough_events(engine: Engine, signer: Ed25519Signer) -> None:
@@ -172,10 +172,10 @@ def test_maybe_checkpoint_waits_for_enough_events(engine: Engine, signer: Ed2551
 
 
 def test_verify_passes_on_an_untouched_log(engine: Engine, signer: Ed25519Signer) -> None:
-    result = ledger.verify(SqlUnitOfWork(engine), note_checker(signer.vkey()))
+    result = ledger.verify(SqlUnitOfWork(engine), ctx(), note_checker(signer.vkey()))
     assert result.ok and result.size == 0
     build(engine, signer)
-    result = ledger.verify(SqlUnitOfWork(engine), note_checker(signer.vkey()))
+    result = ledger.verify(SqlUnitOfWork(engine), ctx(), note_checker(signer.vkey()))
     assert result.ok, result.problem
     assert (result.size, result.checkpoints, result.latest_checkpoint) == (17, 2, 16)
 
@@ -206,7 +206,7 @@ def tamper(engine: Engine, table: str, *statements: str, **params: object) -> No
 
 
 def problem_of(engine: Engine, signer: Ed25519Signer) -> tuple[ProblemKind, int | None, int | None]:
-    result = ledger.verify(SqlUnitOfWork(engine), note_checker(signer.vkey()))
+    result = ledger.verify(SqlUnitOfWork(engine), ctx(), note_checker(signer.vkey()))
     assert result.problem is not None
     return result.problem.kind, result.problem.leaf, result.problem.checkpoint_size
 
@@ -306,7 +306,7 @@ def test_parallel_writers_keep_the_tree_whole(engine: Engine, signer: Ed25519Sig
     assert len(hashes) == 120
     cp = ledger.create_checkpoint(SqlUnitOfWork(engine), ctx(), signer, ORIGIN)
     assert cp.root == root_from_leaf_hashes(hashes)
-    assert ledger.verify(SqlUnitOfWork(engine), note_checker(signer.vkey())).ok
+    assert ledger.verify(SqlUnitOfWork(engine), ctx(), note_checker(signer.vkey())).ok
 
 
 def test_schema_matches_the_tables(engine: Engine) -> None:
@@ -324,10 +324,10 @@ def test_migration_backfills_existing_events(tmp_path: Path) -> None:
         conn.execute(text("UPDATE ledger_head SET size = 11"))
     upgrade(eng)
     hashes = leaves(eng)
-    proof = ledger.inclusion_proof(SqlUnitOfWork(eng), 4, 11)
+    proof = ledger.inclusion_proof(SqlUnitOfWork(eng), ctx(), 4, 11)
     assert proof.verify(root_from_leaf_hashes(hashes))
     append(eng, 3)
-    assert ledger.consistency_proof(SqlUnitOfWork(eng), 11, 14).verify(
+    assert ledger.consistency_proof(SqlUnitOfWork(eng), ctx(), 11, 14).verify(
         root_from_leaf_hashes(hashes), root_from_leaf_hashes(leaves(eng)))
     eng.dispose()
 
@@ -343,7 +343,7 @@ def test_verify_while_writers_append(engine: Engine, signer: Ed25519Signer) -> N
     thread = threading.Thread(target=writer)
     thread.start()
     try:
-        results = [ledger.verify(SqlUnitOfWork(engine), note_checker(signer.vkey())) for _ in range(15)]
+        results = [ledger.verify(SqlUnitOfWork(engine), ctx(), note_checker(signer.vkey())) for _ in range(15)]
     finally:
         stop.set()
         thread.join()
@@ -354,5 +354,5 @@ def test_verify_while_writers_append(engine: Engine, signer: Ed25519Signer) -> N
 def test_checkpoint_of_the_empty_log(engine: Engine, signer: Ed25519Signer) -> None:
     cp = ledger.create_checkpoint(SqlUnitOfWork(engine), ctx(), signer, ORIGIN)
     assert cp.size == 0 and cp.root == root_from_leaf_hashes([])
-    result = ledger.verify(SqlUnitOfWork(engine), note_checker(signer.vkey()))
+    result = ledger.verify(SqlUnitOfWork(engine), ctx(), note_checker(signer.vkey()))
     assert result.ok and (result.size, result.checkpoints) == (1, 1)

@@ -21,7 +21,8 @@ from lawtrail.adapters.clock import FixedClock
 from lawtrail.bootstrap import Container, build
 from lawtrail.config import load_settings
 from lawtrail.domain.access import BUREAU_WIDE_ROLES, ROLE_PERMISSIONS, Permission, Role
-from lawtrail.services import auth, devices, org, users
+from lawtrail.services import auth, devices, ledger, org, users
+from lawtrail.web import ledger_runtime as rt
 from lawtrail.web.app import create_app
 
 P = Permission
@@ -49,6 +50,12 @@ class World:
         d = devices.create_device(self.container.uow(), self.sys(), number=f"D-{uuid.uuid4().hex[:8]}",
                                   type="body_camera", unit_id=self.unit_id)
         return d.id
+
+    def checkpoint(self) -> int:
+        """Sign a checkpoint of the current log (as the system); return its size."""
+        c = self.container
+        cp = ledger.create_checkpoint(rt.uow(c), self.sys(), rt.signer(c), c.settings.ledger_origin)
+        return cp.size
 
     def new_token(self) -> uuid.UUID:
         tok, _ = auth.create_token(self.container.uow(), self.sys(), owner_id=self.new_user(), name="t")
@@ -103,6 +110,16 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/devices/{device_id}/log"): Rule(P.DEVICE_LOG, lambda w: (
         f"/api/v1/devices/{w.new_device()}/log", {"kind": "maintenance", "note": "月度保养"})),
     ("GET", "/api/v1/events"): Rule(P.EVENT_VIEW, lambda w: ("/api/v1/events", None), bureau_wide=True),
+    ("GET", "/api/v1/ledger/checkpoints/latest"): Rule(P.LEDGER_VIEW, lambda w: (
+        w.checkpoint() and "/api/v1/ledger/checkpoints/latest", None)),
+    ("GET", "/api/v1/ledger/checkpoints"): Rule(P.LEDGER_VIEW, lambda w: ("/api/v1/ledger/checkpoints", None)),
+    ("POST", "/api/v1/ledger/checkpoints"): Rule(P.LEDGER_VERIFY, lambda w: ("/api/v1/ledger/checkpoints", None)),
+    ("GET", "/api/v1/ledger/proof/{index}"): Rule(P.LEDGER_VIEW, lambda w: (
+        f"/api/v1/ledger/proof/{w.checkpoint() - 1}", None)),
+    ("GET", "/api/v1/ledger/consistency"): Rule(P.LEDGER_VIEW, lambda w: (
+        f"/api/v1/ledger/consistency?first=1&second={w.checkpoint()}", None)),
+    ("POST", "/api/v1/ledger/verify"): Rule(P.LEDGER_VERIFY, lambda w: ("/api/v1/ledger/verify", None)),
+    ("GET", "/api/v1/ledger/public-key"): Rule(P.LEDGER_VIEW, lambda w: ("/api/v1/ledger/public-key", None)),
 }
 
 
@@ -135,9 +152,11 @@ def client(world: World) -> Iterator[TestClient]:
 
 
 def api_routes() -> list[tuple[str, str]]:
+    from lawtrail.web.api.ledger import router as ledger_router
     from lawtrail.web.api.routes import router
 
-    return sorted((m, r.path) for r in router.routes if isinstance(r, APIRoute) for m in r.methods)
+    return sorted((m, r.path) for rt_ in (router, ledger_router) for r in rt_.routes
+                  if isinstance(r, APIRoute) for m in r.methods)
 
 
 def test_every_api_route_is_in_the_table() -> None:

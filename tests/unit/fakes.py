@@ -261,9 +261,9 @@ class FakeSessions(_Repo):
     def end(self, session_id: UUID, at: datetime) -> None:
         self._change(session_id, ended_at=at)
 
-    def end_all_for_user(self, user_id: UUID, at: datetime) -> None:
+    def end_all_for_user(self, user_id: UUID, at: datetime, *, keep: UUID | None = None) -> None:
         for x in list(self.s.sessions.values()):
-            if x.user_id == user_id and x.ended_at is None:
+            if x.user_id == user_id and x.ended_at is None and x.id != keep:
                 self._change(x.id, ended_at=at)
 
     def clear_totp_pending(self, session_id: UUID) -> None:

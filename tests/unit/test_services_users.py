@@ -264,3 +264,13 @@ def test_actor_for_carries_the_persons_scope(world: World) -> None:
         world.unit_head_a.id, world.bureau.id, world.unit_a.id)
     assert actor.roles == {Role.UNIT_HEAD, Role.OFFICER}
     assert not actor.is_system
+
+
+def test_changing_the_own_password_ends_the_other_sessions_only(world: World) -> None:
+    here, elsewhere = make_session(world.officer_a), make_session(world.officer_a)
+    world.state.sessions[here.id] = here
+    world.state.sessions[elsewhere.id] = elsewhere
+    users.change_own_password(world.uow(), world.ctx(world.officer_a), world.deps, current=PASSWORD,
+                              new=NEW_PASSWORD, keep_session=here.id)
+    assert world.state.sessions[here.id].ended_at is None
+    assert world.state.sessions[elsewhere.id].ended_at is not None

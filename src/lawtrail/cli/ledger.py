@@ -15,6 +15,7 @@ import typer
 from lawtrail.adapters.db.uow import SqlUnitOfWork
 from lawtrail.adapters.ledger_export import FolderExport, verify_export
 from lawtrail.adapters.signer import Ed25519Signer, load_signer, note_checker
+from lawtrail.adapters.tsa import TokenFiles
 from lawtrail.bootstrap import Container
 from lawtrail.cli.common import JsonOption, emit_json, load, opened, operator_name, options, say
 from lawtrail.domain.access import system_actor
@@ -22,6 +23,7 @@ from lawtrail.domain.ledger.audit import AuditResult, NoteCheck
 from lawtrail.domain.ledger.checkpoint import Checkpoint
 from lawtrail.errors import ConfigurationError, ValidationFailed
 from lawtrail.services import ledger
+from lawtrail.services.context import Ctx
 
 app = typer.Typer(help="账本 / ledger", no_args_is_help=True)
 
@@ -32,9 +34,14 @@ class LedgerCli:
     origin: str
     data_dir: Path
     every: int
+    minutes: int
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.container.engine)
+
+    def ctx(self) -> Ctx:
+        """The console acts as a system actor (allowed everything), recorded by operator name."""
+        return self.container.ctx(system_actor(operator_name()))
 
     def signer(self, *, create: bool) -> Ed25519Signer | None:
         try:
@@ -47,7 +54,8 @@ class LedgerCli:
 def opened_ledger(tctx: typer.Context) -> Iterator[LedgerCli]:
     settings = load(options(tctx))
     with opened(settings) as container:
-        yield LedgerCli(container, settings.ledger_origin, settings.data_dir, settings.checkpoint_every)
+        yield LedgerCli(container, settings.ledger_origin, settings.data_dir, settings.checkpoint_every,
+                        settings.checkpoint_minutes)
 
 
 def _no_key(note: str) -> Checkpoint:
@@ -77,15 +85,18 @@ def _report(result: AuditResult, as_json: bool) -> None:
 def checkpoint(
     tctx: typer.Context,
     if_due: Annotated[bool, typer.Option(
-        "--if-due", help="仅当新增记录达到 LAWTRAIL_CHECKPOINT_EVERY 时 / only when enough events came")] = False,
+        "--if-due", help="仅当到期时（LAWTRAIL_CHECKPOINT_EVERY 条或 LAWTRAIL_CHECKPOINT_MINUTES 分钟） / "
+                         "only when due (enough events or time)")] = False,
     as_json: JsonOption = False,
 ) -> None:
     with opened_ledger(tctx) as cli:
         signer = cli.signer(create=True)
         assert signer is not None
-        ctx = cli.container.ctx(system_actor(operator_name()))
-        made = (ledger.maybe_checkpoint(cli.uow(), ctx, signer, cli.origin, cli.every) if if_due
-                else ledger.create_checkpoint(cli.uow(), ctx, signer, cli.origin))
+        ctx = cli.ctx()
+        stamper = cli.container.timestamper
+        made = (ledger.maybe_checkpoint(cli.uow(), ctx, signer, cli.origin, cli.every, cli.minutes,
+                                        timestamper=stamper) if if_due
+                else ledger.create_checkpoint(cli.uow(), ctx, signer, cli.origin, timestamper=stamper))
     if made is None:
         if as_json:
             emit_json(None)
@@ -117,7 +128,7 @@ def proof(
     as_json: JsonOption = False,
 ) -> None:
     with opened_ledger(tctx) as cli:
-        found = ledger.inclusion_proof(cli.uow(), index, size)
+        found = ledger.inclusion_proof(cli.uow(), cli.ctx(), index, size)
     if as_json:
         emit_json(found.to_json())
         return
@@ -134,7 +145,7 @@ def consistency(
     as_json: JsonOption = False,
 ) -> None:
     with opened_ledger(tctx) as cli:
-        found = ledger.consistency_proof(cli.uow(), first, second)
+        found = ledger.consistency_proof(cli.uow(), cli.ctx(), first, second)
     if as_json:
         emit_json(found.to_json())
         return
@@ -146,7 +157,7 @@ def consistency(
 @app.command("verify", help="校验整个账本 / Verify the whole ledger")
 def verify(tctx: typer.Context, as_json: JsonOption = False) -> None:
     with opened_ledger(tctx) as cli:
-        result = ledger.verify(cli.uow(), _checker(cli))
+        result = ledger.verify(cli.uow(), cli.ctx(), _checker(cli))
     _report(result, as_json)
 
 
@@ -163,7 +174,7 @@ def export(
                                      code="ledger.no_key")
         try:
             with FolderExport(out, signer.vkey()) as sink:
-                count = ledger.export(cli.uow(), sink)
+                count = ledger.export(cli.uow(), cli.ctx(), TokenFiles(sink, out))
         except FileExistsError:
             raise ValidationFailed(f"导出目录 {out} 不为空", f"the export folder {out} is not empty",
                                    code="ledger.export_not_empty") from None
@@ -182,3 +193,27 @@ def verify_export_cmd(
         raise ValidationFailed(f"无法读取导出目录：{exc}", f"cannot read the export folder: {exc}",
                                code="ledger.export_unreadable") from None
     _report(result, as_json)
+
+
+@app.command("timestamps", help="校验检查点的可信时间戳 / Verify the checkpoints' RFC 3161 timestamps")
+def timestamps_cmd(tctx: typer.Context, as_json: JsonOption = False) -> None:
+    from lawtrail.bootstrap import timestamp_verifier_from
+    from lawtrail.services.timestamps import verify_timestamps
+
+    with opened_ledger(tctx) as cli:
+        verifier = timestamp_verifier_from(cli.container.settings)
+        if verifier is None:
+            raise ConfigurationError("未设置 LAWTRAIL_TSA_CA_FILE，无法校验时间戳",
+                                     "set LAWTRAIL_TSA_CA_FILE to verify timestamps", code="ledger.no_tsa_ca")
+        report = verify_timestamps(cli.uow(), cli.ctx(), verifier)
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        for c in report.checks:
+            say(f"checkpoint {c.size}: {c.status}" + (f" {c.time.isoformat()}" if c.time else "")
+                + (f" ({c.detail})" if c.detail else ""))
+    bad = next((c for c in report.checks if not c.ok), None)
+    if bad is not None:
+        sys.stderr.write(f"错误 / error: 时间戳校验失败 / timestamp verification failed: checkpoint {bad.size} "
+                         f"{bad.status}: {bad.detail} [ledger.timestamp_{bad.status}]\n")
+        raise typer.Exit(1)

@@ -45,6 +45,8 @@ class Permission(StrEnum):
     TOKEN_MANAGE = "token:manage"
     EVENT_VIEW = "event:view"
     SELF_MANAGE = "self:manage"
+    LEDGER_VIEW = "ledger:view"
+    LEDGER_VERIFY = "ledger:verify"
 
 
 P = Permission
@@ -55,15 +57,20 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.DEVICE_LOG, P.EVENT_VIEW, P.SELF_MANAGE}
     ),
     Role.LEGAL_REVIEWER: frozenset({P.UNIT_VIEW, P.USER_VIEW, P.SELF_MANAGE}),
-    Role.LEADER: frozenset({P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.EVENT_VIEW, P.SELF_MANAGE}),
+    Role.LEADER: frozenset(
+        {P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.EVENT_VIEW, P.LEDGER_VIEW, P.SELF_MANAGE}
+    ),
     Role.ARCHIVIST: frozenset(
         {P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.DEVICE_MANAGE, P.DEVICE_LOG, P.TOKEN_MANAGE,
+         P.LEDGER_VIEW, P.SELF_MANAGE}
+    ),
+    Role.SUPERVISOR: frozenset(
+        {P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.EVENT_VIEW, P.LEDGER_VIEW, P.LEDGER_VERIFY,
          P.SELF_MANAGE}
     ),
-    Role.SUPERVISOR: frozenset({P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.EVENT_VIEW, P.SELF_MANAGE}),
     Role.ADMIN: frozenset(
         {P.UNIT_VIEW, P.UNIT_MANAGE, P.USER_VIEW, P.USER_MANAGE, P.DEVICE_VIEW, P.DEVICE_MANAGE,
-         P.DEVICE_LOG, P.TOKEN_MANAGE, P.EVENT_VIEW, P.SELF_MANAGE}
+         P.DEVICE_LOG, P.TOKEN_MANAGE, P.EVENT_VIEW, P.LEDGER_VIEW, P.LEDGER_VERIFY, P.SELF_MANAGE}
     ),
 }
 

@@ -44,6 +44,8 @@ class Action(StrEnum):
     LOGOUT = "auth:session:end"
     TOKEN_CREATE = "auth:token:create"
     TOKEN_REVOKE = "auth:token:revoke"
+    LEDGER_CHECKPOINT = "ledger:checkpoint:create"
+    LEDGER_VERIFICATION = "ledger:verification:run"
 
 
 @dataclass(frozen=True)

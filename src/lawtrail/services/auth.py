@@ -60,7 +60,9 @@ def login(uow: UnitOfWork, ctx: Ctx, deps: Deps, *, username: str, password: str
                                   f"too many failed logins; try again in {minutes} min",
                                   code="auth.throttled")
         user = uow.users.by_username(name)
-        ok = user is not None and deps.hasher.verify(user.password_hash, password or "")
+        # An unknown name costs the same hash verification, so timing does not tell it apart.
+        ok = deps.hasher.verify(user.password_hash if user else _dummy_hash(deps), password or "")
+        ok = ok and user is not None
         if user is None or not ok or not user.active:
             _refuse(uow, ctx, name, ip, "inactive" if ok else "bad_credentials")
             raise _bad_login()
@@ -77,6 +79,17 @@ def login(uow: UnitOfWork, ctx: Ctx, deps: Deps, *, username: str, password: str
                after_dict={"ip": ip, "totp_pending": session.totp_pending})
         uow.commit()
     return LoginResult(session, raw, user)
+
+
+_DUMMY: dict[int, str] = {}
+
+
+def _dummy_hash(deps: Deps) -> str:
+    """A hash of a random password, made once per hasher, to verify unknown names against."""
+    key = id(deps.hasher)
+    if key not in _DUMMY:
+        _DUMMY[key] = deps.hasher.hash(secrets.token_urlsafe(16))
+    return _DUMMY[key]
 
 
 def _refuse(uow: UnitOfWork, ctx: Ctx, name: str, ip: str, reason: str) -> None:

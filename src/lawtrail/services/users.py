@@ -183,8 +183,10 @@ def reset_password(uow: UnitOfWork, ctx: Ctx, deps: Deps, user_id: UUID, *, pass
         uow.commit()
 
 
-def change_own_password(uow: UnitOfWork, ctx: Ctx, deps: Deps, *, current: str, new: str) -> None:
-    """The actor changes their own password after proving the current one."""
+def change_own_password(uow: UnitOfWork, ctx: Ctx, deps: Deps, *, current: str, new: str,
+                        keep_session: UUID | None = None) -> None:
+    """The actor changes their own password after proving the current one; every other
+    session of theirs ends (``keep_session``, the one they are using, stays)."""
     require(ctx.actor, Permission.SELF_MANAGE)
     with uow:
         user = uow.users.get(ctx.actor.user_id) if ctx.actor.user_id else None
@@ -196,6 +198,7 @@ def change_own_password(uow: UnitOfWork, ctx: Ctx, deps: Deps, *, current: str, 
         check_password(new, user.username, deps, problems, field_name="new")
         problems.raise_if_any()
         uow.users.update(replace(user, password_hash=deps.hasher.hash(new), updated_at=ctx.now))
+        uow.sessions.end_all_for_user(user.id, ctx.now, keep=keep_session)
         record(uow, ctx, Action.USER_PASSWORD_CHANGE, subject_type="user", subject_id=user.id,
                subject_name=f"{user.display_name}（{user.username}）")
         uow.commit()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -14,7 +16,9 @@ from lawtrail.bootstrap import Container, build
 from lawtrail.config import load_settings
 from lawtrail.errors import LawtrailError
 from lawtrail.web import errors as handlers
+from lawtrail.web.api.ledger import router as ledger_api_router
 from lawtrail.web.api.routes import router as api_router
+from lawtrail.web.ledger_runtime import CHECK_INTERVAL, Checkpointer
 from lawtrail.web.middleware import RequestLimits
 from lawtrail.web.ui.pages import router as ui_router
 
@@ -24,9 +28,26 @@ STATIC = Path(__file__).parent / "static"
 STREAMING_PREFIXES: tuple[str, ...] = ("/api/v1/uploads",)
 
 
-def create_app(container: Container) -> FastAPI:
-    """Build the app around an already-wired container (tests pass their own)."""
+def create_app(container: Container, *, checkpoint_interval: float | None = CHECK_INTERVAL) -> FastAPI:
+    """Build the app around an already-wired container (tests pass their own).
+
+    While the app runs (its lifespan), a background thread makes the automatic checkpoints,
+    checking every ``checkpoint_interval`` seconds; None leaves it off.
+    """
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        checkpointer = Checkpointer(container, checkpoint_interval) if checkpoint_interval else None
+        if checkpointer is not None:
+            checkpointer.start()
+        try:
+            yield
+        finally:
+            if checkpointer is not None:
+                checkpointer.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="lawtrail 执法全过程记录系统",
         version="0.1.0",
         description="行政执法全过程记录 API / whole-process enforcement recording API",
@@ -40,6 +61,7 @@ def create_app(container: Container) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, handlers.on_http_error)
     app.add_exception_handler(Exception, handlers.on_unexpected)
     app.include_router(api_router)
+    app.include_router(ledger_api_router)
     app.include_router(ui_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(RequestLimits, max_bytes=container.settings.max_request_bytes,

@@ -6,8 +6,27 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from lawtrail.adapters.db import repositories as r
+from lawtrail.domain.ledger.audit import StoredCheckpoint
+from lawtrail.errors import Conflict
+
+#: Must equal ``lawtrail.services.ledger.CHECKPOINT_EXISTS`` (adapters do not import services).
+CHECKPOINT_EXISTS = "ledger.checkpoint_exists"
+
+
+class _Checkpoints(r.SqlCheckpoints):
+    """The checkpoint store, with a second process's checkpoint of the same size (a primary
+    key violation, PostgreSQL or SQLite) reported as Conflict ``ledger.checkpoint_exists``."""
+
+    def add(self, checkpoint: StoredCheckpoint) -> None:
+        try:
+            super().add(checkpoint)
+        except SqlIntegrityError:
+            raise Conflict(f"大小为 {checkpoint.size} 的检查点已由其他进程签发",
+                           f"a checkpoint of size {checkpoint.size} was stored by another process",
+                           code=CHECKPOINT_EXISTS) from None
 
 
 class SqlUnitOfWork:
@@ -36,7 +55,7 @@ class SqlUnitOfWork:
             self.login_attempts = r.SqlLoginAttempts(conn)
             self.events = r.SqlEvents(conn)
             self.ledger_nodes = r.SqlLedgerNodes(conn)
-            self.checkpoints = r.SqlCheckpoints(conn)
+            self.checkpoints = _Checkpoints(conn)
         self._depth += 1
         return self
 

@@ -19,6 +19,7 @@ from lawtrail.services import devices as dev_svc
 from lawtrail.services import users as user_svc
 from lawtrail.web.auth import SESSION_COOKIE, Principal, container, ui_pending_principal, ui_principal
 from lawtrail.web.ui import devices as devices_pages
+from lawtrail.web.ui import ledger as ledger_pages
 from lawtrail.web.ui import org as org_pages
 from lawtrail.web.ui import trail as trail_pages
 from lawtrail.web.ui.forms import checked_form, done, form_state, text
@@ -28,6 +29,7 @@ router = APIRouter(include_in_schema=False)
 router.include_router(org_pages.router)
 router.include_router(devices_pages.router)
 router.include_router(trail_pages.router)
+router.include_router(ledger_pages.router)
 
 LOGIN_CSRF_COOKIE = "lawtrail_login"
 REASONS = {
@@ -151,7 +153,7 @@ async def change_password(request: Request, who: Principal = Depends(ui_principa
                                                                         "the new passwords differ")))
     try:
         user_svc.change_own_password(c.uow(), who.ctx(request), c.deps, current=text(form, "current"),
-                                     new=text(form, "new"))
+                                     new=text(form, "new"), keep_session=who.session.id if who.session else None)
     except LawtrailError as exc:
         return _profile(request, who, 422, **form_state(form, exc))
     return done("/me", "密码已修改")

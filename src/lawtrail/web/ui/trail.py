@@ -49,9 +49,10 @@ ACTION_LABELS: dict[str, str] = {
     Action.DEVICE_ASSIGN: "设备领用/归还", Action.DEVICE_STATUS: "设备状态变更",
     Action.DEVICE_LOG: "设备记录", Action.LOGIN: "登录", Action.LOGIN_REFUSED: "登录被拒绝",
     Action.LOGOUT: "退出登录", Action.TOKEN_CREATE: "签发API令牌", Action.TOKEN_REVOKE: "吊销API令牌",
+    Action.LEDGER_CHECKPOINT: "签发检查点", Action.LEDGER_VERIFICATION: "核验账本",
 }
 SUBJECT_LABELS = {"bureau": "机关", "unit": "执法机构", "user": "人员", "device": "设备",
-                  "token": "API令牌", "login": "登录", "deployment": "系统"}
+                  "token": "API令牌", "login": "登录", "deployment": "系统", "ledger": "账本"}
 SUBJECT_LINKS = {"unit": "/admin/units/{}", "user": "/admin/users/{}", "device": "/devices/{}"}
 FIELD_LABELS = {
     "code": "代码", "name": "名称", "kind": "类型", "active": "启用", "unit_id": "所属机构",
@@ -61,7 +62,12 @@ FIELD_LABELS = {
     "model": "型号", "serial": "序列号", "note": "内容", "ip": "IP", "reason": "原因",
     "totp_pending": "待验证码", "expires_at": "到期", "prefix": "前缀", "user_id": "所属用户",
     "revoked_at": "吊销时间", "at": "时间", "extra": "其他",
+    "ok": "核验通过", "size": "树大小", "checkpoints": "检查点数", "latest_checkpoint": "最新检查点",
+    "root": "根哈希", "problem": "问题", "timestamp": "可信时间戳", "token_sha256": "时间戳摘要",
 }
+#: Hashes are shown shortened (the full value is in the ledger and its proofs).
+HASH_FIELDS = frozenset({"root", "token_sha256"})
+HASH_SHOWN = 16
 #: Values a creation's summary leaves out (False too: "TOTP off" on a new person is noise).
 EMPTY: tuple[Any, ...] = (None, "", [], {}, False)
 #: Bookkeeping fields that change with everything: left out of the compact diff.
@@ -107,6 +113,8 @@ def _show(key: str, value: Any, names: dict[str, str]) -> str:
         if not value:
             return "—"
         text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    elif isinstance(value, str) and key in HASH_FIELDS and len(value) > HASH_SHOWN:
+        return value[:HASH_SHOWN] + "…"
     elif isinstance(value, str) and ISO_UTC.match(value):
         text = local_time(datetime.fromisoformat(value.replace("Z", "+00:00")))
     else:

@@ -1,0 +1,1 @@
+"""Benchmarks: run by ``scripts/bench-ledger`` (not part of the test suite)."""

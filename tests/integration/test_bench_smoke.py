@@ -1,0 +1,20 @@
+"""The ledger benchmark still runs (``--quick``, tiny sizes), so it cannot rot. Nothing here
+looks at the figures: tests never assert wall-clock times (DESIGN.md rule 10)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from benchmarks import ledger as bench
+
+
+def test_quick_benchmark_runs_and_reports_every_figure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = bench.parse(["--quick", "--events", "300", "--single", "5", "--batched", "120", "--batch-size", "50",
+                        "--sync", "NORMAL", "--dir", str(tmp_path)])
+    results = bench.run(args, tmp_path, bench.Console(width=200))
+    assert [r.unit for r in results] == ["tx/s", "events/s", "ms", "events/s"]
+    assert all(r.value > 0 and r.baseline > 0 for r in results)
+    assert bench.main(["--quick", "--events", "100", "--single", "3", "--batched", "40", "--sync", "FULL",
+                       "--dir", str(tmp_path / "main")]) == 0
+    assert "full verification of 100" in capsys.readouterr().out
