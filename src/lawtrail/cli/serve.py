@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from lawtrail.cli.common import load, opened, options, say
+from lawtrail.cli.common import data_dir_of, load, opened, options, say
 from lawtrail.cli.demo import print_logins
-from lawtrail.config import Settings
+from lawtrail.cli.init import generate_signing_keys
+from lawtrail.config import Settings, write_secret
 from lawtrail.services.demo import load_demo
 
 APP_FACTORY = "lawtrail.web.app:create_app_from_env"
@@ -25,7 +26,12 @@ def serve(
     = False,
 ) -> None:
     """Migrate the database, load the demo data in demo mode, print the URL and serve."""
+    if demo:
+        # A demo folder gets a generated secret like any other, so later CLI commands on it
+        # (`lawtrail ledger verify`, …) work without demo mode.
+        write_secret(data_dir_of(options(tctx)))
     settings = load(options(tctx), host=host, port=port, workers=workers, demo=True if demo else None)
+    generate_signing_keys(settings)
     with opened(settings) as container:
         container.migrate()
         summary = load_demo(container) if settings.demo else None
