@@ -81,19 +81,25 @@ def test_home_shows_certificate_state_and_banners(new_tab, live_server: LiveServ
     expect(tab.page.locator("[data-cert-banner]")).to_contain_text("到期")
     expect(tab.page.locator(".banner-danger")).to_have_count(0)
     tab.logout()
-    # The demo's 刘家豪 holds an expired certificate; give him a password to log in with, and
-    # have TOTP required of him, which he has not set up yet.
+    # The demo's 刘家豪 holds an expired certificate; give him a password to log in with.
     c, password = live_server.container, "Liujiahao-pass-2026"
     liu = stored_user(live_server, "liujiahao")
     user_svc.reset_password(c.uow(), c.system_ctx("e2e arrange"), c.deps, liu.id, password=password)
-    user_svc.update_user(c.uow(), c.system_ctx("e2e arrange"), c.deps, liu.id, totp_required=True)
     tab.login("liujiahao", password)
-    expect(tab.page.locator(".banner-warn", has_text="请开启动态验证码")).to_be_visible()
     banner = tab.page.locator(".banner-danger")
     expect(banner).to_contain_text("您的执法证已过期，不能作为承办人开展执法活动")
     expect(banner).to_contain_text("第五条")
     expect(tab.page.locator(".user-cert .badge")).to_have_text("已过期")
     tab.shot("home-officer-expired")
+    tab.logout()
+    # Now an administrator requires TOTP of him: until he turns it on, every page sends him
+    # to his profile page to do so.
+    user_svc.update_user(c.uow(), c.system_ctx("e2e arrange"), c.deps, liu.id, totp_required=True)
+    tab.login("liujiahao", password, expect_path="/me")
+    expect(tab.page.locator(".banner-warn", has_text="请开启动态验证码")).to_be_visible()
+    tab.go("/devices")
+    expect(tab.page).to_have_url(re.compile(r"/me\?enrol=1$"))
+    tab.shot("officer-must-enrol")
     tab.logout()
     tab.login("archivist")  # not an officer: no certificate card
     expect(tab.page.locator(".card-cert")).to_have_count(0)

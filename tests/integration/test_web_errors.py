@@ -166,3 +166,22 @@ def test_session_cookie_needs_csrf_for_changes_and_expires(env) -> None:  # type
         assert r.status_code == 401 and problem(r)["code"] == "auth.session_expired"
         page = client.get("/admin/units", follow_redirects=False)
         assert page.status_code == 303 and page.headers["location"].startswith("/login")
+
+
+def test_required_totp_must_be_enrolled_before_anything_else(env) -> None:  # type: ignore[no-untyped-def]
+    c, _, token, _ = env
+    admin = c.uow()
+    with admin as uow:
+        me = uow.users.by_username("admin")
+    assert me is not None
+    users.update_user(c.uow(), c.system_ctx("test"), c.deps, me.id, totp_required=True)
+    with TestClient(create_app(c)) as client:
+        login(client)
+        r = client.get("/api/v1/units")
+        assert r.status_code == 403 and problem(r)["code"] == "auth.totp_enrolment_required"
+        page = client.get("/admin/units", follow_redirects=False)
+        assert page.status_code == 303 and page.headers["location"] == "/me?enrol=1"
+        assert client.get("/me").status_code == 200
+        # a machine token is not a browser session: it keeps working
+        r = client.get("/api/v1/units", headers={"Authorization": f"Bearer {token}"}, cookies={})
+    assert r.status_code == 200

@@ -7,6 +7,7 @@ both satisfy these. Services never import an adapter.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -213,3 +214,78 @@ class TotpChecker(Protocol):
 
 
 Names = Sequence[str]
+
+
+# --- evidence vault: the write-once, content-addressed blob store (issue 4, item 1) ---------------
+
+
+class ByteSource(Protocol):
+    """Anything with ``read(n)`` returning bytes (an open file, an upload stream); ``b""`` = end."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class BlobReader(Protocol):
+    """A streaming reader over stored bytes; close it (or use ``with``) when done."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None: ...
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    """The outcome of ``BlobStore.put_stream``: lower-case hex SHA-256, size in bytes, and
+    ``created`` = False when an object with this digest was already stored (nothing was written)."""
+
+    sha256: str
+    size: int
+    created: bool
+
+
+class BlobStore(Protocol):
+    """Write-once storage of originals addressed by SHA-256 (``adapters.storage``: local, s3).
+
+    No method modifies a stored object. Digests are 64 lower-case hex characters; any other
+    string raises ``ValidationFailed`` (code ``vault.bad_digest``). A missing object raises
+    ``NotFound`` (code ``vault.not_found``).
+    """
+
+    def put_stream(self, source: Iterable[bytes] | ByteSource, *, expected_sha256: str | None = None,
+                   max_bytes: int | None = None) -> StoredBlob:
+        """Hash and store ``source`` in one streaming pass. Raise ``ValidationFailed``
+        (``vault.empty``) for zero bytes, ``PayloadTooLarge`` (``vault.too_large``) above
+        ``max_bytes``, ``IntegrityError`` (``vault.digest_mismatch``) when the bytes do not hash
+        to ``expected_sha256``, ``StorageFull`` (``vault.disk_full``) when space runs out.
+        Whatever is raised, nothing is left behind. An existing digest is never overwritten."""
+        ...
+
+    def open(self, sha256: str) -> BlobReader:
+        """A streaming reader over the whole object."""
+        ...
+
+    def open_range(self, sha256: str, start: int, end: int) -> BlobReader:
+        """A reader over bytes ``[start, end)`` (half-open; HTTP ``bytes=a-b`` is ``(a, b + 1)``).
+        ``end`` is clipped to the size; raise ``ValidationFailed`` (``vault.bad_range``) when
+        ``start < 0``, ``start >= size`` or ``end <= start``."""
+        ...
+
+    def exists(self, sha256: str) -> bool: ...
+
+    def size(self, sha256: str) -> int: ...
+
+    def iter_digests(self) -> Iterator[str]:
+        """Every stored digest, in no particular order (for ``vault verify``)."""
+        ...
+
+    def verify(self, sha256: str) -> bool:
+        """Re-hash the stored bytes (streaming): True when they still match the digest."""
+        ...
+
+    def remove_for_disposal(self, sha256: str) -> None:
+        """Delete the bytes. The ONLY deleting path: the caller (the approved-disposal service)
+        must have checked and recorded the approval; this method checks nothing. The S3 backend
+        raises ``Conflict`` (``vault.retention_locked``) while Object Lock retention holds."""
+        ...

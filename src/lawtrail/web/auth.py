@@ -18,6 +18,9 @@ from lawtrail.services.users import actor_for
 
 SESSION_COOKIE = "lawtrail_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Where a user whom an administrator requires to use TOTP may go before turning it on.
+ENROLMENT_PATHS = frozenset({"/me", "/me/totp", "/me/password"})
+TOTP_ENROLMENT_REQUIRED = "auth.totp_enrolment_required"
 
 
 def container(request: Request) -> Container:
@@ -44,6 +47,11 @@ def _from_session(request: Request, *, allow_totp_pending: bool = False) -> Prin
     session, user = auth_service.session_user(c.uow(), c.deps, token, c.clock.now())
     if session.totp_pending and not allow_totp_pending:
         raise Unauthenticated("请输入动态验证码", "one-time code required", code="auth.totp_pending")
+    if user.totp_required and not user.totp_enabled and request.url.path not in ENROLMENT_PATHS \
+            and not allow_totp_pending:
+        raise PermissionDenied("管理员要求您先开启动态验证码（个人设置）后才能继续使用",
+                               "an administrator requires you to turn on TOTP (profile page) first",
+                               code=TOTP_ENROLMENT_REQUIRED)
     return Principal(user=user, actor=actor_for(user), session=session)
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lawtrail import errors as e
+from lawtrail.web.auth import TOTP_ENROLMENT_REQUIRED
 
 log = logging.getLogger("lawtrail.web")
 
@@ -57,6 +58,8 @@ async def on_domain_error(request: Request, exc: Exception) -> Response:
     status = status_for(exc)
     if is_api(request):
         return problem(status, exc.as_dict(), request)
+    if exc.code == TOTP_ENROLMENT_REQUIRED:
+        return RedirectResponse("/me?enrol=1", status_code=303)
     if status == 401:
         target = request.url.path if request.method == "GET" else "/"
         if request.method == "GET" and request.url.query:
