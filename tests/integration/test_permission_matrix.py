@@ -7,6 +7,7 @@ cannot ship without a declared permission.
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from lawtrail.adapters.clock import FixedClock
 from lawtrail.bootstrap import Container, build
@@ -24,6 +27,8 @@ from lawtrail.domain.access import BUREAU_WIDE_ROLES, ROLE_PERMISSIONS, Permissi
 from lawtrail.services import auth, devices, ledger, org, users
 from lawtrail.web import ledger_runtime as rt
 from lawtrail.web.app import create_app
+from tests.conftest import ADMIN_URL
+from tests.integration.support import ENGINES
 
 P = Permission
 PASSWORD = "matrix-password-1"
@@ -123,10 +128,22 @@ ROUTES: dict[tuple[str, str], Rule] = {
 }
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+@pytest.fixture(scope="module", params=ENGINES)
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """One seeded deployment per engine: the matrix runs on SQLite and on PostgreSQL."""
     tmp = tmp_path_factory.mktemp("matrix")
-    settings = load_settings(data_dir=tmp, demo=True)
+    url, drop = "", None
+    if request.param == "postgresql":
+        admin = request.getfixturevalue("pg_admin")
+        name = f"lawtrail_m_{secrets.token_hex(6)}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+        def drop() -> None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    settings = load_settings(data_dir=tmp, demo=True, database_url=url)
     c = build(settings, fast_hashing=True, clock=FixedClock(datetime(2026, 11, 26, 2, 0, tzinfo=UTC)))
     c.migrate()
     sys = c.system_ctx("matrix")
@@ -143,6 +160,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         tokens[role] = raw
     yield World(c, bureau.id, unit.id, other.id, tokens)
     c.close()
+    if drop is not None:
+        drop()
 
 
 @pytest.fixture(scope="module")

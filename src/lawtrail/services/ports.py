@@ -7,8 +7,8 @@ both satisfy these. Services never import an adapter.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self
 from uuid import UUID
@@ -17,6 +17,7 @@ from lawtrail.domain.auth import ApiToken, Session
 from lawtrail.domain.devices import Device, DeviceLogEntry
 from lawtrail.domain.events import Event
 from lawtrail.domain.ledger.audit import LeafRow, StoredCheckpoint
+from lawtrail.domain.media import MediaFacts
 from lawtrail.domain.org import Bureau, Unit, User
 
 
@@ -235,14 +236,19 @@ class BlobReader(Protocol):
                  tb: TracebackType | None) -> None: ...
 
 
-@dataclass(frozen=True)
-class StoredBlob:
+class StoredBlob(Protocol):
     """The outcome of ``BlobStore.put_stream``: lower-case hex SHA-256, size in bytes, and
-    ``created`` = False when an object with this digest was already stored (nothing was written)."""
+    ``created`` = False when an object with this digest was already stored (nothing was written).
 
-    sha256: str
-    size: int
-    created: bool
+    A Protocol, not a class, because adapters may not import services (layer contract); the
+    adapters return the frozen dataclass ``lawtrail.adapters.storage.StoredBlob``."""
+
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def created(self) -> bool: ...
 
 
 class BlobStore(Protocol):
@@ -288,4 +294,14 @@ class BlobStore(Protocol):
         """Delete the bytes. The ONLY deleting path: the caller (the approved-disposal service)
         must have checked and recorded the approval; this method checks nothing. The S3 backend
         raises ``Conflict`` (``vault.retention_locked``) while Object Lock retention holds."""
+        ...
+
+
+class MediaProbe(Protocol):
+    """Reads ``MediaFacts`` from a stored file (adapters.media_probe, decision 0008)."""
+
+    def probe(self, path: Path) -> MediaFacts:
+        """Facts about the file at ``path``. Never raises on bad media: a zero-byte, truncated,
+        corrupt or unknown file gives ``probe_ok=False`` and ``probe_error`` (an unknown format is
+        ``MediaType.UNKNOWN``, kept, never dropped). Raises only on programming errors."""
         ...

@@ -10,6 +10,7 @@ import errno
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -22,11 +23,29 @@ from lawtrail.errors import (
     PayloadTooLarge,
     ValidationFailed,
 )
-from lawtrail.services.ports import ByteSource
 
 CHUNK = 4 * 1024 * 1024  # 4 MiB: large enough for hashlib/OpenSSL and write() to run at full speed
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBlob:
+    """What ``put_stream`` stored (satisfies ``services.ports.StoredBlob``)."""
+
+    sha256: str
+    size: int
+    created: bool
+
+
+class ByteSource(Protocol):
+    """Anything with ``read(n)`` (an open file, an upload stream); same as the port's."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class ByteSourceCloser(ByteSource, Protocol):
+    def close(self) -> None: ...
 
 
 class StorageFull(LawtrailError):
@@ -188,7 +207,3 @@ class RangeReader:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
-
-
-class ByteSourceCloser(ByteSource, Protocol):
-    def close(self) -> None: ...
