@@ -1,0 +1,9 @@
+"""The evidence vault's blob stores (``services.ports.BlobStore``): local folder and S3-compatible.
+
+``s3`` is not imported here, so the embedded default never loads boto3.
+"""
+
+from lawtrail.adapters.storage.base import StorageFull, StoredBlob
+from lawtrail.adapters.storage.local import LocalBlobStore
+
+__all__ = ["LocalBlobStore", "StorageFull", "StoredBlob"]

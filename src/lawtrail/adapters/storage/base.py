@@ -89,8 +89,9 @@ def not_found(sha256: str) -> NotFound:
 
 
 def empty_refused() -> ValidationFailed:
-    return ValidationFailed(message_zh="文件为空（0 字节），不予保存", message_en="the file is empty (0 bytes); not stored",
-                            code="vault.empty", problems=[FieldProblem("file", "文件为空", "empty file")])
+    return ValidationFailed(message_zh="文件为空（0 字节），不予保存",
+                            message_en="the file is empty (0 bytes); not stored", code="vault.empty",
+                            problems=[FieldProblem("file", "文件为空", "empty file")])
 
 
 def too_large(max_bytes: int) -> PayloadTooLarge:
@@ -118,8 +119,9 @@ def retention_locked(sha256: str) -> Conflict:
 
 
 def bad_range(start: int, end: int, size: int) -> ValidationFailed:
-    return ValidationFailed(message_zh="请求的字节范围无效", message_en=f"invalid byte range [{start}, {end}) of {size}",
-                            code="vault.bad_range", details={"start": start, "end": end, "size": size})
+    return ValidationFailed(message_zh="请求的字节范围无效",
+                            message_en=f"invalid byte range [{start}, {end}) of {size}", code="vault.bad_range",
+                            details={"start": start, "end": end, "size": size})
 
 
 def clip_range(start: int, end: int, size: int) -> int:

@@ -15,6 +15,7 @@ import errno
 import hashlib
 import os
 import stat
+import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -102,8 +103,6 @@ class LocalBlobStore:
         return StoredBlob(sha256=digest, size=size, created=created)
 
     def _new_temp(self) -> tuple[int, str]:
-        import tempfile  # noqa: PLC0415  # only the write path needs it
-
         try:
             return tempfile.mkstemp(prefix="put-", suffix=".part", dir=self._tmp)
         except OSError as exc:
