@@ -84,6 +84,10 @@ class PayloadTooLarge(LawtrailError):
     """The request body is bigger than the configured limit."""
 
 
+class StorageFull(LawtrailError):
+    """The media store ran out of space; nothing partial was left behind."""
+
+
 class InvalidTransition(LawtrailError):
     """A state change that the domain's transition table does not allow."""
 

@@ -25,7 +25,7 @@ MiB = 1024 * 1024
 
 def payload_chunks(size: int, seed: int = 7, chunk: int = MiB) -> Iterator[bytes]:
     """Deterministic pseudo-random bytes, generated chunk by chunk (never all in memory)."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311  # test data, not secrets: reproducible on purpose
     left = size
     while left:
         n = min(chunk, left)

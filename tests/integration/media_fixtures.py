@@ -7,7 +7,7 @@ are made from the good ones (cut in half, the ``moov`` box renamed) or from scra
 
 from __future__ import annotations
 
-import os
+import hashlib
 import subprocess
 from pathlib import Path
 
@@ -94,7 +94,7 @@ def _dms(value: float) -> tuple[float, float, float]:
 
 def make_broken(folder: Path, good_mp4: Path) -> dict[str, Path]:
     """Zero bytes, an MP4 cut in the middle (moov at the end, so it is lost), one cut after a
-    front moov (faststart: facts readable, data missing), random bytes, text, moov renamed."""
+    front moov (faststart: facts readable, data missing), fixed pseudo-random bytes, text, moov renamed."""
     out = {name: folder / name for name in (
         "empty.mp4", "cut.mp4", "cut_faststart.mp4", "random.mp4", "notes.txt", "no_moov.mp4")}
     out["empty.mp4"].write_bytes(b"")
@@ -104,7 +104,7 @@ def make_broken(folder: Path, good_mp4: Path) -> dict[str, Path]:
     _ffmpeg("-i", str(good_mp4), "-c", "copy", "-movflags", "+faststart", str(faststart))
     fs = faststart.read_bytes()
     out["cut_faststart.mp4"].write_bytes(fs[: int(len(fs) * 0.7)])
-    out["random.mp4"].write_bytes(os.urandom(8192))
+    out["random.mp4"].write_bytes(b"".join(hashlib.sha256(b"%d" % i).digest() for i in range(256)))
     out["notes.txt"].write_text("现场检查笔录 — not a recording\n", encoding="utf-8")
     at = fs.index(b"moov")
     out["no_moov.mp4"].write_bytes(fs[:at] + b"junk" + fs[at + 4:])  # ffmpeg reads a moov hidden in "free"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from collections.abc import Iterator
@@ -209,12 +210,32 @@ def test_odd_file_names_are_never_read_as_urls_or_options(media: dict[str, Path]
     assert f.probe_ok and f.video_codec == "h264"
 
 
+def _fake_ffprobe(folder: Path, body: str) -> Path:
+    script = folder / "ffprobe"
+    script.write_text("#!/bin/sh\n" + body + "\n")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return script
+
+
 @pytest.fixture
 def slow_ffprobe(tmp_path: Path) -> Iterator[Path]:
-    script = tmp_path / "ffprobe"
-    script.write_text("#!/bin/sh\nexec sleep 30\n")
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    yield script
+    yield _fake_ffprobe(tmp_path, "exec sleep 30")
+
+
+def test_a_weak_format_guess_is_not_media(media: dict[str, Path], tmp_path: Path) -> None:
+    # What ffprobe says for about 1 in 40 blocks of random bytes.
+    guess = {"format": {"format_name": "h263", "probe_score": 25},
+             "streams": [{"codec_type": "video", "codec_name": "h263", "width": 128, "height": 96}]}
+    fake = _fake_ffprobe(tmp_path, f"echo '{json.dumps(guess)}'")
+    f = MediaFileProbe(ffprobe=str(fake)).probe(media["random.mp4"])
+    assert f.media_type is MediaType.UNKNOWN and not f.probe_ok
+    assert f.probe_error == "not a recognised media format (ffprobe only guessed h263, score 25/100)"
+
+
+def test_garbage_json_from_ffprobe_is_a_reason_not_an_exception(media: dict[str, Path], tmp_path: Path) -> None:
+    fake = _fake_ffprobe(tmp_path, "echo '{not json'; exit 0")
+    f = MediaFileProbe(ffprobe=str(fake)).probe(media["h264_aac.mp4"])
+    assert not f.probe_ok and f.probe_error == "ffprobe failed (exit 0)"
 
 
 def test_ffprobe_that_hangs_is_killed_after_the_timeout(media: dict[str, Path], slow_ffprobe: Path) -> None:
@@ -232,5 +253,7 @@ def test_photos_do_not_need_ffprobe(media: dict[str, Path], tmp_path: Path) -> N
 
 def test_facts_as_json(facts: dict[str, MediaFacts]) -> None:
     out = facts["h264_aac.mp4"].to_json()
-    assert out["media_type"] == "video" and out["captured_start"] == "2026-11-20T08:15:00Z"
+    assert type(out["media_type"]) is str and out["media_type"] == "video"
+    assert out["captured_start"] == "2026-11-20T08:15:00Z" and out["captured_end"] == "2026-11-20T08:15:02Z"
+    assert json.loads(json.dumps(out)) == out
     assert out["duration_s"] == pytest.approx(2.0) and isinstance(out["raw_tags"], dict)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import re
 import shutil
@@ -23,7 +24,7 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from lawtrail.domain.media import (
     MediaFacts,
@@ -49,12 +50,17 @@ _SERIAL_KEYS = ("device_serial", "serial", "serial_number", "serialnumber", "sn"
 _LOCATION_KEYS = ("com.apple.quicktime.location.iso6709", "location", "location-eng")
 _SERIAL_IN_TEXT = re.compile(r"\b(?:S/?N|serial(?:[ _]?no\.?)?)\s*[:=#]\s*([A-Za-z0-9][A-Za-z0-9._-]{2,39})", re.I)
 _MAX_TAGS, _MAX_TAG_LEN, _MAX_ERROR_LEN = 40, 200, 300
+# FFmpeg's AVPROBE_SCORE_RETRY: at or below it the format is a guess (1 in ~40 random 8 KiB
+# blocks "is" raw H.263 at 25); real containers score 50 (extension) to 100.
+_WEAK_PROBE_SCORE = 25
 
 # EXIF tag numbers (CIPA DC-008).
 _EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
 _MAKE, _MODEL, _SOFTWARE, _DATETIME = 0x010F, 0x0110, 0x0131, 0x0132
 _DATETIME_ORIGINAL, _OFFSET_ORIGINAL, _OFFSET, _BODY_SERIAL = 0x9003, 0x9011, 0x9010, 0xA431
-_PHOTO_ERRORS = (OSError, ValueError, SyntaxError, EOFError, struct.error, Image.DecompressionBombError)
+# What Pillow raises on bad bytes (UnidentifiedImageError is an OSError).
+_PHOTO_ERRORS = (OSError, ValueError, SyntaxError, EOFError, KeyError, IndexError, struct.error,
+                 Image.DecompressionBombError)
 
 
 class MediaFileProbe:
@@ -111,6 +117,10 @@ class MediaFileProbe:
             return not_probeable(_ffprobe_reason(err, path) or f"ffprobe failed (exit {code})")
         if fmt.get("format_name") == "tty":  # ffprobe's catch-all for plain text
             return not_probeable("not a recognised media format", container="tty")
+        score = _int(fmt, "probe_score")
+        if score is not None and score <= _WEAK_PROBE_SCORE:
+            return not_probeable(f"not a recognised media format (ffprobe only guessed "
+                                 f"{fmt.get('format_name')}, score {score}/100)")
         streams = [s for s in data.get("streams") or [] if isinstance(s, dict)]
         return self._av_facts(fmt, streams)
 
@@ -185,7 +195,7 @@ class MediaFileProbe:
         except _PHOTO_ERRORS as e:
             return MediaFacts(media_type=MediaType.UNKNOWN, probe_ok=False,
                               probe_error=f"not a readable image: {_short(str(e) or type(e).__name__)}")
-        if container == "JPEG" and not _jpeg_has_end(path):
+        if container == "JPEG" and not _jpeg_has_end(path):  # Pillow reads headers only
             return replace(facts, probe_ok=False, probe_error="truncated JPEG: no end-of-image marker")
         return facts
 
@@ -198,6 +208,13 @@ _PHOTO_RAW = (("Make", _MAKE, False), ("Model", _MODEL, False), ("Software", _SO
 def isobmff_truncation(path: Path, size: int) -> str | None:
     """For an MP4/MOV/M4A file: a reason if a top-level box runs past the end of the file (the
     file was cut short), else None. Reads only the box headers."""
+    try:
+        return _walk_boxes(path, size)
+    except OSError as e:
+        return f"cannot read the box headers: {e.strerror or e}"
+
+
+def _walk_boxes(path: Path, size: int) -> str | None:
     offset, boxes = 0, 0
     with open(path, "rb") as f:
         while offset < size and boxes < 10_000:
@@ -220,10 +237,14 @@ def isobmff_truncation(path: Path, size: int) -> str | None:
 
 
 def _jpeg_has_end(path: Path) -> bool:
-    with open(path, "rb") as f:
-        f.seek(0, os.SEEK_END)
-        f.seek(max(0, f.tell() - 1024))
-        return b"\xff\xd9" in f.read()
+    """Whether the last KiB holds the JPEG end-of-image marker (some cameras append a trailer)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 1024))
+            return b"\xff\xd9" in f.read()
+    except OSError:
+        return False
 
 
 def _gps(gps: Mapping[int, Any]) -> tuple[float | None, float | None, float | None]:
@@ -301,7 +322,7 @@ def _float(value: object) -> float | None:
         result = float(value)  # type: ignore[arg-type]  # ffprobe gives strings or numbers
     except (TypeError, ValueError):
         return None
-    return result if result == result and result >= 0 else None
+    return result if math.isfinite(result) and result >= 0 else None
 
 
 def _int(stream: Mapping[str, Any] | None, key: str) -> int | None:

@@ -63,7 +63,9 @@ class MediaFacts:
         out: dict[str, Any] = {}
         for name in self.__dataclass_fields__:
             value = getattr(self, name)
-            if isinstance(value, datetime):
+            if isinstance(value, MediaType):
+                value = value.value
+            elif isinstance(value, datetime):
                 value = value.isoformat().replace("+00:00", "Z")
             elif isinstance(value, Mapping):
                 value = dict(value)

@@ -24,6 +24,7 @@ STATUS: dict[type[e.LawtrailError], int] = {
     e.PermissionDenied: 403,
     e.TooManyAttempts: 429,
     e.PayloadTooLarge: 413,
+    e.StorageFull: 507,
     e.InvalidTransition: 409,
     e.RuleViolation: 422,
     e.IntegrityError: 500,
@@ -31,7 +32,7 @@ STATUS: dict[type[e.LawtrailError], int] = {
 }
 
 TITLES = {400: "请求无效", 401: "未登录", 403: "无权访问", 404: "未找到", 405: "方法不允许",
-          409: "冲突", 413: "请求过大", 422: "输入有误", 429: "尝试过于频繁", 500: "服务器错误"}
+          409: "冲突", 413: "请求过大", 507: "存储空间不足", 422: "输入有误", 429: "尝试过于频繁", 500: "服务器错误"}
 
 
 def status_for(exc: e.LawtrailError) -> int:

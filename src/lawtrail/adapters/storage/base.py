@@ -18,9 +18,9 @@ from lawtrail.errors import (
     Conflict,
     FieldProblem,
     IntegrityError,
-    LawtrailError,
     NotFound,
     PayloadTooLarge,
+    StorageFull,
     ValidationFailed,
 )
 
@@ -46,13 +46,6 @@ class ByteSource(Protocol):
 
 class ByteSourceCloser(ByteSource, Protocol):
     def close(self) -> None: ...
-
-
-class StorageFull(LawtrailError):
-    """The store ran out of space (or quota) mid-write; nothing was kept (code ``vault.disk_full``).
-
-    Lives here until the lead moves it to ``lawtrail.errors`` (HTTP 507 in ``web/errors``).
-    """
 
 
 class _Hasher(Protocol):
@@ -164,15 +157,20 @@ class HashingReader:
         self.size = 0
 
     def read(self, size: int = -1, /) -> bytes:
+        """Up to ``size`` bytes; fewer only at the end (s3transfer treats a short read as EOF)."""
         if size is None or size < 0:
             size = CHUNK
-        if not self._pending:
-            block = next(self._chunks, b"")
-            if not block:
-                return b""
-            self._count(block)
-            self._pending = memoryview(block)
-        out, self._pending = self._pending[:size], self._pending[size:]
+        out = bytearray()
+        while len(out) < size:
+            if not self._pending:
+                block = next(self._chunks, b"")
+                if not block:
+                    break
+                self._count(block)
+                self._pending = memoryview(block)
+            take = size - len(out)
+            out += self._pending[:take]
+            self._pending = self._pending[take:]
         return bytes(out)
 
     def _count(self, block: bytes) -> None:

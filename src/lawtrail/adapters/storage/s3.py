@@ -37,6 +37,7 @@ from lawtrail.adapters.storage.base import (
     CHUNK,
     ByteSource,
     HashingReader,
+    RangeReader,
     StoredBlob,
     check_digest,
     check_expected,
@@ -50,7 +51,6 @@ from lawtrail.adapters.storage.base import (
 from lawtrail.errors import IntegrityError
 
 if TYPE_CHECKING:
-    from botocore.response import StreamingBody
     from mypy_boto3_s3.client import S3Client
     from mypy_boto3_s3.type_defs import CopySourceTypeDef
 
@@ -78,7 +78,7 @@ class S3BlobStore:
     """``services.ports.BlobStore`` over one bucket of an S3-compatible store."""
 
     def __init__(self, client: S3Client, bucket: str, *, prefix: str = "", lock_mode: LockMode = "COMPLIANCE",
-                 retain_days: int = 183, multipart_threshold: int = 64 * MiB, multipart_chunksize: int = 16 * MiB,
+                 retain_days: int = 183, multipart_threshold: int = 64 * MiB, multipart_chunksize: int = 8 * MiB,
                  max_concurrency: int = 4, copy_limit: int = COPY_LIMIT) -> None:
         self._s3 = client
         self.bucket = bucket
@@ -140,15 +140,27 @@ class S3BlobStore:
         source: CopySourceTypeDef = {"Bucket": self.bucket, "Key": tmp_key}
         if size > self._copy_limit:
             self._s3.copy(source, self.bucket, key, ExtraArgs=extra, Config=self._transfer)
+            if "ObjectLockMode" in extra and "ObjectLockMode" not in self._s3.head_object(Bucket=self.bucket, Key=key):
+                self._retain(key, extra)  # the server dropped the lock headers of the multipart copy
             return True
         try:
             result = self._s3.copy_object(CopySource=source, Bucket=self.bucket, Key=key, IfNoneMatch="*", **extra)
         except ClientError as exc:
             if _code(exc) in {"PreconditionFailed", "412", "ConditionalRequestConflict"}:
                 return False  # a concurrent writer stored the same bytes first
-            raise
+            if _code(exc) != "MissingUploadObjectWithObjectLockHeaders":
+                raise
+            # Some servers (moto) want a body checksum header even on a copy with retention:
+            # copy first, then set the retention in a second call (a short unlocked window).
+            lock = {k: extra.pop(k) for k in ("ObjectLockMode", "ObjectLockRetainUntilDate")}
+            result = self._s3.copy_object(CopySource=source, Bucket=self.bucket, Key=key, IfNoneMatch="*", **extra)
+            self._retain(key, lock)
         self._check_copy_checksum(result.get("CopyObjectResult", {}).get("ChecksumSHA256"), digest)
         return True
+
+    def _retain(self, key: str, lock: dict[str, Any]) -> None:
+        self._s3.put_object_retention(Bucket=self.bucket, Key=key, Retention={
+            "Mode": lock["ObjectLockMode"], "RetainUntilDate": lock["ObjectLockRetainUntilDate"]})
 
     def _check_copy_checksum(self, checksum: str | None, digest: str) -> None:
         """The server's full-object SHA-256 of the copy, when it reports one, must be our digest."""
@@ -169,19 +181,20 @@ class S3BlobStore:
 
     # --- reading -----------------------------------------------------------------------------
 
-    def _get(self, sha256: str, **kwargs: Any) -> StreamingBody:
+    def _get(self, sha256: str, **kwargs: Any) -> RangeReader:
         try:
-            return self._s3.get_object(Bucket=self.bucket, Key=self.key_of(sha256), **kwargs)["Body"]
+            resp = self._s3.get_object(Bucket=self.bucket, Key=self.key_of(sha256), **kwargs)
         except ClientError as exc:
             if _code(exc) in _MISSING:
                 raise not_found(sha256) from None
             raise
+        return RangeReader(resp["Body"], resp["ContentLength"])
 
-    def open(self, sha256: str) -> StreamingBody:
+    def open(self, sha256: str) -> RangeReader:
         """A streaming reader over the object (an HTTP response body); NotFound if absent."""
         return self._get(sha256)
 
-    def open_range(self, sha256: str, start: int, end: int) -> StreamingBody:
+    def open_range(self, sha256: str, start: int, end: int) -> RangeReader:
         """A ranged GET of bytes ``[start, end)``, ``end`` clipped to the size."""
         end = clip_range(start, end, self.size(sha256))
         return self._get(sha256, Range=f"bytes={start}-{end - 1}")
@@ -216,7 +229,7 @@ class S3BlobStore:
         """Download and re-hash the current version in chunks; True if it still matches."""
         h = hashlib.sha256()
         with self.open(sha256) as body:
-            for block in body.iter_chunks(CHUNK):
+            while block := body.read(CHUNK):
                 h.update(block)
         return h.hexdigest() == sha256
 
