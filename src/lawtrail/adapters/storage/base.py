@@ -72,6 +72,14 @@ def check_digest(value: str, field: str = "sha256") -> str:
     return value
 
 
+def digest_of(reader: ByteSource) -> str:
+    """SHA-256 hex of everything ``reader`` yields, read in CHUNK blocks (constant memory)."""
+    h = hashlib.sha256()
+    while block := reader.read(CHUNK):
+        h.update(block)
+    return h.hexdigest()
+
+
 def is_disk_full(exc: OSError) -> bool:
     return exc.errno in _FULL_ERRNOS
 

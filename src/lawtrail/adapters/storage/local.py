@@ -31,6 +31,7 @@ from lawtrail.adapters.storage.base import (
     check_expected,
     clip_range,
     digest_mismatch,
+    digest_of,
     disk_full,
     empty_refused,
     is_digest,
@@ -215,11 +216,8 @@ class LocalBlobStore:
 
     def verify(self, sha256: str) -> bool:
         """Re-hash the stored bytes in chunks; True if they still hash to ``sha256``."""
-        h = hashlib.sha256()
-        with self.open(sha256) as f:
-            while block := f.read(CHUNK):
-                h.update(block)
-        return h.hexdigest() == sha256
+        with self.open(sha256) as reader:
+            return digest_of(reader) == sha256
 
     # --- disposal ----------------------------------------------------------------------------
 

@@ -23,7 +23,6 @@ expiring ``tmp/`` after a day cleans them up (docs/decisions/0007). The bucket m
 from __future__ import annotations
 
 import base64
-import hashlib
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -34,7 +33,6 @@ from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
 from lawtrail.adapters.storage.base import (
-    CHUNK,
     ByteSource,
     HashingReader,
     RangeReader,
@@ -43,6 +41,7 @@ from lawtrail.adapters.storage.base import (
     check_expected,
     clip_range,
     digest_mismatch,
+    digest_of,
     empty_refused,
     is_digest,
     not_found,
@@ -227,11 +226,8 @@ class S3BlobStore:
 
     def verify(self, sha256: str) -> bool:
         """Download and re-hash the current version in chunks; True if it still matches."""
-        h = hashlib.sha256()
-        with self.open(sha256) as body:
-            while block := body.read(CHUNK):
-                h.update(block)
-        return h.hexdigest() == sha256
+        with self.open(sha256) as reader:
+            return digest_of(reader) == sha256
 
     # --- disposal ----------------------------------------------------------------------------
 
