@@ -1,9 +1,9 @@
-"""Composition root: Settings → engine, unit of work, password hasher, TOTP, clock."""
+"""Composition root: Settings → engine, unit of work, password hasher, TOTP, clock, blob store, probe."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -12,14 +12,16 @@ from sqlalchemy import Engine
 from lawtrail.adapters.clock import SystemClock
 from lawtrail.adapters.db.engine import make_engine, upgrade
 from lawtrail.adapters.db.uow import SqlUnitOfWork
+from lawtrail.adapters.media_probe import MediaFileProbe
 from lawtrail.adapters.security import Argon2Hasher, PyOtpChecker
+from lawtrail.adapters.storage import LocalBlobStore
 from lawtrail.adapters.tsa import HttpTimestamper, TimestampError, TokenVerifier
 from lawtrail.config import Settings
 from lawtrail.domain.access import Actor, system_actor
 from lawtrail.domain.auth import ThrottlePolicy
 from lawtrail.errors import ConfigurationError
 from lawtrail.services.context import Ctx, Deps, Policy
-from lawtrail.services.ports import Timestamper, TimestampVerifier, UnitOfWork
+from lawtrail.services.ports import BlobStore, MediaProbe, Timestamper, TimestampVerifier, UnitOfWork
 
 
 class Clock(Protocol):
@@ -35,6 +37,13 @@ class Container:
     deps: Deps
     clock: Clock
     timestamper: Timestamper | None = None  # RFC 3161 TSA for checkpoints; None = off
+    # None = built from the settings in __post_init__ (callers may pass their own, e.g. tests)
+    blobs: BlobStore = None  # type: ignore[assignment]  # filled in __post_init__, never None after
+    probe: MediaProbe = field(default_factory=MediaFileProbe)
+
+    def __post_init__(self) -> None:
+        if self.blobs is None:
+            self.blobs = blob_store_from(self.settings)
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -72,7 +81,24 @@ def build(settings: Settings, *, clock: Clock | None = None, fast_hashing: bool 
         url, sqlite_synchronous=settings.sqlite_synchronous, pool_size=settings.db_pool_size)))(settings.db_url)
     deps = Deps(policy=policy_from(settings), hasher=Argon2Hasher(fast=fast_hashing), totp=PyOtpChecker())
     return Container(settings=settings, engine=engine, deps=deps, clock=clock or SystemClock(),
-                     timestamper=timestamper)
+                     timestamper=timestamper, blobs=blob_store_from(settings),
+                     probe=MediaFileProbe(timeout_s=settings.probe_timeout_seconds))
+
+
+def blob_store_from(settings: Settings) -> BlobStore:
+    """The store of originals for LAWTRAIL_STORAGE: the local folder, or S3 (boto3 is only
+    imported then). Raise ConfigurationError when ``s3`` is chosen without a bucket."""
+    if settings.storage == "local":
+        return LocalBlobStore(settings.vault_dir)
+    if not settings.s3_bucket:
+        raise ConfigurationError("LAWTRAIL_STORAGE=s3 需要设置 LAWTRAIL_S3_BUCKET",
+                                 "LAWTRAIL_STORAGE=s3 needs LAWTRAIL_S3_BUCKET", code="config.invalid")
+    from lawtrail.adapters.storage.s3 import S3BlobStore, make_s3_client  # keep boto3 lazy
+
+    client = make_s3_client(settings.s3_endpoint or None, settings.s3_access_key or None,
+                            settings.s3_secret_key or None, settings.s3_region or None)
+    return S3BlobStore(client, settings.s3_bucket, prefix=settings.s3_prefix, lock_mode=settings.s3_lock_mode,
+                       retain_days=settings.s3_retain_days)
 
 
 def timestamp_verifier_from(settings: Settings) -> TimestampVerifier | None:

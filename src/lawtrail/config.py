@@ -52,6 +52,17 @@ class Settings(BaseSettings):
                          description="RFC 3161 时间戳服务 / TSA URL for checkpoint timestamps; empty = off")
     tsa_ca_file: Path | None = Field(None, description="PEM bundle the TSA's tokens must chain to")
     tsa_timeout_seconds: float = Field(10.0, gt=0, le=120, description="TSA request timeout")
+    storage: Literal["local", "s3"] = Field("local", description="原始文件存储 / blob store backend")
+    storage_dir: Path | None = Field(None, description="local store folder; empty = <data_dir>/vault")
+    s3_endpoint: str = Field("", description="S3-compatible endpoint URL; empty = AWS default")
+    s3_bucket: str = Field("", description="S3 bucket for originals (required with storage=s3)")
+    s3_prefix: str = Field("", description="key prefix inside the bucket")
+    s3_access_key: str = Field("", description="S3 access key; empty = default credential chain")
+    s3_secret_key: str = Field("", description="S3 secret key; empty = default credential chain")
+    s3_region: str = Field("", description="S3 region; empty = us-east-1")
+    s3_lock_mode: Literal["COMPLIANCE", "GOVERNANCE"] = Field("COMPLIANCE", description="Object Lock mode")
+    s3_retain_days: int = Field(183, ge=1, le=365 * 100, description="Object Lock retention in days")
+    probe_timeout_seconds: float = Field(30.0, gt=0, le=3600, description="media probe timeout per file")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="log level")
 
     @property
@@ -59,6 +70,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'lawtrail.db').resolve()}"
+
+    @property
+    def vault_dir(self) -> Path:
+        """The local blob store's folder (LAWTRAIL_STORAGE_DIR, else ``<data_dir>/vault``)."""
+        return self.storage_dir if self.storage_dir is not None else self.data_dir / "vault"
 
 
 def load_settings(**overrides: object) -> Settings:

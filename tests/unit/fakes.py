@@ -23,7 +23,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -34,7 +34,10 @@ from lawtrail.domain.auth import ApiToken, Session
 from lawtrail.domain.devices import Device, DeviceLogEntry
 from lawtrail.domain.events import Event
 from lawtrail.domain.ledger import canonical_json
+from lawtrail.domain.media import MediaFacts, not_probeable
 from lawtrail.domain.org import Bureau, Unit, User
+from lawtrail.domain.vault import MediaRecord, Registration
+from lawtrail.errors import Conflict, NotFound, ValidationFailed
 
 
 class FakeIntegrityError(Exception):
@@ -62,6 +65,8 @@ class FakeState:
     tokens: dict[UUID, ApiToken] = field(default_factory=dict)
     login_attempts: list[LoginAttempt] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    media: dict[UUID, MediaRecord] = field(default_factory=dict)
+    registrations: list[Registration] = field(default_factory=list)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -69,6 +74,7 @@ class FakeState:
             devices=dict(self.devices), device_log=list(self.device_log),
             sessions=dict(self.sessions), tokens=dict(self.tokens),
             login_attempts=list(self.login_attempts), events=list(self.events),
+            media=dict(self.media), registrations=list(self.registrations),
         )
 
 
@@ -343,6 +349,38 @@ class FakeEvents(_Repo):
         return len(self.s.events)
 
 
+class FakeMedia(_Repo):
+    """Write-once media rows (unique digest, foreign keys checked) and versioned registrations."""
+
+    def add(self, media: MediaRecord) -> None:
+        _require_aware(media)
+        _exists(self.s.devices, media.device_id, "device")
+        _exists(self.s.users, media.officer_id, "user")
+        if media.id in self.s.media:
+            raise FakeIntegrityError("duplicate media id")
+        if any(m.sha256 == media.sha256 for m in self.s.media.values()):
+            raise Conflict("该文件已入库", "this file is already in the vault", code="media.exists")
+        self.s.media[media.id] = copy.deepcopy(media)
+
+    def by_sha256(self, sha256: str) -> MediaRecord | None:
+        found = next((m for m in self.s.media.values() if m.sha256 == sha256), None)
+        return copy.deepcopy(found)
+
+    def digests(self, batch: int = 5000) -> Iterator[tuple[str, int]]:
+        yield from sorted((m.sha256, m.size) for m in self.s.media.values())
+
+    def add_registration(self, registration: Registration) -> None:
+        _require_aware(registration)
+        _exists(self.s.media, registration.media_id, "media")
+        key = (registration.media_id, registration.version)
+        if any((r.media_id, r.version) == key for r in self.s.registrations):
+            raise FakeIntegrityError(f"duplicate registration version {key}")
+        self.s.registrations.append(registration)
+
+    def registrations(self, media_id: UUID) -> list[Registration]:
+        return sorted((r for r in self.s.registrations if r.media_id == media_id), key=lambda r: r.version)
+
+
 class FakeUnitOfWork:
     """One transaction over a ``FakeDatabase``: snapshot on enter, publish on commit,
     discard on leaving without commit (DESIGN.md rule 1: both commit or neither does)."""
@@ -360,6 +398,7 @@ class FakeUnitOfWork:
         self.tokens = FakeTokens(self)
         self.login_attempts = FakeLoginAttempts(self)
         self.events = FakeEvents(self)
+        self.media = FakeMedia(self)
 
     @property
     def working(self) -> FakeState:
@@ -430,3 +469,76 @@ class FakeTotp:
 
     def uri(self, secret: str, account: str, issuer: str) -> str:
         return f"otpauth://totp/{issuer}:{account}?secret={secret}&issuer={issuer}"
+
+
+@dataclass(frozen=True)
+class FakeStoredBlob:
+    sha256: str
+    size: int
+    created: bool
+
+
+class FakeBlobStore:
+    """An in-memory write-once store: hashes while reading ``read(n)`` blocks, refuses empty
+    input, never overwrites; ``fail_next_put`` simulates a crash or a full disk."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+        self.puts = 0
+        self.fail_next_put: Exception | None = None
+
+    def put_stream(self, source: Any, *, expected_sha256: str | None = None,
+                   max_bytes: int | None = None) -> FakeStoredBlob:
+        self.puts += 1
+        data = bytearray()
+        while block := source.read(1 << 16):
+            data += block
+        if self.fail_next_put is not None:
+            exc, self.fail_next_put = self.fail_next_put, None
+            raise exc
+        if not data:
+            raise ValidationFailed("文件为空（0 字节），不予保存", "the file is empty (0 bytes); not stored",
+                                   code="vault.empty")
+        digest = hashlib.sha256(data).hexdigest()
+        created = digest not in self.objects
+        if created:
+            self.objects[digest] = bytes(data)
+        return FakeStoredBlob(digest, len(data), created)
+
+    def exists(self, sha256: str) -> bool:
+        return sha256 in self.objects
+
+    def size(self, sha256: str) -> int:
+        if sha256 not in self.objects:
+            raise NotFound("无", "no such object", code="vault.not_found")
+        return len(self.objects[sha256])
+
+    def iter_digests(self) -> Iterator[str]:
+        return iter(list(self.objects))
+
+    def verify(self, sha256: str) -> bool:
+        if sha256 not in self.objects:
+            raise NotFound("无", "no such object", code="vault.not_found")
+        return hashlib.sha256(self.objects[sha256]).hexdigest() == sha256
+
+    def open(self, sha256: str) -> Any:
+        raise NotImplementedError  # not used by the services under test
+
+    def open_range(self, sha256: str, start: int, end: int) -> Any:
+        raise NotImplementedError  # not used by the services under test
+
+    def remove_for_disposal(self, sha256: str) -> None:
+        raise NotImplementedError  # not used by the services under test
+
+
+class FakeProbe:
+    """Returns the facts registered for a file name, else "not probeable"; records what it read."""
+
+    def __init__(self, facts: dict[str, MediaFacts] | None = None) -> None:
+        self.facts = facts or {}
+        self.probed: list[str] = []
+
+    def probe(self, path: Any) -> MediaFacts:
+        self.probed.append(str(path))
+        return self.facts.get(path.name, not_probeable("not a media file"))
+

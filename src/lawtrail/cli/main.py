@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from lawtrail.cli import db, demo, devices, init, ledger, serve, units, users
+from lawtrail.cli import db, demo, devices, ingest, init, ledger, serve, units, users, vault
 from lawtrail.cli.common import Options, main
 
 app = typer.Typer(
@@ -35,6 +35,8 @@ def global_options(
 app.command("init", help="初始化数据目录 / Initialise the data folder")(init.init)
 app.command("serve", help="启动网页服务 / Run the web server")(serve.serve)
 app.command("demo", help="载入演示数据 / Load the demo data")(demo.demo)
+app.command("ingest", help="原始音像文件入库 / Ingest original media files")(ingest.ingest)
+app.add_typer(vault.app, name="vault", help="原始文件存储 / The store of originals")
 app.add_typer(db.app, name="db", help="数据库 / Database schema")
 app.add_typer(units.app, name="unit", help="执法机构 / Enforcement units")
 app.add_typer(users.app, name="user", help="人员与账号 / People and accounts")

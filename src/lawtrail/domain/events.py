@@ -46,6 +46,8 @@ class Action(StrEnum):
     TOKEN_REVOKE = "auth:token:revoke"
     LEDGER_CHECKPOINT = "ledger:checkpoint:create"
     LEDGER_VERIFICATION = "ledger:verification:run"
+    MEDIA_INGEST = "media:original:ingest"
+    VAULT_VERIFICATION = "media:vault:verify"
 
 
 @dataclass(frozen=True)

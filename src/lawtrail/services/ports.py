@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol, Self, runtime_checkable
 from uuid import UUID
 
 from lawtrail.domain.auth import ApiToken, Session
@@ -19,6 +19,7 @@ from lawtrail.domain.events import Event
 from lawtrail.domain.ledger.audit import LeafRow, StoredCheckpoint
 from lawtrail.domain.media import MediaFacts
 from lawtrail.domain.org import Bureau, Unit, User
+from lawtrail.domain.vault import MediaRecord, Registration
 
 
 class BureauRepo(Protocol):
@@ -94,6 +95,23 @@ class EventRepo(Protocol):
     def count(self) -> int: ...
 
 
+class MediaRepo(Protocol):
+    """Write-once media rows and their versioned registrations (no update, no delete)."""
+
+    def add(self, media: MediaRecord) -> None:
+        """Insert; raise Conflict ``media.exists`` when the digest is already recorded."""
+        ...
+
+    def by_sha256(self, sha256: str) -> MediaRecord | None: ...
+
+    def digests(self, batch: int = 5000) -> Iterator[tuple[str, int]]:
+        """(sha256, size) of every recorded original, in digest order."""
+        ...
+
+    def add_registration(self, registration: Registration) -> None: ...
+    def registrations(self, media_id: UUID) -> list[Registration]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. ``with uow:`` opens it; leaving without ``commit()`` rolls back."""
 
@@ -115,6 +133,8 @@ class UnitOfWork(Protocol):
     def login_attempts(self) -> LoginAttemptRepo: ...
     @property
     def events(self) -> EventRepo: ...
+    @property
+    def media(self) -> MediaRepo: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -295,6 +315,14 @@ class BlobStore(Protocol):
         must have checked and recorded the approval; this method checks nothing. The S3 backend
         raises ``Conflict`` (``vault.retention_locked``) while Object Lock retention holds."""
         ...
+
+
+@runtime_checkable
+class LocalBlobPaths(Protocol):
+    """A blob store whose objects are local files (``LocalBlobStore``): the probe reads the stored
+    copy itself rather than the source."""
+
+    def path_of(self, sha256: str) -> Path: ...
 
 
 class MediaProbe(Protocol):

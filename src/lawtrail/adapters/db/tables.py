@@ -17,6 +17,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -225,4 +226,47 @@ checkpoints = Table(
     Column("note", Text, nullable=False),
     _ts("created_at"),
     Column("timestamp_token", LargeBinary, nullable=True),
+)
+
+# --- evidence vault (issue 4): originals are write-once, registrations are versioned ---------------
+
+media = Table(
+    "media", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("size", BigInteger, nullable=False),
+    Column("media_type", String(16), nullable=False),
+    Column("original_name", String(255), nullable=False),
+    Column("facts", JSON, nullable=False),
+    Column("probe_ok", Boolean, nullable=False),
+    Column("device_id", Uuid, ForeignKey("devices.id"), nullable=False),
+    Column("officer_id", Uuid, ForeignKey("users.id"), nullable=True),
+    Column("unit_id", Uuid, ForeignKey("units.id"), nullable=False, index=True),
+    Column("bureau_id", Uuid, ForeignKey("bureaus.id"), nullable=False),
+    _ts("captured_at", nullable=True),
+    _ts("captured_end", nullable=True),
+    _ts("handed_in_at"),
+    _ts("stored_at"),
+    Column("clock_offset_s", Float, nullable=True),
+    Column("ingested_by", String(100), nullable=False),
+    _ts("created_at"),
+    Index("ix_media_device_captured", "device_id", "captured_at"),
+)
+
+media_registrations = Table(
+    "media_registrations", metadata,
+    Column("media_id", Uuid, ForeignKey("media.id"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("unit_name", String(100), nullable=False),
+    Column("category", String(50), nullable=False),
+    Column("device_number", String(40), nullable=False),
+    Column("officer_id", Uuid, ForeignKey("users.id"), nullable=True),
+    Column("officer_name", String(100), nullable=False),
+    _ts("used_from", nullable=True),
+    _ts("used_to", nullable=True),
+    Column("party", String(200), nullable=False),
+    Column("case_name", String(200), nullable=False),
+    Column("actor_id", Uuid, nullable=True),
+    Column("actor_name", String(100), nullable=False),
+    _ts("at"),
 )

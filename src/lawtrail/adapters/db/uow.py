@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from lawtrail.adapters.db import repositories as r
+from lawtrail.adapters.db.media_repo import SqlMedia
 from lawtrail.domain.ledger.audit import StoredCheckpoint
 from lawtrail.errors import Conflict
 
@@ -56,6 +57,7 @@ class SqlUnitOfWork:
             self.events = r.SqlEvents(conn)
             self.ledger_nodes = r.SqlLedgerNodes(conn)
             self.checkpoints = _Checkpoints(conn)
+            self.media = SqlMedia(conn)
         self._depth += 1
         return self
 

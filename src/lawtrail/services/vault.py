@@ -1,0 +1,273 @@
+"""Use cases of the evidence vault: ingest one original (Art. 40–42) and verify the store (Art. 37).
+
+Order of work in ``ingest_file`` (crash safety, docs/decisions/0009): the bytes go to the
+write-once blob store first (one streaming pass hashes and stores), then the media row, its
+first registration version and its ``media:original:ingest`` event are written in ONE
+transaction. A crash in between leaves a stored blob without a row ("untracked", reported by
+``verify_vault``); running the ingest again finds the digest already stored (``created`` False)
+and inserts the row. A row therefore never points at bytes that were not stored.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any, BinaryIO, Literal
+from uuid import UUID
+
+from lawtrail.domain.access import Permission
+from lawtrail.domain.devices import Device, holder_at
+from lawtrail.domain.events import Action, format_time
+from lawtrail.domain.media import MediaFacts
+from lawtrail.domain.vault import MediaRecord, Registration
+from lawtrail.errors import Conflict, NotFound, ValidationFailed
+from lawtrail.services.context import Ctx
+from lawtrail.services.guard import require
+from lawtrail.services.ports import BlobStore, LocalBlobPaths, MediaProbe, UnitOfWork
+from lawtrail.services.trail import record
+
+#: Must equal ``lawtrail.adapters.db.media_repo.MEDIA_EXISTS``.
+MEDIA_EXISTS = "media.exists"
+Status = Literal["stored", "duplicate", "refused"]
+ProblemKind = Literal["changed", "missing", "untracked"]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """The outcome for one file. ``reason`` ("中文 / English") is set when it was refused."""
+
+    path: str
+    status: Status
+    sha256: str | None = None
+    size: int | None = None
+    media_type: str | None = None
+    duration_s: float | None = None
+    captured_at: datetime | None = None
+    officer_id: UUID | None = None
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "status": self.status, "sha256": self.sha256, "size": self.size,
+                "media_type": self.media_type, "duration_s": self.duration_s,
+                "captured_at": format_time(self.captured_at) if self.captured_at else None,
+                "officer_id": str(self.officer_id) if self.officer_id else None, "reason": self.reason}
+
+
+def _refused(path: Path, zh: str, en: str) -> IngestResult:
+    return IngestResult(path=str(path), status="refused", reason=f"{zh} / {en}")
+
+
+def _from_record(path: Path, status: Status, media: MediaRecord) -> IngestResult:
+    return IngestResult(path=str(path), status=status, sha256=media.sha256, size=media.size,
+                        media_type=media.media_type.value, duration_s=media.facts.get("duration_s"),
+                        captured_at=media.captured_at, officer_id=media.officer_id)
+
+
+def file_refusal(path: Path) -> tuple[str, str] | None:
+    """Why ``path`` cannot be ingested (zh, en), or None for a non-empty regular file.
+
+    The path itself is examined (``lstat``): a symbolic link is refused, not followed."""
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return "文件不存在", "no such file"
+    except OSError as exc:
+        return f"无法读取文件：{exc.strerror}", f"cannot read the file: {exc.strerror}"
+    if stat.S_ISLNK(st.st_mode):
+        return "是符号链接，不予入库（请指定实际文件）", "is a symbolic link; not ingested (give the real file)"
+    if stat.S_ISDIR(st.st_mode):
+        return "是文件夹，不是文件", "is a directory, not a file"
+    if not stat.S_ISREG(st.st_mode):
+        return "不是普通文件（设备文件、管道或套接字），不予入库", "is not a regular file (device, pipe or socket)"
+    if st.st_size == 0:
+        return "文件为空（0 字节），不予保存", "the file is empty (0 bytes); not stored"
+    return None
+
+
+def find_device(uow: UnitOfWork, ctx: Ctx, number: str) -> Device:
+    """The device with this number in the actor's bureau, checked for media:ingest.
+
+    Raise NotFound (``device.not_found``) for an unknown number, PermissionDenied without the right."""
+    with uow:
+        device = uow.devices.by_number(number.strip())
+    if device is None or (ctx.actor.bureau_id and device.bureau_id != ctx.actor.bureau_id):
+        raise NotFound(f"设备编号 {number} 不存在", f"no device with number {number!r}", code="device.not_found")
+    require(ctx.actor, Permission.MEDIA_INGEST, bureau_id=device.bureau_id, unit_id=device.unit_id)
+    return device
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """Open without following a symlink or blocking on a FIFO; refuse anything but a regular file
+    (the check is repeated on the open descriptor, so a swap after ``lstat`` is caught)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file")
+    return os.fdopen(fd, "rb", buffering=0)
+
+
+class _Counting:
+    """A ``read(n)`` source that reports how many bytes each read returned."""
+
+    def __init__(self, source: BinaryIO, on_bytes: Callable[[int], None]) -> None:
+        self._source = source
+        self._on_bytes = on_bytes
+
+    def read(self, size: int = -1, /) -> bytes:
+        data = self._source.read(size)
+        if data:
+            self._on_bytes(len(data))
+        return data
+
+
+def ingest_file(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, probe: MediaProbe, *, path: Path,
+                device_number: str, officer_id: UUID | None = None, handed_in_at: datetime | None = None,
+                on_bytes: Callable[[int], None] | None = None) -> IngestResult:
+    """Store the file at ``path`` as an original recorded with device ``device_number``.
+
+    Return status ``stored`` (new row, one ``media:original:ingest`` event), ``duplicate`` (the
+    digest is already recorded: nothing written, no event) or ``refused`` (symlink, directory,
+    special or empty file, unreadable; nothing written). Raise NotFound for an unknown device
+    (``device.not_found``) or officer (``user.not_found``). Media that cannot be probed is
+    stored all the same (``media_type`` unknown, ``probe_ok`` False). ``on_bytes`` is called with
+    each block's length as it is read (for a progress bar)."""
+    device = find_device(uow, ctx, device_number)
+    officer = _check_officer(uow, ctx, officer_id)
+    refusal = file_refusal(path)
+    if refusal is not None:
+        return _refused(path, *refusal)
+    try:
+        with _open_regular(path) as source:
+            blob = blobs.put_stream(source if on_bytes is None else _Counting(source, on_bytes))
+    except ValidationFailed as exc:  # vault.empty: the file was emptied after lstat
+        return _refused(path, exc.message_zh, exc.message_en)
+    except OSError as exc:
+        return _refused(path, f"无法读取文件：{exc.strerror}", f"cannot read the file: {exc.strerror}")
+    with uow:
+        existing = uow.media.by_sha256(blob.sha256)
+    if existing is not None:
+        return _from_record(path, "duplicate", existing)
+    facts = probe.probe(blobs.path_of(blob.sha256) if isinstance(blobs, LocalBlobPaths) else path)
+    media = MediaRecord(
+        id=uuid.uuid4(), sha256=blob.sha256, size=blob.size, media_type=facts.media_type,
+        original_name=path.name[:255], facts=facts.to_json(), probe_ok=facts.probe_ok, device_id=device.id,
+        officer_id=officer, unit_id=device.unit_id, bureau_id=device.bureau_id,
+        captured_at=facts.captured_start, captured_end=facts.captured_end,
+        handed_in_at=handed_in_at or ctx.now, stored_at=ctx.now, clock_offset_s=None,
+        ingested_by=ctx.actor.name[:100], created_at=ctx.now)
+    try:
+        media = _record_media(uow, ctx, device, media, facts)
+    except Conflict as exc:
+        if exc.code != MEDIA_EXISTS:
+            raise
+        with uow:  # another process recorded the same bytes first
+            winner = uow.media.by_sha256(blob.sha256)
+        assert winner is not None
+        return _from_record(path, "duplicate", winner)
+    return _from_record(path, "stored", media)
+
+
+def _check_officer(uow: UnitOfWork, ctx: Ctx, officer_id: UUID | None) -> UUID | None:
+    if officer_id is None:
+        return None
+    with uow:
+        user = uow.users.get(officer_id)
+    if user is None or (ctx.actor.bureau_id and user.bureau_id != ctx.actor.bureau_id):
+        raise NotFound("执法人员不存在", "no such officer", code="user.not_found")
+    return user.id
+
+
+def _record_media(uow: UnitOfWork, ctx: Ctx, device: Device, media: MediaRecord,
+                  facts: MediaFacts) -> MediaRecord:
+    """Insert the row, registration version 1 (prefilled) and the event, in one transaction.
+
+    Without a given officer, the device's holder at the capture time is taken (Art. 42 prefill)."""
+    with uow:
+        if media.officer_id is None and media.captured_at is not None:
+            holder = holder_at(uow.device_log.for_device(device.id), media.captured_at)
+            media = replace(media, officer_id=holder)
+        unit = uow.units.get(device.unit_id)
+        officer = uow.users.get(media.officer_id) if media.officer_id else None
+        uow.media.add(media)
+        uow.media.add_registration(Registration(
+            media_id=media.id, version=1, unit_name=unit.name if unit else "", category="",
+            device_number=device.number, officer_id=media.officer_id,
+            officer_name=officer.display_name if officer else "", used_from=media.captured_at,
+            used_to=media.captured_end, party="", case_name="", actor_id=ctx.actor.user_id,
+            actor_name=ctx.actor.name[:100], at=ctx.now))
+        record(uow, ctx, Action.MEDIA_INGEST, subject_type="media", subject_id=media.id,
+               subject_name=f"{media.original_name} ({media.sha256[:12]})",
+               after_dict={"sha256": media.sha256, "size": media.size, "media_type": media.media_type.value,
+                           "probe_ok": facts.probe_ok, "device": device.number,
+                           "officer_id": str(media.officer_id) if media.officer_id else None,
+                           "captured_at": format_time(media.captured_at) if media.captured_at else None,
+                           "handed_in_at": format_time(media.handed_in_at)})
+        uow.commit()
+    return media
+
+
+# --- vault verify (Art. 37) -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VaultProblem:
+    sha256: str
+    kind: ProblemKind  # changed: bytes differ; missing: row without bytes; untracked: bytes without row
+
+
+@dataclass
+class VaultReport:
+    checked: int = 0
+    bytes: int = 0
+    problems: list[VaultProblem] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not self.problems
+
+    def counts(self) -> dict[str, int]:
+        return {k: sum(1 for p in self.problems if p.kind == k) for k in ("changed", "missing", "untracked")}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"clean": self.clean, "checked": self.checked, "bytes": self.bytes, **self.counts(),
+                "problems": [{"sha256": p.sha256, "kind": p.kind} for p in self.problems]}
+
+
+def recorded_originals(uow: UnitOfWork, ctx: Ctx) -> list[tuple[str, int]]:
+    """(sha256, size) of every recorded original, to size a progress bar; needs vault:verify."""
+    require(ctx.actor, Permission.VAULT_VERIFY)
+    with uow:
+        return list(uow.media.digests())
+
+
+def verify_vault(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, *,
+                 on_checked: Callable[[str, int], None] | None = None) -> VaultReport:
+    """Re-hash every recorded original and look for stored bytes without a row; record the run
+    as one ``media:vault:verify`` event (its ``after`` is the summary). Needs vault:verify."""
+    report = VaultReport()
+    recorded = recorded_originals(uow, ctx)
+    for sha256, size in recorded:
+        if not blobs.exists(sha256):
+            report.problems.append(VaultProblem(sha256, "missing"))
+        elif not blobs.verify(sha256):
+            report.problems.append(VaultProblem(sha256, "changed"))
+        report.checked += 1
+        report.bytes += size
+        if on_checked is not None:
+            on_checked(sha256, size)
+    known = {sha256 for sha256, _ in recorded}
+    report.problems.extend(VaultProblem(d, "untracked") for d in sorted(set(blobs.iter_digests()) - known))
+    with uow:
+        summary = {k: v for k, v in report.to_json().items() if k != "problems"}
+        summary["problems"] = [{"sha256": p.sha256, "kind": p.kind} for p in report.problems[:100]]
+        record(uow, ctx, Action.VAULT_VERIFICATION, subject_type="vault", subject_id="originals",
+               subject_name="原始文件存储 / vault", after_dict=summary)
+        uow.commit()
+    return report
+

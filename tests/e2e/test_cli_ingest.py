@@ -1,0 +1,73 @@
+"""End to end: ``lawtrail ingest`` and ``lawtrail vault verify`` as subprocesses on a SQLite data
+folder, with media made by ffmpeg; then a flipped byte and a deleted original are caught."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lawtrail.adapters.storage import LocalBlobStore
+from tests.e2e.test_cli import ADMIN_PASSWORD, Site, make_site
+from tests.integration.media_fixtures import make_av
+
+DEVICE = "JM-ZFJLY-901"
+
+
+@pytest.fixture(scope="module")
+def station(tmp_path_factory: pytest.TempPathFactory) -> tuple[Site, Path]:
+    site = make_site(tmp_path_factory.mktemp("vault-site"))
+    site.run("init", "--admin-password", ADMIN_PASSWORD)
+    site.run("device", "add", DEVICE, "--type", "body_camera", "--unit", "ADMIN")
+    footage = tmp_path_factory.mktemp("footage")
+    (footage / "day").mkdir()
+    av = make_av(footage / "day")
+    shutil.copyfile(av["pcm.wav"], footage / "day" / ".hidden.wav")
+    return site, footage
+
+
+def test_ingest_a_folder_then_verify_then_catch_damage(station: tuple[Site, Path]) -> None:
+    site, footage = station
+    proc = site.run("ingest", str(footage), "--device", DEVICE, "--json")
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    names = [Path(r["path"]).name for r in lines]
+    assert names == sorted(names) and ".hidden.wav" not in names and len(lines) == 10
+    assert {r["status"] for r in lines} == {"stored"}
+    for r in lines:
+        assert {"path", "sha256", "status", "media_type", "duration_s", "captured_at"} <= set(r)
+    mp4 = next(r for r in lines if r["path"].endswith("h264_aac.mp4"))
+    assert (mp4["media_type"], mp4["captured_at"]) == ("video", "2026-11-20T08:15:00.000000Z")
+
+    again = site.run("ingest", str(footage), "--device", DEVICE)
+    assert "已存在 / already in the vault" in again.stdout and "│ 10 " in again.stdout
+
+    clean = json.loads(site.run("vault", "verify", "--json").stdout)
+    assert (clean["clean"], clean["checked"]) == (True, 10)
+
+    store = LocalBlobStore(site.data_dir / "vault")
+    flipped, gone = store.path_of(lines[0]["sha256"]), store.path_of(lines[1]["sha256"])
+    flipped.chmod(0o644)
+    raw = bytearray(flipped.read_bytes())
+    raw[len(raw) // 2] ^= 0x01
+    flipped.write_bytes(bytes(raw))
+    gone.unlink()
+    bad = site.run("vault", "verify", "--json", code=1)
+    report = json.loads(bad.stdout)
+    assert sorted((p["sha256"], p["kind"]) for p in report["problems"]) == sorted(
+        [(lines[0]["sha256"], "changed"), (lines[1]["sha256"], "missing")])
+    assert "vault.verify_failed" in bad.stderr
+    table = site.run("vault", "verify", code=1)
+    assert "changed" in table.stdout and "missing" in table.stdout
+
+
+def test_refused_files_and_unknown_device(station: tuple[Site, Path], tmp_path: Path) -> None:
+    site, _ = station
+    (tmp_path / "empty.mp4").write_bytes(b"")
+    (tmp_path / "link.mp4").symlink_to(tmp_path / "empty.mp4")
+    proc = site.run("ingest", str(tmp_path), "--device", DEVICE, "--json", code=1)
+    assert [json.loads(line)["status"] for line in proc.stdout.splitlines()] == ["refused", "refused"]
+    assert proc.stderr.strip().endswith("[vault.refused]")
+    line = site.fail("ingest", str(tmp_path), "--device", "NO-SUCH-9")
+    assert "device.not_found" in line
