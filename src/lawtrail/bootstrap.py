@@ -89,7 +89,10 @@ def blob_store_from(settings: Settings) -> BlobStore:
     """The store of originals for LAWTRAIL_STORAGE: the local folder, or S3 (boto3 is only
     imported then). Raise ConfigurationError when ``s3`` is chosen without a bucket."""
     if settings.storage == "local":
-        return LocalBlobStore(settings.vault_dir)
+        store = LocalBlobStore(settings.vault_dir)
+        # Partial files of writers killed more than a day ago (a day: never an upload in flight).
+        store.sweep_temp(older_than_s=24 * 3600)
+        return store
     if not settings.s3_bucket:
         raise ConfigurationError("LAWTRAIL_STORAGE=s3 需要设置 LAWTRAIL_S3_BUCKET",
                                  "LAWTRAIL_STORAGE=s3 needs LAWTRAIL_S3_BUCKET", code="config.invalid")

@@ -12,6 +12,7 @@ import errno
 import hashlib
 import io
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -350,3 +351,19 @@ def test_s3_object_lock_retention_is_set_when_the_bucket_supports_it(moto_client
         backend.store.remove_for_disposal(blob.sha256)
     assert err.value.code == "vault.retention_locked"
     assert backend.store.verify(blob.sha256)
+
+
+def test_starting_up_sweeps_partial_files_older_than_a_day(tmp_path: Path) -> None:
+    from lawtrail.bootstrap import blob_store_from
+    from lawtrail.config import load_settings
+
+    settings = load_settings(data_dir=tmp_path, demo=True)
+    blob_store_from(settings)  # creates the folders
+    tmp_dir = settings.vault_dir / "tmp"
+    old, fresh = tmp_dir / "put-old.part", tmp_dir / "put-fresh.part"
+    old.write_bytes(b"x")
+    fresh.write_bytes(b"y")
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(old, (two_days_ago, two_days_ago))
+    blob_store_from(settings)
+    assert not old.exists() and fresh.exists()
