@@ -25,16 +25,15 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table as RichTable
 from sqlalchemy import Engine, Index, MetaData, Table, insert, select
 
+from benchmarks.report import Result, render
 from lawtrail.adapters.db import tables as t
 from lawtrail.adapters.db.engine import make_engine, upgrade
 from lawtrail.adapters.db.uow import SqlUnitOfWork
@@ -49,23 +48,6 @@ FULL_SIZES = {"events": 1_000_000, "single": 3_000, "batched": 100_000}
 T0 = datetime(2026, 11, 26, 8, 30, tzinfo=UTC)
 CTX = Ctx(actor=system_actor("bench"), now=T0)
 NAMES = ["张三", "李四", "王五", "赵六", "Zhang Wei"]
-
-
-@dataclass(frozen=True)
-class Result:
-    """One line of the results table: ``value`` and ``baseline`` in ``unit``."""
-
-    figure: str
-    value: float
-    baseline: float
-    baseline_name: str
-    unit: str
-    target: str
-    met: bool | None
-
-    @property
-    def ratio(self) -> float:
-        return self.value / self.baseline if self.baseline else float("nan")
 
 
 def make_events(count: int, seed: int = 1) -> Iterator[Event]:
@@ -257,18 +239,6 @@ def run(args: argparse.Namespace, folder: Path, console: Console) -> list[Result
     return results
 
 
-def render(results: list[Result], quick: bool) -> RichTable:
-    title = "lawtrail ledger benchmark" + (" (--quick: smoke run, figures meaningless)" if quick else "")
-    table = RichTable(title=title)
-    for name in ("figure", "value", "baseline", "ratio", "target", "met"):
-        table.add_column(name, justify="left" if name in ("figure", "target") else "right")
-    for r in results:
-        digits = 2 if r.unit == "ms" else 0
-        table.add_row(r.figure, f"{r.value:,.{digits}f} {r.unit}", f"{r.baseline:,.{digits}f} ({r.baseline_name})",
-                      f"{r.ratio:.2f}×", r.target, "n/a" if quick or r.met is None else ("yes" if r.met else "NO"))
-    return table
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
     console = Console(width=max(Console().width, 150))
@@ -278,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         with tempfile.TemporaryDirectory(prefix="lawtrail-bench-") as tmp:
             results = run(args, Path(tmp), console)
-    console.print(render(results, args.quick))
+    console.print(render("lawtrail ledger benchmark", results, args.quick))
     return 0
 
 

@@ -31,14 +31,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
 from PIL import Image
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table as RichTable
+
+from benchmarks.report import Result, render
 
 _SCRIPT = shutil.which("lawtrail", path=str(Path(sys.executable).parent))
 LAWTRAIL = [_SCRIPT] if _SCRIPT else [sys.executable, "-m", "lawtrail.cli.main"]
@@ -48,26 +48,6 @@ QUICK = {"big_mib": 64, "photos": 200}
 FULL_SIZES = {"big_mib": 2048, "photos": 10_000}
 BLOCK = 4 << 20
 MIB = 1 << 20
-
-
-@dataclass(frozen=True)
-class Result:
-    """One line of the results table. ``value`` and ``baseline`` in ``unit`` (None: not measured)."""
-
-    figure: str
-    value: float | None
-    baseline: float | None
-    baseline_name: str
-    unit: str
-    target: str
-    met: bool | None
-    note: str = ""
-
-    @property
-    def ratio(self) -> float | None:
-        if self.value is None or not self.baseline:
-            return None
-        return self.value / self.baseline
 
 
 # --- inputs ------------------------------------------------------------------------------------
@@ -278,25 +258,11 @@ def run(args: argparse.Namespace, console: Console) -> list[Result]:
     return results
 
 
-def render(results: list[Result], quick: bool) -> RichTable:
-    title = "lawtrail vault benchmark" + (" (--quick: smoke run, figures meaningless)" if quick else "")
-    table = RichTable(title=title)
-    for name in ("figure", "value", "baseline", "ratio", "target", "met"):
-        table.add_column(name, justify="left" if name in ("figure", "target") else "right")
-    for r in results:
-        value = r.note or ("—" if r.value is None else f"{r.value:,.1f} {r.unit}")
-        baseline = "—" if r.baseline is None else f"{r.baseline:,.1f} ({r.baseline_name})"
-        ratio = "—" if r.ratio is None else f"{r.ratio:.2f}×"
-        met = "n/a" if quick or r.met is None else ("yes" if r.met else "NO")
-        table.add_row(r.figure, value, baseline, ratio, r.target, met)
-    return table
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
     console = Console(width=max(Console().width, 150))
     results = run(args, console)
-    console.print(render(results, args.quick))
+    console.print(render("lawtrail vault benchmark", results, args.quick))
     console.print(f"inputs cached in {args.dir}; children's max RSS so far "
                   f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MiB")
     return 0

@@ -15,6 +15,9 @@ from uuid import UUID
 
 from lawtrail.domain.media import MediaType
 
+#: Error code of the Conflict raised when a digest is already registered (repository and service agree).
+MEDIA_EXISTS = "media.exists"
+
 
 @dataclass(frozen=True)
 class MediaRecord:

@@ -25,15 +25,13 @@ from lawtrail.domain.access import Permission
 from lawtrail.domain.devices import Device, holder_at
 from lawtrail.domain.events import Action, format_time
 from lawtrail.domain.media import MediaFacts
-from lawtrail.domain.vault import MediaRecord, Registration
+from lawtrail.domain.vault import MEDIA_EXISTS, MediaRecord, Registration
 from lawtrail.errors import Conflict, NotFound, ValidationFailed
 from lawtrail.services.context import Ctx
 from lawtrail.services.guard import require
 from lawtrail.services.ports import BlobStore, LocalBlobPaths, MediaProbe, UnitOfWork
 from lawtrail.services.trail import record
 
-#: Must equal ``lawtrail.adapters.db.media_repo.MEDIA_EXISTS``.
-MEDIA_EXISTS = "media.exists"
 Status = Literal["stored", "duplicate", "refused"]
 ProblemKind = Literal["changed", "missing", "untracked"]
 

@@ -12,11 +12,8 @@ from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from lawtrail.adapters.db import tables as t
 from lawtrail.domain.media import MediaType
-from lawtrail.domain.vault import MediaRecord, Registration
+from lawtrail.domain.vault import MEDIA_EXISTS, MediaRecord, Registration
 from lawtrail.errors import Conflict
-
-#: Must equal ``lawtrail.services.vault.MEDIA_EXISTS`` (adapters do not import services).
-MEDIA_EXISTS = "media.exists"
 
 
 def _media(row: Row[Any]) -> MediaRecord:
