@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     s3_region: str = Field("", description="S3 region; empty = us-east-1")
     s3_lock_mode: Literal["COMPLIANCE", "GOVERNANCE"] = Field("COMPLIANCE", description="Object Lock mode")
     s3_retain_days: int = Field(183, ge=1, le=365 * 100, description="Object Lock retention in days")
+    vault_verify_hours: int = Field(24, ge=0, le=24 * 366,
+                                    description="定期核验 / re-hash every original this often (hours); 0 = off")
     probe_timeout_seconds: float = Field(30.0, gt=0, le=3600, description="media probe timeout per file")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="log level")
 

@@ -20,7 +20,7 @@ from lawtrail.domain.events import Action
 from lawtrail.domain.ledger.audit import StoredCheckpoint
 from lawtrail.domain.ledger.checkpoint import parse_checkpoint_note
 from lawtrail.domain.ledger.merkle import verify_consistency, verify_inclusion
-from lawtrail.services import auth, ledger, users
+from lawtrail.services import auth, ledger, users, vault
 from lawtrail.web import ledger_runtime as rt
 from lawtrail.web.app import create_app
 from tests.integration.support import Seed, only_sqlite
@@ -147,6 +147,20 @@ def test_the_checkpointer_signs_when_due_and_stops(container: Container, seed: S
         time.sleep(0.05)
     worker.stop()
     assert not worker._thread.is_alive()
+
+
+def test_the_vault_verifier_runs_on_its_schedule_and_stops(container: Container, seed: Seed) -> None:
+    worker = rt.VaultVerifier(container, interval=0.05)
+    worker.start()
+    deadline = time.monotonic() + 10
+    while vault.last_verification(rt.uow(container)) is None:
+        assert time.monotonic() < deadline, "no scheduled vault verification"
+        time.sleep(0.05)
+    worker.stop()
+    assert not worker._thread.is_alive()
+    with rt.uow(container) as uow:
+        runs = uow.events.list(subject_type="vault", subject_id="originals", limit=10)
+    assert len(runs) == 1 and runs[0].actor_name == "定期原始文件核验"  # not due again within 24 h
 
 
 def test_time_rule_waits_for_the_minutes(container: Container, clock: FixedClock, seed: Seed) -> None:

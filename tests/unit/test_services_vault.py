@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from lawtrail.domain.access import system_actor
 from lawtrail.domain.events import Action
 from lawtrail.domain.media import MediaFacts, MediaType
 from lawtrail.errors import NotFound, PermissionDenied
@@ -199,3 +200,19 @@ class _Reader:
     def read(self, size: int = -1, /) -> bytes:
         out, self._data = self._data, b""
         return out
+
+
+def test_scheduled_verification_runs_when_due_and_not_before(world: World, blobs: FakeBlobStore,
+                                                             probe: FakeProbe, tmp_path: Path) -> None:
+    ingest(world, blobs, probe, write(tmp_path, "a.mp4", b"aaaa"))
+    system = world.ctx(system_actor("定期原始文件核验"))
+    assert vault.verify_vault_if_due(world.uow(), system, blobs, every_hours=0) is None  # schedule off
+    first = vault.verify_vault_if_due(world.uow(), system, blobs, every_hours=24)  # never ran: due
+    assert first is not None and first.clean and first.checked == 1
+    n = len(world.events())
+    soon = world.ctx(system_actor("定期原始文件核验"), now=T0 + timedelta(hours=23, minutes=59))
+    assert vault.verify_vault_if_due(world.uow(), soon, blobs, every_hours=24) is None
+    assert len(world.events()) == n
+    later = world.ctx(system_actor("定期原始文件核验"), now=T0 + timedelta(hours=24))
+    report = vault.verify_vault_if_due(world.uow(), later, blobs, every_hours=24)
+    assert report is not None and only_new_event(world, n).action == Action.VAULT_VERIFICATION

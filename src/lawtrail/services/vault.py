@@ -16,7 +16,7 @@ import stat
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 from uuid import UUID
@@ -269,3 +269,21 @@ def verify_vault(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, *,
         uow.commit()
     return report
 
+
+def last_verification(uow: UnitOfWork) -> datetime | None:
+    """When the vault was last verified (the latest ``media:vault:verify`` event), or None."""
+    with uow:
+        latest = uow.events.list(subject_type="vault", subject_id="originals", limit=1)
+    return latest[0].occurred_at if latest else None
+
+
+def verify_vault_if_due(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, *, every_hours: int) -> VaultReport | None:
+    """Run ``verify_vault`` when it never ran or the last run is ``every_hours`` or more old
+    (the administrator's schedule, LAWTRAIL_VAULT_VERIFY_HOURS); return its report, or None
+    when not due or when the schedule is off (``every_hours`` 0)."""
+    if every_hours <= 0:
+        return None
+    last = last_verification(uow)
+    if last is not None and ctx.now - last < timedelta(hours=every_hours):
+        return None
+    return verify_vault(uow, ctx, blobs)

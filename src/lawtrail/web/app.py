@@ -18,7 +18,7 @@ from lawtrail.errors import LawtrailError
 from lawtrail.web import errors as handlers
 from lawtrail.web.api.ledger import router as ledger_api_router
 from lawtrail.web.api.routes import router as api_router
-from lawtrail.web.ledger_runtime import CHECK_INTERVAL, Checkpointer
+from lawtrail.web.ledger_runtime import CHECK_INTERVAL, Checkpointer, Periodic, VaultVerifier
 from lawtrail.web.middleware import RequestLimits
 from lawtrail.web.ui.pages import router as ui_router
 
@@ -31,20 +31,25 @@ STREAMING_PREFIXES: tuple[str, ...] = ("/api/v1/uploads",)
 def create_app(container: Container, *, checkpoint_interval: float | None = CHECK_INTERVAL) -> FastAPI:
     """Build the app around an already-wired container (tests pass their own).
 
-    While the app runs (its lifespan), a background thread makes the automatic checkpoints,
-    checking every ``checkpoint_interval`` seconds; None leaves it off.
+    While the app runs (its lifespan), background threads make the automatic checkpoints and
+    the scheduled vault verification (LAWTRAIL_VAULT_VERIFY_HOURS), each asking every
+    ``checkpoint_interval`` seconds whether it is due; None leaves both off.
     """
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        checkpointer = Checkpointer(container, checkpoint_interval) if checkpoint_interval else None
-        if checkpointer is not None:
-            checkpointer.start()
+        workers: list[Periodic] = []
+        if checkpoint_interval:
+            workers.append(Checkpointer(container, checkpoint_interval))
+            if container.settings.vault_verify_hours:
+                workers.append(VaultVerifier(container, checkpoint_interval))
+        for worker in workers:
+            worker.start()
         try:
             yield
         finally:
-            if checkpointer is not None:
-                checkpointer.stop()
+            for worker in workers:
+                worker.stop()
 
     app = FastAPI(
         lifespan=lifespan,

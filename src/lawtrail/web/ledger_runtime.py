@@ -1,21 +1,25 @@
-"""The ledger's moving parts in a running app: the signing key of the data folder, the note
+"""The ledger's and the vault's moving parts in a running app: the signing key of the data folder, the note
 check built from it, and the background thread that makes checkpoints when they are due
 (every LAWTRAIL_CHECKPOINT_EVERY events or LAWTRAIL_CHECKPOINT_MINUTES minutes).
 
 Each app process runs its own thread; duplicates cannot arise because a checkpoint's size is
-its primary key and ``services.ledger.create_checkpoint`` treats a lost race as done.
+its primary key and ``services.ledger.create_checkpoint`` treats a lost race as done. The
+vault's scheduled verification is due from the time of the last ``media:vault:verify`` event,
+so several processes rarely run it twice (and a second run is harmless, only wasted work).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from lawtrail.adapters.db.uow import SqlUnitOfWork
 from lawtrail.adapters.signer import Ed25519Signer, load_signer, note_checker
 from lawtrail.bootstrap import Container
 from lawtrail.domain.ledger.audit import NoteCheck, StoredCheckpoint
 from lawtrail.services import ledger as ledger_svc
+from lawtrail.services import vault as vault_svc
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +49,16 @@ def checkpoint_if_due(c: Container) -> StoredCheckpoint | None:
                                        s.checkpoint_every, s.checkpoint_minutes, timestamper=c.timestamper)
 
 
-class Checkpointer:
-    """A daemon thread calling ``checkpoint_if_due`` every ``interval`` seconds until stopped."""
+class Periodic:
+    """A daemon thread calling ``tick`` every ``interval`` seconds until stopped. A failed tick
+    is logged and does not end the thread: the next one retries."""
 
-    def __init__(self, container: Container, interval: float = CHECK_INTERVAL) -> None:
-        self.container = container
+    def __init__(self, name: str, interval: float, tick: Callable[[], object]) -> None:
+        self.name = name
         self.interval = interval
+        self._tick = tick
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="lawtrail-checkpointer", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"lawtrail-{name}", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
@@ -65,9 +71,36 @@ class Checkpointer:
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                made = checkpoint_if_due(self.container)
+                self._tick()
             except Exception:  # a failed tick must not end the thread: the next one retries
-                log.exception("automatic checkpoint failed")
-                continue
-            if made is not None:
-                log.info("checkpoint signed at size %d", made.size)
+                log.exception("%s failed", self.name)
+
+
+class Checkpointer(Periodic):
+    """Calls ``checkpoint_if_due`` every ``interval`` seconds."""
+
+    def __init__(self, container: Container, interval: float = CHECK_INTERVAL) -> None:
+        self.container = container
+        super().__init__("checkpointer", interval, self._checkpoint)
+
+    def _checkpoint(self) -> None:
+        made = checkpoint_if_due(self.container)
+        if made is not None:
+            log.info("checkpoint signed at size %d", made.size)
+
+
+class VaultVerifier(Periodic):
+    """Re-hashes every original when the last run is older than LAWTRAIL_VAULT_VERIFY_HOURS
+    (Art. 37: any change to an original is detected); asks every ``interval`` seconds."""
+
+    def __init__(self, container: Container, interval: float = CHECK_INTERVAL) -> None:
+        self.container = container
+        super().__init__("vault-verifier", interval, self._verify)
+
+    def _verify(self) -> None:
+        c = self.container
+        report = vault_svc.verify_vault_if_due(uow(c), c.system_ctx("定期原始文件核验"), c.blobs,
+                                               every_hours=c.settings.vault_verify_hours)
+        if report is not None:
+            log.log(logging.INFO if report.clean else logging.ERROR,
+                    "vault verification: %d checked, problems %s", report.checked, report.counts())
