@@ -376,6 +376,17 @@ def test_cli_checkpoint_timestamps_and_export(container: Container, tsa: Tsa, tm
     assert ok.returncode == 0, ok.stderr
     verified = runner.invoke(app, ["ledger", "verify-export", str(out)])
     assert verified.exit_code == 0, verified.output
+    offline = runner.invoke(app, ["ledger", "verify-export", str(out), "--tsa-ca", str(tsa.ca), "--json"])
+    assert offline.exit_code == 0, offline.output
+    assert [t["status"] for t in json.loads(offline.stdout)["timestamps"]] == ["verified"]
+    token = out / "checkpoints" / "5.tsr"
+    token.write_bytes(token.read_bytes()[:-1] + bytes([token.read_bytes()[-1] ^ 1]))  # one bit flipped
+    tampered = runner.invoke(app, ["ledger", "verify-export", str(out), "--tsa-ca", str(tsa.ca), "--json"])
+    assert tampered.exit_code == 1
+    assert [t["status"] for t in json.loads(tampered.stdout)["timestamps"]] == ["invalid"]
+    token.unlink()
+    gone = runner.invoke(app, ["ledger", "verify-export", str(out), "--tsa-ca", str(tsa.ca)])
+    assert gone.exit_code == 1 and "timestamp_missing" in gone.output
 
 
 def test_a_log_that_grew_while_stamping_gets_no_stale_token(container: Container, tsa: Tsa) -> None:

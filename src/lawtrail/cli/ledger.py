@@ -13,9 +13,9 @@ from typing import Annotated
 import typer
 
 from lawtrail.adapters.db.uow import SqlUnitOfWork
-from lawtrail.adapters.ledger_export import FolderExport, verify_export
+from lawtrail.adapters.ledger_export import FolderExport, TokenCheck, verify_export, verify_export_tokens
 from lawtrail.adapters.signer import Ed25519Signer, load_signer, note_checker
-from lawtrail.adapters.tsa import TokenFiles
+from lawtrail.adapters.tsa import TimestampError, TokenFiles, TokenVerifier
 from lawtrail.bootstrap import Container
 from lawtrail.cli.common import JsonOption, emit_json, load, opened, operator_name, options, say
 from lawtrail.domain.access import system_actor
@@ -67,17 +67,29 @@ def _checker(cli: LedgerCli) -> NoteCheck:
     return note_checker(signer.vkey()) if signer is not None else _no_key
 
 
-def _report(result: AuditResult, as_json: bool) -> None:
+def _report(result: AuditResult, as_json: bool, tokens: list[TokenCheck] | None = None) -> None:
+    """Print a verification result (and an export's timestamp checks); exit 1 on any problem."""
     if as_json:
-        emit_json(result.to_json())
+        data = result.to_json()
+        if tokens is not None:
+            data["timestamps"] = [t.to_json() for t in tokens]
+        emit_json(data)
     elif result.ok:
         say(f"账本完整 / ledger verified: {result.size} events, {result.checkpoints} checkpoints "
             f"(latest {result.latest_checkpoint})")
+        for t in tokens or []:
+            say(f"checkpoint {t.size} timestamp: {t.status}" + (f" {t.time.isoformat()}" if t.time else "")
+                + (f" ({t.detail})" if t.detail else ""))
     if result.problem is not None:
         p = result.problem
         where = f"leaf {p.leaf}" if p.leaf is not None else f"checkpoint {p.checkpoint_size}"
         sys.stderr.write(f"错误 / error: 账本校验失败 / ledger verification failed: {p.kind.value} at {where}: "
                          f"{p.detail} [ledger.{p.kind.value}]\n")
+        raise typer.Exit(1)
+    bad = next((t for t in tokens or [] if not t.ok), None)
+    if bad is not None:
+        sys.stderr.write(f"错误 / error: 时间戳校验失败 / timestamp verification failed: checkpoint {bad.size} "
+                         f"{bad.status}: {bad.detail} [ledger.timestamp_{bad.status}]\n")
         raise typer.Exit(1)
 
 
@@ -185,14 +197,21 @@ def export(
 def verify_export_cmd(
     folder: Annotated[Path, typer.Argument(help="导出目录 / export folder")],
     vkey: Annotated[str | None, typer.Option("--vkey", help="公布的公钥 / published verifier key")] = None,
+    tsa_ca: Annotated[Path | None, typer.Option(
+        "--tsa-ca", help="时间戳机构的CA证书（PEM），同时校验可信时间戳 / "
+                         "the TSA's CA bundle: also verify the RFC 3161 timestamps")] = None,
     as_json: JsonOption = False,
 ) -> None:
     try:
         result = verify_export(folder, vkey)
+        tokens = verify_export_tokens(folder, TokenVerifier.from_file(tsa_ca)) if tsa_ca else None
+    except TimestampError as exc:
+        raise ValidationFailed(f"无法读取时间戳CA证书：{exc}", f"cannot read the TSA CA bundle: {exc}",
+                               code="ledger.no_tsa_ca") from None
     except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
         raise ValidationFailed(f"无法读取导出目录：{exc}", f"cannot read the export folder: {exc}",
                                code="ledger.export_unreadable") from None
-    _report(result, as_json)
+    _report(result, as_json, tokens)
 
 
 @app.command("timestamps", help="校验检查点的可信时间戳 / Verify the checkpoints' RFC 3161 timestamps")
