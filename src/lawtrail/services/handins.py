@@ -13,10 +13,16 @@ from uuid import UUID
 from lawtrail.domain.access import Permission
 from lawtrail.domain.devices import Device, holder_at
 from lawtrail.domain.events import Action, format_time
-from lawtrail.domain.evidence import HANDIN_EXCEPTION_LABELS, Handin, HandinCompletion, HandinException
+from lawtrail.domain.evidence import (
+    HANDIN_COMPLETED,
+    HANDIN_EXCEPTION_LABELS,
+    Handin,
+    HandinCompletion,
+    HandinException,
+)
 from lawtrail.domain.org import Problems, clean_text
 from lawtrail.domain.vault import MediaRecord
-from lawtrail.errors import NotFound, ValidationFailed, invalid
+from lawtrail.errors import Conflict, NotFound, ValidationFailed, invalid
 from lawtrail.services.context import Ctx
 from lawtrail.services.guard import require, visible_units
 from lawtrail.services.ports import UnitOfWork
@@ -132,6 +138,8 @@ def complete_handin(uow: UnitOfWork, ctx: Ctx, handin_id: UUID, *,
     with uow:
         handin = _load(uow, ctx, handin_id)
         require(ctx.actor, Permission.MEDIA_HANDIN, bureau_id=handin.bureau_id, unit_id=handin.unit_id)
+        if uow.handins.completion(handin.id) is not None:
+            raise Conflict("该交接已完成储存", "this hand-in is already completed", code=HANDIN_COMPLETED)
         media = _chosen_media(uow, handin, media_ids)
         completion = HandinCompletion(handin_id=handin.id, completed_at=ctx.now, actor_id=ctx.actor.user_id,
                                       actor_name=ctx.actor.name[:100], media_ids=tuple(sorted(m.id for m in media)))
