@@ -13,12 +13,14 @@ from lawtrail.adapters.clock import SystemClock
 from lawtrail.adapters.db.engine import make_engine, upgrade
 from lawtrail.adapters.db.uow import SqlUnitOfWork
 from lawtrail.adapters.media_probe import MediaFileProbe
+from lawtrail.adapters.retention_file import load_retention
 from lawtrail.adapters.security import Argon2Hasher, PyOtpChecker
 from lawtrail.adapters.storage import LocalBlobStore
 from lawtrail.adapters.tsa import HttpTimestamper, TimestampError, TokenVerifier
 from lawtrail.config import Settings
 from lawtrail.domain.access import Actor, system_actor
 from lawtrail.domain.auth import ThrottlePolicy
+from lawtrail.domain.rules import RuleSettings
 from lawtrail.errors import ConfigurationError
 from lawtrail.services.context import Ctx, Deps, Policy
 from lawtrail.services.ports import BlobStore, MediaProbe, Timestamper, TimestampVerifier, UnitOfWork
@@ -40,10 +42,13 @@ class Container:
     # None = built from the settings in __post_init__ (callers may pass their own, e.g. tests)
     blobs: BlobStore = None  # type: ignore[assignment]  # filled in __post_init__, never None after
     probe: MediaProbe = field(default_factory=MediaFileProbe)
+    rules: RuleSettings = None  # type: ignore[assignment]  # filled in __post_init__, never None after
 
     def __post_init__(self) -> None:
         if self.blobs is None:
             self.blobs = blob_store_from(self.settings)
+        if self.rules is None:
+            self.rules = rule_settings_from(self.settings)
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -70,6 +75,13 @@ def policy_from(settings: Settings) -> Policy:
         throttle=ThrottlePolicy(settings.login_max_failures, timedelta(minutes=settings.login_window_minutes)),
         totp_issuer=settings.totp_issuer,
     )
+
+
+def rule_settings_from(settings: Settings) -> RuleSettings:
+    """Deadlines and retention classes of the compliance rules (retention from YAML, validated)."""
+    return RuleSettings(due_soon=timedelta(hours=settings.finding_due_soon_hours),
+                        registration_grace=timedelta(hours=settings.registration_grace_hours),
+                        retention=load_retention(settings.retention_file))
 
 
 def build(settings: Settings, *, clock: Clock | None = None, fast_hashing: bool = False,

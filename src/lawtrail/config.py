@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     vault_verify_hours: int = Field(24, ge=0, le=24 * 366,
                                     description="定期核验 / re-hash every original this often (hours); 0 = off")
     probe_timeout_seconds: float = Field(30.0, gt=0, le=3600, description="media probe timeout per file")
+    finding_due_soon_hours: float = Field(6.0, gt=0, le=24 * 30,
+                                          description="合规问题：截止前多久显示“即将到期” / due-soon window")
+    registration_grace_hours: float = Field(24.0, gt=0, le=24 * 30,
+                                            description="第四十二条登记：入库后多久须登记完整 / ART42 grace")
+    retention_file: Path | None = Field(None, description="保存期限配置 YAML；空 = 内置默认 / retention classes")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="log level")
 
     @property

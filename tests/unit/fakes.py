@@ -33,6 +33,14 @@ from uuid import UUID
 from lawtrail.domain.auth import ApiToken, Session
 from lawtrail.domain.devices import Device, DeviceLogEntry
 from lawtrail.domain.events import Event
+from lawtrail.domain.evidence import (
+    HANDIN_COMPLETED,
+    MARK_VERSION_TAKEN,
+    MEDIA_LINKED,
+    Handin,
+    HandinCompletion,
+    MediaMark,
+)
 from lawtrail.domain.ledger import canonical_json
 from lawtrail.domain.media import MediaFacts, not_probeable
 from lawtrail.domain.org import Bureau, Unit, User
@@ -67,6 +75,9 @@ class FakeState:
     events: list[Event] = field(default_factory=list)
     media: dict[UUID, MediaRecord] = field(default_factory=dict)
     registrations: list[Registration] = field(default_factory=list)
+    handins: dict[UUID, Handin] = field(default_factory=dict)
+    completions: dict[UUID, HandinCompletion] = field(default_factory=dict)
+    marks: list[MediaMark] = field(default_factory=list)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -75,6 +86,7 @@ class FakeState:
             sessions=dict(self.sessions), tokens=dict(self.tokens),
             login_attempts=list(self.login_attempts), events=list(self.events),
             media=dict(self.media), registrations=list(self.registrations),
+            handins=dict(self.handins), completions=dict(self.completions), marks=list(self.marks),
         )
 
 
@@ -380,6 +392,91 @@ class FakeMedia(_Repo):
     def registrations(self, media_id: UUID) -> list[Registration]:
         return sorted((r for r in self.s.registrations if r.media_id == media_id), key=lambda r: r.version)
 
+    def in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
+                 media_id: UUID | None = None) -> list[MediaRecord]:
+        return sorted((m for m in self.s.media.values() if _in_scope(m, bureau_id, unit_ids)
+                       and media_id in (None, m.id)), key=lambda m: (m.stored_at, str(m.id)))
+
+    def latest_registrations(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> dict[UUID, Registration]:
+        out: dict[UUID, Registration] = {}
+        for reg in sorted(self.s.registrations, key=lambda r: r.version):
+            if _in_scope(self.s.media[reg.media_id], bureau_id, unit_ids):
+                out[reg.media_id] = reg
+        return out
+
+
+def _in_scope(obj: MediaRecord | Handin, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> bool:
+    return obj.bureau_id == bureau_id and (unit_ids is None or obj.unit_id in unit_ids)
+
+
+class FakeHandins(_Repo):
+    """Append-only hand-ins; one completion each; an original linked to one hand-in at most."""
+
+    def add(self, handin: Handin) -> None:
+        _require_aware(handin)
+        _exists(self.s.devices, handin.device_id, "device")
+        _exists(self.s.users, handin.officer_id, "user")
+        if handin.id in self.s.handins:
+            raise FakeIntegrityError("duplicate hand-in id")
+        if (handin.exception is None) != (handin.returned_at is None):
+            raise FakeIntegrityError("ck_handins_exception_has_return")
+        self.s.handins[handin.id] = handin
+
+    def get(self, handin_id: UUID) -> Handin | None:
+        return self.s.handins.get(handin_id)
+
+    def complete(self, completion: HandinCompletion) -> None:
+        _require_aware(completion)
+        _exists(self.s.handins, completion.handin_id, "hand-in")
+        if completion.handin_id in self.s.completions:
+            raise Conflict("该交接已完成储存", "this hand-in is already completed", code=HANDIN_COMPLETED)
+        linked = {m for c in self.s.completions.values() for m in c.media_ids}
+        for media_id in completion.media_ids:
+            _exists(self.s.media, media_id, "media")
+            if media_id in linked:
+                raise Conflict("原始文件已属于其他交接", "an original already belongs to another hand-in",
+                               code=MEDIA_LINKED)
+        self.s.completions[completion.handin_id] = replace(completion, media_ids=tuple(sorted(completion.media_ids)))
+
+    def completion(self, handin_id: UUID) -> HandinCompletion | None:
+        return self.s.completions.get(handin_id)
+
+    def in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> list[Handin]:
+        return sorted((h for h in self.s.handins.values() if _in_scope(h, bureau_id, unit_ids)),
+                      key=lambda h: h.handed_in_at, reverse=True)
+
+    def completions_in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None
+                             ) -> dict[UUID, HandinCompletion]:
+        return {k: c for k, c in self.s.completions.items()
+                if _in_scope(self.s.handins[k], bureau_id, unit_ids)}
+
+    def unlinked_media(self, device_id: UUID) -> list[MediaRecord]:
+        linked = {m for c in self.s.completions.values() for m in c.media_ids}
+        return sorted((m for m in self.s.media.values() if m.device_id == device_id and m.id not in linked),
+                      key=lambda m: (m.captured_at or m.stored_at, m.stored_at))
+
+
+class FakeMarks(_Repo):
+    """Versioned, append-only marks of originals."""
+
+    def add(self, mark: MediaMark) -> None:
+        _require_aware(mark)
+        _exists(self.s.media, mark.media_id, "media")
+        if any((m.media_id, m.version) == (mark.media_id, mark.version) for m in self.s.marks):
+            raise Conflict("标记已被他人同时修改，请刷新后重试", "the mark was changed meanwhile; reload and retry",
+                           code=MARK_VERSION_TAKEN)
+        self.s.marks.append(mark)
+
+    def for_media(self, media_id: UUID) -> list[MediaMark]:
+        return sorted((m for m in self.s.marks if m.media_id == media_id), key=lambda m: m.version)
+
+    def latest_in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> dict[UUID, MediaMark]:
+        out: dict[UUID, MediaMark] = {}
+        for mark in sorted(self.s.marks, key=lambda m: m.version):
+            if _in_scope(self.s.media[mark.media_id], bureau_id, unit_ids):
+                out[mark.media_id] = mark
+        return out
+
 
 class FakeUnitOfWork:
     """One transaction over a ``FakeDatabase``: snapshot on enter, publish on commit,
@@ -399,6 +496,8 @@ class FakeUnitOfWork:
         self.login_attempts = FakeLoginAttempts(self)
         self.events = FakeEvents(self)
         self.media = FakeMedia(self)
+        self.handins = FakeHandins(self)
+        self.marks = FakeMarks(self)
 
     @property
     def working(self) -> FakeState:

@@ -39,6 +39,14 @@ EXPECTED: dict[Role, set[Permission]] = {
                       P.VAULT_VERIFY, P.SELF_MANAGE},
     Role.ADMIN: set(Permission),
 }
+# Findings, hand-ins and evidence marks (Art. 41-44): not the administrator's business.
+for _role, _perms in {Role.OFFICER: {P.FINDING_VIEW, P.MEDIA_HANDIN, P.MEDIA_EVIDENCE},
+                      Role.UNIT_HEAD: {P.FINDING_VIEW, P.MEDIA_HANDIN, P.MEDIA_EVIDENCE},
+                      Role.LEGAL_REVIEWER: {P.FINDING_VIEW}, Role.LEADER: {P.FINDING_VIEW},
+                      Role.ARCHIVIST: {P.FINDING_VIEW, P.MEDIA_HANDIN, P.MEDIA_EVIDENCE},
+                      Role.SUPERVISOR: {P.FINDING_VIEW}}.items():
+    EXPECTED[_role] |= _perms
+EXPECTED[Role.ADMIN] -= {P.FINDING_VIEW, P.MEDIA_HANDIN, P.MEDIA_EVIDENCE}
 EXPECTED_BUREAU_WIDE = {Role.LEGAL_REVIEWER, Role.LEADER, Role.ARCHIVIST, Role.SUPERVISOR, Role.ADMIN}
 
 BUREAU = uuid.uuid4()

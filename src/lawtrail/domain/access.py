@@ -49,6 +49,9 @@ class Permission(StrEnum):
     LEDGER_VERIFY = "ledger:verify"
     MEDIA_INGEST = "media:ingest"
     VAULT_VERIFY = "vault:verify"
+    FINDING_VIEW = "finding:view"
+    MEDIA_HANDIN = "media:handin"
+    MEDIA_EVIDENCE = "media:evidence"
 
 
 P = Permission
@@ -76,6 +79,18 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
          P.VAULT_VERIFY, P.SELF_MANAGE}
     ),
 }
+
+# Compliance findings (every role but the administrator, who runs the system, not the cases),
+# hand-ins of footage and evidence marks (Art. 41, 43, 44); officers and unit heads: own unit.
+_VAULT_COMPLIANCE: dict[Role, frozenset[Permission]] = {
+    Role.OFFICER: frozenset({P.FINDING_VIEW, P.MEDIA_HANDIN, P.MEDIA_EVIDENCE}),
+    Role.UNIT_HEAD: frozenset({P.FINDING_VIEW, P.MEDIA_HANDIN, P.MEDIA_EVIDENCE}),
+    Role.LEGAL_REVIEWER: frozenset({P.FINDING_VIEW}),
+    Role.LEADER: frozenset({P.FINDING_VIEW}),
+    Role.ARCHIVIST: frozenset({P.FINDING_VIEW, P.MEDIA_HANDIN, P.MEDIA_EVIDENCE}),
+    Role.SUPERVISOR: frozenset({P.FINDING_VIEW}),
+}
+ROLE_PERMISSIONS = {role: perms | _VAULT_COMPLIANCE.get(role, frozenset()) for role, perms in ROLE_PERMISSIONS.items()}
 
 BUREAU_WIDE_ROLES: frozenset[Role] = frozenset(
     {Role.LEGAL_REVIEWER, Role.LEADER, Role.ARCHIVIST, Role.SUPERVISOR, Role.ADMIN}

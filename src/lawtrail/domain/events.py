@@ -48,6 +48,9 @@ class Action(StrEnum):
     LEDGER_VERIFICATION = "ledger:verification:run"
     MEDIA_INGEST = "media:original:ingest"
     VAULT_VERIFICATION = "media:vault:verify"
+    MEDIA_HANDIN_RECORD = "media:handin:record"
+    MEDIA_HANDIN_COMPLETE = "media:handin:complete"
+    MEDIA_EVIDENCE_MARK = "media:evidence:mark"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from uuid import UUID
 from lawtrail.domain.auth import ApiToken, Session
 from lawtrail.domain.devices import Device, DeviceLogEntry
 from lawtrail.domain.events import Event
+from lawtrail.domain.evidence import Handin, HandinCompletion, MediaMark
 from lawtrail.domain.ledger.audit import LeafRow, StoredCheckpoint
 from lawtrail.domain.media import MediaFacts
 from lawtrail.domain.org import Bureau, Unit, User
@@ -111,6 +112,48 @@ class MediaRepo(Protocol):
     def add_registration(self, registration: Registration) -> None: ...
     def registrations(self, media_id: UUID) -> list[Registration]: ...
 
+    def in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
+                 media_id: UUID | None = None) -> list[MediaRecord]:
+        """Every original of the bureau (of ``unit_ids`` when given; only ``media_id`` when given),
+        in one query."""
+        ...
+
+    def latest_registrations(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> dict[UUID, Registration]:
+        """The latest registration of every original in scope, by media id, in one query."""
+        ...
+
+
+class HandinRepo(Protocol):
+    """Append-only hand-ins (Art. 41); a completion links the stored originals, once."""
+
+    def add(self, handin: Handin) -> None: ...
+    def get(self, handin_id: UUID) -> Handin | None: ...
+
+    def complete(self, completion: HandinCompletion) -> None:
+        """Raise Conflict ``handin.completed`` (already completed) or ``handin.media_linked``
+        (an original already belongs to a hand-in)."""
+        ...
+
+    def completion(self, handin_id: UUID) -> HandinCompletion | None: ...
+    def in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> list[Handin]: ...
+    def completions_in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None
+                             ) -> dict[UUID, HandinCompletion]: ...
+
+    def unlinked_media(self, device_id: UUID) -> list[MediaRecord]:
+        """Originals of the device no hand-in accounts for yet."""
+        ...
+
+
+class MarkRepo(Protocol):
+    """Versioned, append-only evidence / retention marks of originals (Art. 43, 44)."""
+
+    def add(self, mark: MediaMark) -> None:
+        """Raise Conflict ``media.mark_version_taken`` when the version exists."""
+        ...
+
+    def for_media(self, media_id: UUID) -> list[MediaMark]: ...
+    def latest_in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> dict[UUID, MediaMark]: ...
+
 
 class UnitOfWork(Protocol):
     """One transaction. ``with uow:`` opens it; leaving without ``commit()`` rolls back."""
@@ -135,6 +178,10 @@ class UnitOfWork(Protocol):
     def events(self) -> EventRepo: ...
     @property
     def media(self) -> MediaRepo: ...
+    @property
+    def handins(self) -> HandinRepo: ...
+    @property
+    def marks(self) -> MarkRepo: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

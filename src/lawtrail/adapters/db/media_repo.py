@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from uuid import UUID
 
-from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy import Connection, Row, func, insert, select
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from lawtrail.adapters.db import tables as t
@@ -62,3 +63,25 @@ class SqlMedia:
                                  .where(t.media_registrations.c.media_id == media_id)
                                  .order_by(t.media_registrations.c.version))
         return [Registration(**dict(r._mapping)) for r in rows]
+
+    # --- set-based reads for the compliance engine (one statement each, whatever the count) ---
+
+    def in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
+                 media_id: UUID | None = None) -> list[MediaRecord]:
+        """Every original of the bureau (of ``unit_ids`` when given; only ``media_id`` when given)."""
+        query = select(t.media).where(t.media.c.bureau_id == bureau_id)
+        if unit_ids is not None:
+            query = query.where(t.media.c.unit_id.in_(sorted(unit_ids)))
+        if media_id is not None:
+            query = query.where(t.media.c.id == media_id)
+        return [_media(r) for r in self.conn.execute(query.order_by(t.media.c.stored_at, t.media.c.id))]
+
+    def latest_registrations(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> dict[UUID, Registration]:
+        """The latest registration version of every original of the bureau (or units)."""
+        rg, md = t.media_registrations, t.media
+        latest = select(rg.c.media_id, func.max(rg.c.version).label("version")).group_by(rg.c.media_id).subquery()
+        query = (select(rg).join(latest, (latest.c.media_id == rg.c.media_id) & (latest.c.version == rg.c.version))
+                 .join(md, md.c.id == rg.c.media_id).where(md.c.bureau_id == bureau_id))
+        if unit_ids is not None:
+            query = query.where(md.c.unit_id.in_(sorted(unit_ids)))
+        return {r.media_id: Registration(**dict(r._mapping)) for r in self.conn.execute(query)}

@@ -13,6 +13,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -269,4 +270,57 @@ media_registrations = Table(
     Column("actor_id", Uuid, nullable=True),
     Column("actor_name", String(100), nullable=False),
     _ts("at"),
+)
+
+# --- hand-ins (Art. 41), evidence use and retention (Art. 43, 44): append-only records ------------
+
+handins = Table(
+    "handins", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("bureau_id", Uuid, ForeignKey("bureaus.id"), nullable=False),
+    Column("unit_id", Uuid, ForeignKey("units.id"), nullable=False, index=True),
+    Column("device_id", Uuid, ForeignKey("devices.id"), nullable=False, index=True),
+    Column("device_number", String(40), nullable=False),
+    Column("officer_id", Uuid, ForeignKey("users.id"), nullable=True),
+    _ts("handed_in_at"),
+    Column("exception", String(32), nullable=True),
+    _ts("returned_at", nullable=True),
+    Column("note", Text, nullable=False),
+    Column("recorded_by_id", Uuid, nullable=True),
+    Column("recorded_by_name", String(100), nullable=False),
+    _ts("recorded_at"),
+    CheckConstraint("(exception IS NULL) = (returned_at IS NULL)", name="exception_has_return"),
+)
+
+handin_completions = Table(
+    "handin_completions", metadata,
+    Column("handin_id", Uuid, ForeignKey("handins.id"), primary_key=True),
+    _ts("completed_at"),
+    Column("actor_id", Uuid, nullable=True),
+    Column("actor_name", String(100), nullable=False),
+)
+
+# Which hand-in accounted for an original: at most one (the primary key).
+handin_media = Table(
+    "handin_media", metadata,
+    Column("media_id", Uuid, ForeignKey("media.id"), primary_key=True),
+    Column("handin_id", Uuid, ForeignKey("handin_completions.handin_id"), nullable=False, index=True),
+)
+
+media_marks = Table(
+    "media_marks", metadata,
+    Column("media_id", Uuid, ForeignKey("media.id"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("evidence", Boolean, nullable=False),
+    Column("collector", String(100), nullable=False),
+    _ts("collected_at", nullable=True),
+    Column("place", String(200), nullable=False),
+    Column("situations", JSON, nullable=False),
+    Column("situation_note", Text, nullable=False),
+    Column("retention", String(16), nullable=False),
+    _ts("retain_until", nullable=True),
+    Column("actor_id", Uuid, nullable=True),
+    Column("actor_name", String(100), nullable=False),
+    _ts("at"),
+    CheckConstraint("retention IN ('standard', 'long_term')", name="retention_class"),
 )

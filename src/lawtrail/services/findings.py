@@ -1,0 +1,86 @@
+"""The compliance engine (DESIGN.md rule 3): run every evaluator and return the findings the
+actor may see.
+
+An evaluator is a function ``(uow, scope, now, settings) -> findings`` that loads what its rules
+need with set-based queries (a fixed number of statements, never one per original or case) and
+applies the pure rules of ``lawtrail.domain.rules``. ``EVALUATORS`` lists them; a new stage adds
+its function there (for example the continuity rules of on-site activities).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from lawtrail.domain.access import Permission
+from lawtrail.domain.findings import Finding, FindingStatus
+from lawtrail.domain.rules import RULES, RuleSettings
+from lawtrail.domain.rules.vault import CHECKS, VaultFacts, check_vault
+from lawtrail.errors import ValidationFailed, invalid
+from lawtrail.services.context import Ctx
+from lawtrail.services.guard import visible_units
+from lawtrail.services.ports import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where to look: one bureau, its units ``unit_ids`` (None: all), and the rule asked for."""
+
+    bureau_id: UUID
+    unit_ids: frozenset[UUID] | None
+    rule: str | None = None
+
+    def wants(self, rule_ids: Iterable[str]) -> bool:
+        return self.rule is None or self.rule in rule_ids
+
+
+Evaluator = Callable[[UnitOfWork, Scope, datetime, RuleSettings], list[Finding]]
+
+
+def vault_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> list[Finding]:
+    """Art. 41–44 over every original and hand-in in scope: six statements whatever the count."""
+    if not scope.wants(CHECKS):
+        return []
+    b, u = scope.bureau_id, scope.unit_ids
+    facts = VaultFacts(media=uow.media.in_scope(b, u), registrations=uow.media.latest_registrations(b, u),
+                       marks=uow.marks.latest_in_scope(b, u), handins=uow.handins.in_scope(b, u),
+                       completions=uow.handins.completions_in_scope(b, u))
+    return check_vault(facts, now, settings, rule=scope.rule)
+
+
+EVALUATORS: list[Evaluator] = [vault_evaluator]
+
+_ORDER = {FindingStatus.OVERDUE: 0, FindingStatus.DUE_SOON: 1, FindingStatus.OPEN: 2}
+
+
+def _scope(ctx: Ctx, rule: str | None, unit: UUID | None) -> Scope:
+    if rule is not None and rule not in RULES:
+        raise invalid("rule", f"未知的规则 {rule}", f"unknown rule {rule!r}")
+    if ctx.actor.bureau_id is None:
+        raise ValidationFailed("请指定机关", "no bureau chosen", code="bureau.required")
+    visible = visible_units(ctx.actor, Permission.FINDING_VIEW)
+    if unit is not None:
+        visible = frozenset({unit}) if visible is None or unit in visible else frozenset()
+    return Scope(ctx.actor.bureau_id, visible, rule)
+
+
+def evaluate(uow: UnitOfWork, ctx: Ctx, now: datetime, *, settings: RuleSettings | None = None,
+             rule: str | None = None, unit: UUID | None = None, subject: tuple[str, str] | None = None,
+             status: FindingStatus | None = None, evaluators: Iterable[Evaluator] | None = None) -> list[Finding]:
+    """The findings at ``now`` that the actor may see (finding:view; officers and unit heads:
+    their own unit), optionally only of ``rule``, ``unit``, ``subject`` (type, id) or ``status``;
+    overdue first, then due soon, then open, each by due time.
+
+    Raise ValidationFailed for an unknown rule id, PermissionDenied without finding:view."""
+    scope = _scope(ctx, rule, unit)
+    found: list[Finding] = []
+    if scope.unit_ids is None or scope.unit_ids:
+        with uow:
+            for evaluator in evaluators if evaluators is not None else EVALUATORS:
+                found.extend(evaluator(uow, scope, now, settings or RuleSettings()))
+    shown = [f for f in found if (subject is None or (f.subject.type, f.subject.id) == subject)
+             and (status is None or f.status is status) and (rule is None or f.rule.id == rule)]
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    return sorted(shown, key=lambda f: (_ORDER[f.status], f.due_at or far, f.rule.id, f.subject.id))

@@ -1,0 +1,52 @@
+"""End to end: ``lawtrail check`` and ``lawtrail handin`` as subprocesses on a data folder with
+ingested media: JSON lines in DESIGN's form, exit 0 without overdue findings, 1 with."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_cli import ADMIN_PASSWORD, Site, make_site
+
+DEVICE = "JM-ZFJLY-931"
+KEYS = {"rule", "article", "severity", "subject", "message_zh", "message_en", "due_at", "status"}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    site = make_site(tmp_path_factory.mktemp("check-site"))
+    site.run("init", "--admin-password", ADMIN_PASSWORD)
+    site.run("device", "add", DEVICE, "--type", "body_camera", "--unit", "ADMIN")
+    return site
+
+
+def lines(text: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_check_reports_then_exits_one_on_overdue(site: Site, tmp_path: Path) -> None:
+    assert site.run("check").stdout.startswith("没有合规问题")
+    (tmp_path / "a.bin").write_bytes(b"not media, kept anyway")
+    site.run("ingest", str(tmp_path), "--device", DEVICE, "--json")
+    [reg] = lines(site.run("check", "--json").stdout)  # exit 0: due tomorrow
+    assert set(reg) >= KEYS and (reg["rule"], reg["article"], reg["status"]) == (
+        "ART42-REGISTRATION-COMPLETE", "第四十二条", "open")
+    assert "当事人" in str(reg["message_zh"])
+
+    two_days_ago = (datetime.now(UTC) - timedelta(days=2)).isoformat()
+    made = json.loads(site.run("handin", "record", "--device", DEVICE, "--at", two_days_ago, "--json").stdout)
+    overdue = lines(site.run("check", "--json", "--rule", "ART41-STORED-24H", code=1).stdout)
+    assert [(f["subject"]["type"], f["status"]) for f in overdue] == [("handin", "overdue")]  # type: ignore[index]
+    table = site.run("check", code=1).stdout
+    assert "ART41-STORED-24H" in table and "已逾期" in table
+
+    site.run("handin", "complete", str(made["id"]))
+    [late] = lines(site.run("check", "--json", "--rule", "ART41-STORED-24H", code=1).stdout)
+    assert (late["subject"]["type"], late["status"]) == ("media", "overdue")  # type: ignore[index]
+    assert "第四十八条" in str(late["message_zh"])
+    assert site.run("check", "--json", "--status", "open").stdout.count("ART42") == 1
+    assert "validation_failed" in site.fail("check", "--status", "late")
+    assert "validation_failed" in site.fail("check", "--rule", "ART99-X")
