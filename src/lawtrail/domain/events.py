@@ -48,6 +48,11 @@ class Action(StrEnum):
     LEDGER_VERIFICATION = "ledger:verification:run"
     MEDIA_INGEST = "media:original:ingest"
     VAULT_VERIFICATION = "media:vault:verify"
+    MEDIA_VIEW = "media:original:view"
+    MEDIA_DOWNLOAD = "media:original:download"
+    MEDIA_READ_REFUSED = "media:original:read-refused"
+    MEDIA_REGISTRATION = "media:registration:update"
+    MEDIA_ALTER_REFUSED = "media:original:alter-refused"
 
 
 @dataclass(frozen=True)
