@@ -131,8 +131,13 @@ def test_get_media_needs_media_view_on_its_unit(world: World) -> None:
     detail = svc.get_media(world.uow(), world.ctx(world.officer_b), media.id)
     assert (detail.media.id, detail.device_number, detail.unit_name, len(detail.registrations)) == (
         media.id, "ZFJLY-B001", world.unit_b.name, 1)
-    refused(world, PermissionDenied, lambda: svc.get_media(world.uow(), world.ctx(world.officer_a), media.id))
-    refused(world, NotFound, lambda: svc.get_media(world.uow(), world.ctx(world.other_admin), media.id))
+    for who, exc in ((world.officer_a, PermissionDenied), (world.other_admin, NotFound)):
+        before = len(world.events())
+        with pytest.raises(exc):
+            svc.get_media(world.uow(), world.ctx(who), media.id)
+        event = only_new_event(world, before)  # a refused read of the record is on record too
+        assert (event.action, event.after) == (Action.MEDIA_READ_REFUSED, {"purpose": "details", "code": (
+            "permission_denied" if exc is PermissionDenied else "media.not_found")})
     refused(world, NotFound, lambda: svc.get_media(world.uow(), world.ctx(world.archivist), uuid.uuid4()))
 
 
@@ -229,7 +234,7 @@ def test_opening_an_original_records_one_event_and_issues_a_ticket(world: World)
                                  ticket_key=KEY)
     event = only_new_event(world, before)
     assert (event.action, event.subject_id, event.after) == (
-        Action.MEDIA_VIEW, str(media.id), {"purpose": "view", "sha256": media.sha256, "size": 100})
+        Action.MEDIA_VIEW, str(media.id), {"purpose": "view", "sha256": media.sha256, "file_size": 100})
     assert (original.size, original.content_type, original.etag) == (100, "video/mp4", f'"{media.sha256}"')
     assert original.ticket
     # Many range requests under the ticket: no more events.

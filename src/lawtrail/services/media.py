@@ -139,9 +139,11 @@ class MediaDetail:
 def get_media(uow: UnitOfWork, ctx: Ctx, media_id: UUID) -> MediaDetail:
     """The original's record and every version of its registration (media:view on its unit).
 
-    Shows facts, not the original's bytes: nothing is recorded (``open_original`` is the read)."""
+    Shows facts, not the original's bytes, so a permitted call records nothing (``open_original``
+    is the read); a refused one is recorded as ``media:original:read-refused`` (purpose
+    ``details``) before PermissionDenied (NotFound for another bureau's) is raised."""
+    media = _readable(uow, ctx, media_id, "details")
     with uow:
-        media = _visible(uow, ctx, media_id, Permission.MEDIA_VIEW)
         device = uow.devices.get(media.device_id)
         unit = uow.units.get(media.unit_id)
         return MediaDetail(media, uow.media.registrations(media.id), device.number if device else "",
@@ -386,7 +388,7 @@ def open_original(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, media_id: UUID, *
                                code="validation_failed")
     media = _readable(uow, ctx, media_id, purpose)
     size = blobs.size(media.sha256)
-    after: dict[str, Any] = {"purpose": purpose, "sha256": media.sha256, "size": size}
+    after: dict[str, Any] = {"purpose": purpose, "sha256": media.sha256, "file_size": size}
     if range_spec:
         after["range"] = range_spec[:100]
     with uow:
