@@ -24,6 +24,8 @@ from lawtrail.adapters.clock import FixedClock
 from lawtrail.bootstrap import Container, build
 from lawtrail.config import load_settings
 from lawtrail.domain.access import BUREAU_WIDE_ROLES, ROLE_PERMISSIONS, Permission, Role
+from lawtrail.domain.media import MediaType
+from lawtrail.domain.vault import MediaRecord, Registration
 from lawtrail.services import auth, devices, ledger, org, users
 from lawtrail.web import ledger_runtime as rt
 from lawtrail.web.app import create_app
@@ -66,6 +68,27 @@ class World:
         tok, _ = auth.create_token(self.container.uow(), self.sys(), owner_id=self.new_user(), name="t")
         return tok.id
 
+    def new_media(self) -> uuid.UUID:
+        """An original of the unit (bytes stored, row and registration version 1), as ingest makes it."""
+        c = self.container
+        device = devices.create_device(c.uow(), self.sys(), number=f"M-{uuid.uuid4().hex[:8]}",
+                                       type="body_camera", unit_id=self.unit_id)
+        blob = c.blobs.put_stream([uuid.uuid4().bytes * 64])
+        now = c.clock.now()
+        media = MediaRecord(id=uuid.uuid4(), sha256=blob.sha256, size=blob.size, media_type=MediaType.VIDEO,
+                            original_name="m.mp4", facts={}, probe_ok=True, device_id=device.id, officer_id=None,
+                            unit_id=self.unit_id, bureau_id=self.bureau_id, captured_at=now, captured_end=now,
+                            handed_in_at=now, stored_at=now, clock_offset_s=None, ingested_by="matrix",
+                            created_at=now)
+        with c.uow() as uow:
+            uow.media.add(media)
+            uow.media.add_registration(Registration(
+                media_id=media.id, version=1, unit_name="甲科", category="", device_number=device.number,
+                officer_id=None, officer_name="", used_from=now, used_to=now, party="", case_name="",
+                actor_id=None, actor_name="matrix", at=now))
+            uow.commit()
+        return media.id
+
 
 Builder = Callable[[World], tuple[str, dict[str, Any] | None]]
 
@@ -75,6 +98,7 @@ class Rule:
     permission: Permission
     request: Builder
     bureau_wide: bool = False
+    refused: str | None = None  # refused for every role with this error code (422), e.g. Art. 37
 
 
 ROUTES: dict[tuple[str, str], Rule] = {
@@ -125,6 +149,20 @@ ROUTES: dict[tuple[str, str], Rule] = {
         f"/api/v1/ledger/consistency?first=1&second={w.checkpoint()}", None)),
     ("POST", "/api/v1/ledger/verify"): Rule(P.LEDGER_VERIFY, lambda w: ("/api/v1/ledger/verify", None)),
     ("GET", "/api/v1/ledger/public-key"): Rule(P.LEDGER_VIEW, lambda w: ("/api/v1/ledger/public-key", None)),
+    ("GET", "/api/v1/media"): Rule(P.MEDIA_VIEW, lambda w: ("/api/v1/media", None)),
+    ("GET", "/api/v1/media/{media_id}"): Rule(P.MEDIA_VIEW, lambda w: (f"/api/v1/media/{w.new_media()}", None)),
+    ("GET", "/api/v1/media/{media_id}/registrations"): Rule(P.MEDIA_VIEW, lambda w: (
+        f"/api/v1/media/{w.new_media()}/registrations", None)),
+    ("POST", "/api/v1/media/{media_id}/registrations"): Rule(P.MEDIA_REGISTER, lambda w: (
+        f"/api/v1/media/{w.new_media()}/registrations", {"unit_name": "甲科", "party": "某公司", "reason": "补登"})),
+    ("GET", "/api/v1/media/{media_id}/suggestion"): Rule(P.MEDIA_REGISTER, lambda w: (
+        f"/api/v1/media/{w.new_media()}/suggestion", None)),
+    ("GET", "/api/v1/media/{media_id}/content"): Rule(P.MEDIA_VIEW, lambda w: (
+        f"/api/v1/media/{w.new_media()}/content", None)),
+    ("DELETE", "/api/v1/media/{media_id}"): Rule(P.MEDIA_VIEW, lambda w: (f"/api/v1/media/{w.new_media()}", None),
+                                                 refused="media.original_immutable"),
+    ("PUT", "/api/v1/media/{media_id}/content"): Rule(P.MEDIA_VIEW, lambda w: (
+        f"/api/v1/media/{w.new_media()}/content", None), refused="media.original_immutable"),
 }
 
 
@@ -172,9 +210,10 @@ def client(world: World) -> Iterator[TestClient]:
 
 def api_routes() -> list[tuple[str, str]]:
     from lawtrail.web.api.ledger import router as ledger_router
+    from lawtrail.web.api.media import router as media_router
     from lawtrail.web.api.routes import router
 
-    return sorted((m, r.path) for rt_ in (router, ledger_router) for r in rt_.routes
+    return sorted((m, r.path) for rt_ in (router, ledger_router, media_router) for r in rt_.routes
                   if isinstance(r, APIRoute) for m in r.methods)
 
 
@@ -197,7 +236,9 @@ def test_route_role(client: TestClient, world: World, route: tuple[str, str], ro
     url, body = rule.request(world)
     headers = {"Authorization": f"Bearer {world.tokens[role]}"}
     response = client.request(method, url, json=body, headers=headers)
-    if expected_allowed(role, rule):
+    if rule.refused is not None:
+        assert (response.status_code, response.json()["code"]) == (422, rule.refused), response.text
+    elif expected_allowed(role, rule):
         assert response.status_code < 400, (response.status_code, response.text)
     else:
         assert response.status_code == 403, (response.status_code, response.text)

@@ -21,6 +21,7 @@ import copy
 import dataclasses
 import hashlib
 import hmac
+import io
 import json
 import secrets
 from collections.abc import Callable, Iterable, Iterator
@@ -44,7 +45,7 @@ from lawtrail.domain.evidence import (
 from lawtrail.domain.ledger import canonical_json
 from lawtrail.domain.media import MediaFacts, not_probeable
 from lawtrail.domain.org import Bureau, Unit, User
-from lawtrail.domain.vault import MediaRecord, Registration
+from lawtrail.domain.vault import MediaFilter, MediaRecord, MediaRow, Registration, missing_items
 from lawtrail.errors import Conflict, NotFound, ValidationFailed
 
 
@@ -384,13 +385,42 @@ class FakeMedia(_Repo):
     def add_registration(self, registration: Registration) -> None:
         _require_aware(registration)
         _exists(self.s.media, registration.media_id, "media")
+        _exists(self.s.users, registration.officer_id, "user")
         key = (registration.media_id, registration.version)
         if any((r.media_id, r.version) == key for r in self.s.registrations):
-            raise FakeIntegrityError(f"duplicate registration version {key}")
+            raise Conflict("登记信息已被他人更新", "registration changed meanwhile", code="media.registration_stale")
         self.s.registrations.append(registration)
 
     def registrations(self, media_id: UUID) -> list[Registration]:
         return sorted((r for r in self.s.registrations if r.media_id == media_id), key=lambda r: r.version)
+
+    def get(self, media_id: UUID) -> MediaRecord | None:
+        return copy.deepcopy(self.s.media.get(media_id))
+
+    def _rows(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> list[MediaRow]:
+        latest: dict[UUID, Registration] = {}
+        for r in self.s.registrations:
+            if r.media_id not in latest or r.version > latest[r.media_id].version:
+                latest[r.media_id] = r
+        return [MediaRow(copy.deepcopy(m), latest.get(m.id)) for m in self.s.media.values()
+                if m.bureau_id == bureau_id and (unit_ids is None or m.unit_id in unit_ids)]
+
+    def search(self, query: MediaFilter) -> tuple[list[MediaRow], int]:
+        rows = [row for row in self._rows(query.bureau_id, query.unit_ids) if _matches(row, query)]
+        rows.sort(key=lambda row: str(row.media.id))
+        rows.sort(key=lambda row: row.media.captured_at or row.media.stored_at, reverse=True)
+        start = max(0, query.offset)
+        return rows[start:start + max(1, query.limit)], len(rows)
+
+    def neighbours(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *, exclude: UUID,
+                   device_id: UUID, officer_id: UUID | None, start: datetime, end: datetime) -> list[MediaRow]:
+        def same(row: MediaRow) -> bool:
+            reg_officer = row.registration.officer_id if row.registration else None
+            return row.media.device_id == device_id or (
+                officer_id is not None and officer_id in (row.media.officer_id, reg_officer))
+        return [row for row in self._rows(bureau_id, unit_ids)
+                if row.media.id != exclude and row.media.captured_at is not None
+                and start <= row.media.captured_at <= end and same(row)]
 
     def in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
                  media_id: UUID | None = None) -> list[MediaRecord]:
@@ -403,6 +433,27 @@ class FakeMedia(_Repo):
             if _in_scope(self.s.media[reg.media_id], bureau_id, unit_ids):
                 out[reg.media_id] = reg
         return out
+
+
+def _matches(row: MediaRow, q: MediaFilter) -> bool:
+    """The fake's reading of ``MediaFilter`` (the SQL adapter's, in Python)."""
+    m, r = row.media, row.registration
+    if q.unit_id is not None and m.unit_id != q.unit_id:
+        return False
+    if q.media_type is not None and m.media_type != q.media_type:
+        return False
+    if q.category and (r is None or r.category != q.category):
+        return False
+    if q.officer_id is not None and (r is None or r.officer_id != q.officer_id):
+        return False
+    for text, attr in ((q.device_number, "device_number"), (q.party, "party"), (q.case_name, "case_name")):
+        if text and (r is None or text.lower() not in getattr(r, attr).lower()):
+            return False
+    if q.used_from is not None and (r is None or r.used_to is None or r.used_to < q.used_from):
+        return False
+    if q.used_to is not None and (r is None or r.used_from is None or r.used_from > q.used_to):
+        return False
+    return q.incomplete is None or bool(missing_items(r)) == q.incomplete
 
 
 def _in_scope(obj: MediaRecord | Handin, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> bool:
@@ -583,6 +634,7 @@ class FakeBlobStore:
 
     def __init__(self) -> None:
         self.objects: dict[str, bytes] = {}
+        self.opened: list[tuple[str, int, int]] = []  # (digest, start, end) of every read
         self.puts = 0
         self.fail_next_put: Exception | None = None
 
@@ -621,10 +673,19 @@ class FakeBlobStore:
         return hashlib.sha256(self.objects[sha256]).hexdigest() == sha256
 
     def open(self, sha256: str) -> Any:
-        raise NotImplementedError  # not used by the services under test
+        if sha256 not in self.objects:
+            raise NotFound("无", "no such object", code="vault.not_found")
+        self.opened.append((sha256, 0, len(self.objects[sha256])))
+        return io.BytesIO(self.objects[sha256])
 
     def open_range(self, sha256: str, start: int, end: int) -> Any:
-        raise NotImplementedError  # not used by the services under test
+        """Bytes ``[start, end)``, ``end`` clipped, ``vault.bad_range`` as the real stores."""
+        size = self.size(sha256)
+        if start < 0 or start >= size or end <= start:
+            raise ValidationFailed("请求的字节范围无效", "invalid byte range", code="vault.bad_range")
+        end = min(end, size)
+        self.opened.append((sha256, start, end))
+        return io.BytesIO(self.objects[sha256][start:end])
 
     def remove_for_disposal(self, sha256: str) -> None:
         raise NotImplementedError  # not used by the services under test

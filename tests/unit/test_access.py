@@ -28,16 +28,18 @@ from lawtrail.services.guard import require, visible_units
 P = Permission
 
 EXPECTED: dict[Role, set[Permission]] = {
-    Role.OFFICER: {P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.DEVICE_LOG, P.MEDIA_INGEST, P.SELF_MANAGE},
+    Role.OFFICER: {P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.DEVICE_LOG, P.MEDIA_INGEST, P.SELF_MANAGE,
+                   P.MEDIA_VIEW, P.MEDIA_REGISTER},
     Role.UNIT_HEAD: {P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.DEVICE_LOG, P.MEDIA_INGEST, P.EVENT_VIEW,
-                     P.SELF_MANAGE},
+                     P.SELF_MANAGE, P.MEDIA_VIEW, P.MEDIA_REGISTER},
     Role.LEGAL_REVIEWER: {P.UNIT_VIEW, P.USER_VIEW, P.SELF_MANAGE},
-    Role.LEADER: {P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.EVENT_VIEW, P.LEDGER_VIEW, P.SELF_MANAGE},
+    Role.LEADER: {P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.EVENT_VIEW, P.LEDGER_VIEW, P.SELF_MANAGE, P.MEDIA_VIEW},
     Role.ARCHIVIST: {P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.DEVICE_MANAGE, P.DEVICE_LOG, P.TOKEN_MANAGE,
-                     P.LEDGER_VIEW, P.MEDIA_INGEST, P.SELF_MANAGE},
+                     P.LEDGER_VIEW, P.MEDIA_INGEST, P.SELF_MANAGE, P.MEDIA_VIEW, P.MEDIA_REGISTER},
     Role.SUPERVISOR: {P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.EVENT_VIEW, P.LEDGER_VIEW, P.LEDGER_VERIFY,
-                      P.VAULT_VERIFY, P.SELF_MANAGE},
-    Role.ADMIN: set(Permission),
+                      P.VAULT_VERIFY, P.SELF_MANAGE, P.MEDIA_VIEW},
+    # The system administrator runs the system but does not read or register evidence (Art. 45).
+    Role.ADMIN: set(Permission) - {P.MEDIA_VIEW, P.MEDIA_REGISTER},
 }
 # Findings, hand-ins and evidence marks (Art. 41-44): not the administrator's business.
 for _role, _perms in {Role.OFFICER: {P.FINDING_VIEW, P.MEDIA_HANDIN, P.MEDIA_EVIDENCE},

@@ -22,7 +22,7 @@ from lawtrail.domain.evidence import (
 from lawtrail.domain.findings import FindingStatus
 from lawtrail.domain.media import MediaType
 from lawtrail.domain.rules import RULES, RuleSettings
-from lawtrail.domain.rules.vault import REGISTRATION_ITEMS, VaultFacts, check_vault, missing_items
+from lawtrail.domain.rules.vault import VaultFacts, check_vault
 from lawtrail.domain.vault import MediaRecord, Registration
 from lawtrail.errors import ConfigurationError
 
@@ -130,13 +130,14 @@ def test_art41_unlinked_media_late_against_its_own_hand_in_time() -> None:
 
 # --- ART42 ------------------------------------------------------------------------------------
 
-def test_missing_items_names_each_of_the_seven() -> None:
+def test_art42_names_each_missing_item_in_both_languages() -> None:
     m = media()
-    assert missing_items(None) == tuple(REGISTRATION_ITEMS)
-    assert missing_items(registration(m)) == ()
-    reg = registration(m, category=" ", party="", officer_name="", used_from=None)
-    assert missing_items(reg) == ("category", "officer", "used_from", "party")
-    assert missing_items(registration(m, officer_name="", officer_id=uuid.uuid4())) == ()
+    reg = registration(m, category=" ", party="", officer_name="", officer_id=None, used_from=None)
+    [f] = check_vault(VaultFacts(media=[m], registrations={m.id: reg}), T, S, rule="ART42-REGISTRATION-COMPLETE")
+    assert f.message_zh == "登记缺少：执法类别、执法人员信息、使用时间、当事人"
+    assert f.message_en == "registration lacks: enforcement category, officer, time of use, party"
+    [none] = check_vault(VaultFacts(media=[m]), T, S, rule="ART42-REGISTRATION-COMPLETE")
+    assert none.message_en.count(",") == 6  # no registration at all: all seven
 
 
 def test_art42_incomplete_registration_due_after_the_grace_period() -> None:

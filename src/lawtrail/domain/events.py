@@ -51,6 +51,11 @@ class Action(StrEnum):
     MEDIA_HANDIN_RECORD = "media:handin:record"
     MEDIA_HANDIN_COMPLETE = "media:handin:complete"
     MEDIA_EVIDENCE_MARK = "media:evidence:mark"
+    MEDIA_VIEW = "media:original:view"
+    MEDIA_DOWNLOAD = "media:original:download"
+    MEDIA_READ_REFUSED = "media:original:read-refused"
+    MEDIA_REGISTRATION = "media:registration:update"
+    MEDIA_ALTER_REFUSED = "media:original:alter-refused"
 
 
 @dataclass(frozen=True)

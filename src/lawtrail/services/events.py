@@ -26,6 +26,9 @@ def _subject_unit(uow: UnitOfWork, subject_type: str, subject_id: str) -> tuple[
     if subject_type == "device":
         device = uow.devices.get(key)
         return device is not None, device.unit_id if device else None
+    if subject_type == "media":
+        media = uow.media.get(key)
+        return media is not None, media.unit_id if media else None
     return False, None
 
 

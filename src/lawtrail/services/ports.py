@@ -20,7 +20,7 @@ from lawtrail.domain.evidence import Handin, HandinCompletion, MediaMark
 from lawtrail.domain.ledger.audit import LeafRow, StoredCheckpoint
 from lawtrail.domain.media import MediaFacts
 from lawtrail.domain.org import Bureau, Unit, User
-from lawtrail.domain.vault import MediaRecord, Registration
+from lawtrail.domain.vault import MediaFilter, MediaRecord, MediaRow, Registration
 
 
 class BureauRepo(Protocol):
@@ -109,8 +109,25 @@ class MediaRepo(Protocol):
         """(sha256, size) of every recorded original, in digest order."""
         ...
 
-    def add_registration(self, registration: Registration) -> None: ...
+    def add_registration(self, registration: Registration) -> None:
+        """Insert a version; raise Conflict ``media.registration_stale`` when that version of
+        that original exists already (someone else registered first)."""
+        ...
+
     def registrations(self, media_id: UUID) -> list[Registration]: ...
+
+    def get(self, media_id: UUID) -> MediaRecord | None: ...
+
+    def search(self, query: MediaFilter) -> tuple[list[MediaRow], int]:
+        """One page of originals matching ``query`` with their latest registrations, newest
+        capture (else storage) time first, and the number of all matches."""
+        ...
+
+    def neighbours(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *, exclude: UUID,
+                   device_id: UUID, officer_id: UUID | None, start: datetime, end: datetime) -> list[MediaRow]:
+        """Originals captured in ``[start, end]`` by the same device or the same officer (on the
+        original or its latest registration), ``exclude`` left out; in no particular order."""
+        ...
 
     def in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
                  media_id: UUID | None = None) -> list[MediaRecord]:

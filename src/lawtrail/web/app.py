@@ -17,9 +17,11 @@ from lawtrail.config import load_settings
 from lawtrail.errors import LawtrailError
 from lawtrail.web import errors as handlers
 from lawtrail.web.api.ledger import router as ledger_api_router
+from lawtrail.web.api.media import router as media_api_router
 from lawtrail.web.api.routes import router as api_router
 from lawtrail.web.ledger_runtime import CHECK_INTERVAL, Checkpointer, Periodic, VaultVerifier
 from lawtrail.web.middleware import RequestLimits
+from lawtrail.web.ui.media import router as media_ui_router
 from lawtrail.web.ui.pages import router as ui_router
 
 STATIC = Path(__file__).parent / "static"
@@ -68,6 +70,8 @@ def create_app(container: Container, *, checkpoint_interval: float | None = CHEC
     app.include_router(api_router)
     app.include_router(ledger_api_router)
     app.include_router(ui_router)
+    app.include_router(media_api_router)
+    app.include_router(media_ui_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(RequestLimits, max_bytes=container.settings.max_request_bytes,
                        exempt_prefixes=STREAMING_PREFIXES)

@@ -5,15 +5,16 @@ triggers refuse both anyway."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Row, func, insert, select
+from sqlalchemy import ColumnElement, Connection, Row, Select, and_, false, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from lawtrail.adapters.db import tables as t
 from lawtrail.domain.media import MediaType
-from lawtrail.domain.vault import MEDIA_EXISTS, MediaRecord, Registration
+from lawtrail.domain.vault import MEDIA_EXISTS, REGISTRATION_STALE, MediaFilter, MediaRecord, MediaRow, Registration
 from lawtrail.errors import Conflict
 
 
@@ -55,7 +56,13 @@ class SqlMedia:
             after = str(rows[-1][0])
 
     def add_registration(self, registration: Registration) -> None:
-        self.conn.execute(insert(t.media_registrations).values(**vars(registration)))
+        """Insert a version; Conflict ``media.registration_stale`` when it exists already."""
+        try:  # as in ``add``: the transaction is useless afterwards, the service leaves it
+            self.conn.execute(insert(t.media_registrations).values(**vars(registration)))
+        except SqlIntegrityError:
+            raise Conflict("登记信息已被他人更新，请刷新后重试",
+                           "the registration was changed by someone else meanwhile; reload and retry",
+                           code=REGISTRATION_STALE, details={"version": registration.version}) from None
 
     def registrations(self, media_id: Any) -> list[Registration]:
         """Every version, oldest first."""
@@ -85,3 +92,107 @@ class SqlMedia:
         if unit_ids is not None:
             query = query.where(md.c.unit_id.in_(sorted(unit_ids)))
         return {r.media_id: Registration(**dict(r._mapping)) for r in self.conn.execute(query)}
+    def get(self, media_id: UUID) -> MediaRecord | None:
+        row = self.conn.execute(select(t.media).where(t.media.c.id == media_id)).first()
+        return _media(row) if row else None
+
+    def search(self, query: MediaFilter) -> tuple[list[MediaRow], int]:
+        """One page and the total, in two set-based statements (media ⟕ latest registration)."""
+        m = t.media
+        reg, base = _with_latest(select(*m.c, *_reg_columns()), query.bureau_id, query.unit_ids)
+        conditions = _conditions(query, reg)
+        total = self.conn.execute(
+            select(func.count()).select_from(base.where(*conditions).subquery())).scalar_one()
+        page = (base.where(*conditions)
+                .order_by(func.coalesce(m.c.captured_at, m.c.stored_at).desc(), m.c.id)
+                .offset(max(0, query.offset)).limit(max(1, query.limit)))
+        return [_row(r) for r in self.conn.execute(page)], int(total)
+
+    def neighbours(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *, exclude: UUID,
+                   device_id: UUID, officer_id: UUID | None, start: datetime, end: datetime) -> list[MediaRow]:
+        m = t.media
+        reg, base = _with_latest(select(*m.c, *_reg_columns()), bureau_id, unit_ids)
+        same: ColumnElement[bool] = m.c.device_id == device_id
+        if officer_id is not None:
+            same = or_(same, m.c.officer_id == officer_id, reg.c.officer_id == officer_id)
+        rows = self.conn.execute(base.where(m.c.id != exclude, m.c.captured_at >= start,
+                                            m.c.captured_at <= end, same).limit(200))
+        return [_row(r) for r in rows]
+
+
+_REG_FIELDS = ("media_id", "version", "unit_name", "category", "device_number", "officer_id", "officer_name",
+               "used_from", "used_to", "party", "case_name", "actor_id", "actor_name", "at")
+_MEDIA_FIELDS = tuple(c.name for c in t.media.c)
+
+
+def _reg_columns() -> list[Any]:
+    r = t.media_registrations
+    return [r.c[name].label(f"reg_{name}") for name in _REG_FIELDS]
+
+
+def _with_latest(query: Select[Any], bureau_id: UUID, unit_ids: frozenset[UUID] | None
+                 ) -> tuple[Any, Select[Any]]:
+    """``query`` over media LEFT JOIN its latest registration, limited to the bureau and scope.
+
+    Returns the registrations table (to filter on) and the query."""
+    m, r = t.media, t.media_registrations
+    latest = (select(r.c.media_id, func.max(r.c.version).label("version"))
+              .group_by(r.c.media_id).subquery("latest"))
+    joined = m.outerjoin(latest, latest.c.media_id == m.c.id).outerjoin(
+        r, and_(r.c.media_id == latest.c.media_id, r.c.version == latest.c.version))
+    query = query.select_from(joined).where(m.c.bureau_id == bureau_id)
+    if unit_ids is not None:
+        query = query.where(m.c.unit_id.in_(unit_ids) if unit_ids else false())
+    return r, query
+
+
+def _contains(column: Any, text: str) -> ColumnElement[bool]:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(column).like(f"%{escaped}%", escape="\\")
+
+
+def _blank(column: Any) -> ColumnElement[bool]:
+    return or_(column.is_(None), func.trim(column) == "")
+
+
+def _incomplete(r: Any) -> ColumnElement[bool]:
+    """Exactly ``domain.vault.missing_items(reg) != []`` (NULLs are a missing registration)."""
+    return or_(_blank(r.c.unit_name), _blank(r.c.category), _blank(r.c.device_number),
+               and_(r.c.officer_id.is_(None), _blank(r.c.officer_name)),
+               r.c.used_from.is_(None), r.c.used_to.is_(None), _blank(r.c.party), _blank(r.c.case_name))
+
+
+def _conditions(q: MediaFilter, r: Any) -> list[ColumnElement[bool]]:
+    m = t.media
+    out: list[ColumnElement[bool]] = []
+    if q.unit_id is not None:
+        out.append(m.c.unit_id == q.unit_id)
+    if q.media_type is not None:
+        out.append(m.c.media_type == q.media_type.value)
+    if q.category:
+        out.append(r.c.category == q.category)
+    if q.officer_id is not None:
+        out.append(r.c.officer_id == q.officer_id)
+    for column, text in ((r.c.device_number, q.device_number), (r.c.party, q.party), (r.c.case_name, q.case_name)):
+        if text:
+            out.append(_contains(column, text))
+    if q.used_from is not None:
+        out.append(r.c.used_to >= q.used_from)
+    if q.used_to is not None:
+        out.append(r.c.used_from <= q.used_to)
+    if q.incomplete is not None:
+        out.append(_incomplete(r) if q.incomplete else ~_incomplete(r))
+    return out
+
+
+def _row(row: Row[Any]) -> MediaRow:
+    data = row._mapping
+    media = _media_from({name: data[name] for name in _MEDIA_FIELDS})
+    if data["reg_media_id"] is None:
+        return MediaRow(media, None)
+    return MediaRow(media, Registration(**{name: data[f"reg_{name}"] for name in _REG_FIELDS}))
+
+
+def _media_from(data: dict[str, Any]) -> MediaRecord:
+    data["media_type"] = MediaType(data["media_type"])
+    return MediaRecord(**data)

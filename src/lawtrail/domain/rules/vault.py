@@ -32,7 +32,7 @@ from lawtrail.domain.evidence import (
 )
 from lawtrail.domain.findings import Finding, RuleSpec, Severity, Subject, finding
 from lawtrail.domain.rules.common import RuleSettings, hours, local
-from lawtrail.domain.vault import MediaRecord, Registration
+from lawtrail.domain.vault import ITEM_LABELS, MediaRecord, Registration, RegistrationItem, missing_items
 
 STORED_24H = RuleSpec("ART41-STORED-24H", "第四十一条", Severity.ERROR,
                       "音像记录应在交接后24小时内集中储存", "originals stored within 24 h of hand-in")
@@ -46,32 +46,16 @@ RETENTION = RuleSpec("ART43-RETENTION", "第四十三条", Severity.ERROR,
 
 RULES: tuple[RuleSpec, ...] = (STORED_24H, REGISTRATION_COMPLETE, EVIDENCE_NOTE, RETENTION)
 
-#: The seven Art. 42 items, in the article's order: key → (zh, en).
-REGISTRATION_ITEMS: dict[str, tuple[str, str]] = {
-    "unit_name": ("执法机构名称", "unit name"),
-    "category": ("执法类别", "enforcement category"),
-    "device_number": ("执法记录设备编号", "device number"),
-    "officer": ("执法人员信息", "officer"),
-    "used_from": ("使用时间", "time of use"),
-    "party": ("当事人", "party"),
-    "case_name": ("案由名称", "case name"),
+#: English names of the seven Art. 42 items (the Chinese ones are ``domain.vault.ITEM_LABELS``).
+ITEM_LABELS_EN: dict[RegistrationItem, str] = {
+    RegistrationItem.UNIT_NAME: "unit name",
+    RegistrationItem.CATEGORY: "enforcement category",
+    RegistrationItem.DEVICE_NUMBER: "device number",
+    RegistrationItem.OFFICER: "officer",
+    RegistrationItem.TIME_OF_USE: "time of use",
+    RegistrationItem.PARTY: "party",
+    RegistrationItem.CASE_NAME: "case name",
 }
-
-
-def missing_items(registration: Registration | None) -> tuple[str, ...]:
-    """The keys of ``REGISTRATION_ITEMS`` the registration lacks (all seven when there is none)."""
-    if registration is None:
-        return tuple(REGISTRATION_ITEMS)
-    given = {
-        "unit_name": bool(registration.unit_name.strip()),
-        "category": bool(registration.category.strip()),
-        "device_number": bool(registration.device_number.strip()),
-        "officer": registration.officer_id is not None or bool(registration.officer_name.strip()),
-        "used_from": registration.used_from is not None,
-        "party": bool(registration.party.strip()),
-        "case_name": bool(registration.case_name.strip()),
-    }
-    return tuple(key for key in REGISTRATION_ITEMS if not given[key])
 
 
 @dataclass(frozen=True)
@@ -151,8 +135,8 @@ def registration_complete(facts: VaultFacts, now: datetime, settings: RuleSettin
         missing = missing_items(facts.registrations.get(media.id))
         if not missing:
             continue
-        zh = "登记缺少：" + "、".join(REGISTRATION_ITEMS[k][0] for k in missing)
-        en = "registration lacks: " + ", ".join(REGISTRATION_ITEMS[k][1] for k in missing)
+        zh = "登记缺少：" + "、".join(ITEM_LABELS[RegistrationItem(k)] for k in missing)
+        en = "registration lacks: " + ", ".join(ITEM_LABELS_EN[RegistrationItem(k)] for k in missing)
         out.append(finding(REGISTRATION_COMPLETE, media_subject(media), zh, en, now=now,
                            due_at=media.stored_at + settings.registration_grace, due_soon=settings.due_soon,
                            unit_id=str(media.unit_id), people=_people(media.officer_id)))
@@ -232,4 +216,4 @@ def check_vault(facts: VaultFacts, now: datetime, settings: RuleSettings, *,
     return [f for rule_id, check in CHECKS.items() if rule in (None, rule_id) for f in check(facts, now, settings)]
 
 
-__all__ = ["RULES", "VaultFacts", "check_vault", "missing_items"]
+__all__ = ["RULES", "VaultFacts", "check_vault"]

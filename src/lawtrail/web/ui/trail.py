@@ -22,6 +22,7 @@ from lawtrail.domain.access import ROLE_LABELS
 from lawtrail.domain.devices import DEVICE_STATUS_LABELS, DEVICE_TYPE_LABELS, LOG_KIND_LABELS
 from lawtrail.domain.events import Action, Event
 from lawtrail.domain.org import UNIT_KIND_LABELS
+from lawtrail.domain.vault import CATEGORY_LABELS
 from lawtrail.errors import LawtrailError, PermissionDenied
 from lawtrail.services import events as ev_svc
 from lawtrail.services import org as org_svc
@@ -50,10 +51,15 @@ ACTION_LABELS: dict[str, str] = {
     Action.DEVICE_LOG: "设备记录", Action.LOGIN: "登录", Action.LOGIN_REFUSED: "登录被拒绝",
     Action.LOGOUT: "退出登录", Action.TOKEN_CREATE: "签发API令牌", Action.TOKEN_REVOKE: "吊销API令牌",
     Action.LEDGER_CHECKPOINT: "签发检查点", Action.LEDGER_VERIFICATION: "核验账本",
+    Action.MEDIA_INGEST: "音像资料入库", Action.VAULT_VERIFICATION: "核验原始文件存储",
+    Action.MEDIA_VIEW: "查看原始音像", Action.MEDIA_DOWNLOAD: "下载原始音像",
+    Action.MEDIA_READ_REFUSED: "查阅被拒绝", Action.MEDIA_REGISTRATION: "更正分类登记",
+    Action.MEDIA_ALTER_REFUSED: "修改/删除原始文件被拒绝",
 }
 SUBJECT_LABELS = {"bureau": "机关", "unit": "执法机构", "user": "人员", "device": "设备",
-                  "token": "API令牌", "login": "登录", "deployment": "系统", "ledger": "账本"}
-SUBJECT_LINKS = {"unit": "/admin/units/{}", "user": "/admin/users/{}", "device": "/devices/{}"}
+                  "token": "API令牌", "login": "登录", "deployment": "系统", "ledger": "账本",
+                  "media": "音像资料", "vault": "原始文件存储"}
+SUBJECT_LINKS = {"unit": "/admin/units/{}", "user": "/admin/users/{}", "device": "/devices/{}", "media": "/media/{}"}
 FIELD_LABELS = {
     "code": "代码", "name": "名称", "kind": "类型", "active": "启用", "unit_id": "所属机构",
     "username": "用户名", "display_name": "姓名", "roles": "角色", "phone": "电话",
@@ -64,9 +70,14 @@ FIELD_LABELS = {
     "revoked_at": "吊销时间", "at": "时间", "extra": "其他",
     "ok": "核验通过", "size": "树大小", "checkpoints": "检查点数", "latest_checkpoint": "最新检查点",
     "root": "根哈希", "problem": "问题", "timestamp": "可信时间戳", "token_sha256": "时间戳摘要",
+    "version": "版本", "unit_name": "执法机构名称", "category": "执法类别", "device_number": "设备编号",
+    "officer_name": "执法人员", "used_from": "使用开始", "used_to": "使用结束", "party": "当事人",
+    "case_name": "案由名称", "purpose": "用途", "range": "字节范围", "attempt": "尝试的操作",
+    "sha256": "SHA-256", "officer_id": "执法人员", "file_size": "文件大小（字节）", "media_type": "资料类型",
+    "probe_ok": "可读取", "device": "设备", "captured_at": "拍摄时间", "handed_in_at": "移交时间",
 }
 #: Hashes are shown shortened (the full value is in the ledger and its proofs).
-HASH_FIELDS = frozenset({"root", "token_sha256"})
+HASH_FIELDS = frozenset({"root", "token_sha256", "sha256"})
 HASH_SHOWN = 16
 #: Values a creation's summary leaves out (False too: "TOTP off" on a new person is noise).
 EMPTY: tuple[Any, ...] = (None, "", [], {}, False)
@@ -79,6 +90,10 @@ ENUM_LABELS: dict[str, dict[str, str]] = {
     "kind": {**{k.value: v for k, v in UNIT_KIND_LABELS.items()},
              **{k.value: v for k, v in LOG_KIND_LABELS.items()}},
     "roles": {k.value: v for k, v in ROLE_LABELS.items()},
+    "category": {k.value: v for k, v in CATEGORY_LABELS.items()},
+    "purpose": {"view": "查看", "download": "下载", "ticket": "播放"},
+    "attempt": {"delete": "删除", "replace": "替换/修改"},
+    "media_type": {"video": "视频", "audio": "录音", "photo": "照片", "unknown": "无法识别"},
 }
 
 
