@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     s3_region: str = Field("", description="S3 region; empty = us-east-1")
     s3_lock_mode: Literal["COMPLIANCE", "GOVERNANCE"] = Field("COMPLIANCE", description="Object Lock mode")
     s3_retain_days: int = Field(183, ge=1, le=365 * 100, description="Object Lock retention in days")
+    upload_max_bytes: int = Field(64 * 1024**3, ge=1, description="largest file accepted by an HTTP upload")
+    upload_stale_hours: float = Field(24.0, gt=0, le=24 * 365,
+                                      description="incomplete uploads untouched this long are removed at start-up")
     probe_timeout_seconds: float = Field(30.0, gt=0, le=3600, description="media probe timeout per file")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="log level")
 
