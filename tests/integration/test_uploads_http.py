@@ -3,9 +3,14 @@ sockets as clients, the real SQLite database, blob store and probe (decision 001
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
 import socket
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +29,7 @@ from lawtrail.config import load_settings
 from lawtrail.domain.uploads import encode_metadata
 from lawtrail.services import auth, devices, users
 from tests.integration.live import Live, serve
+from tests.integration.media_fixtures import make_av
 from tests.integration.support import row_counts, seed_bureau
 from tests.unit.factories import PASSWORD
 
@@ -285,3 +291,106 @@ def test_a_role_without_media_ingest_is_refused(station: Station) -> None:
         problem(patch(client, url, 0, b"0123456789"), 403, "permission_denied")
     with httpx.Client(base_url=station.url, headers=TUS) as anonymous:
         problem(create(anonymous, 10), 401, "auth.no_session")
+
+
+# --- the CLI pushing to this server ----------------------------------------------------------------
+
+LAWTRAIL = [sys.executable, "-m", "lawtrail.cli.main"]
+
+
+class CuttingProxy:
+    """A loopback TCP proxy that closes its first connection after forwarding ``cut`` bytes
+    upstream (a broken network in the middle of an upload); later connections pass whole."""
+
+    def __init__(self, target: str, cut: int) -> None:
+        parts = urlsplit(target)
+        self.target = (parts.hostname or "127.0.0.1", parts.port or 80)
+        self.cut = cut
+        self.cuts = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            limit = self.cut if self.cuts == 0 else None
+            threading.Thread(target=self._pipe, args=(client, upstream, limit), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, None), daemon=True).start()
+
+    def _pipe(self, src: socket.socket, dst: socket.socket, limit: int | None) -> None:
+        sent = 0
+        try:
+            while data := src.recv(65536):
+                if limit is not None and sent + len(data) > limit:
+                    dst.sendall(data[: limit - sent])
+                    self.cuts += 1
+                    break
+                dst.sendall(data)
+                sent += len(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def push(station: Station, url: str, *args: str, code: int = 0,
+         token: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LAWTRAIL_")}
+    env["LAWTRAIL_REMOTE_TOKEN"] = token or station.officer
+    env["PYTHONPATH"] = os.pathsep.join(sys.path)
+    proc = subprocess.run([*LAWTRAIL, "ingest", *args, "--remote", url], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == code, (proc.stdout, proc.stderr)
+    return proc
+
+
+def test_cli_pushes_a_folder_resumes_after_a_cut_and_reports_like_the_local_ingest(
+        station: Station, tmp_path: Path) -> None:
+    folder = tmp_path / "footage"
+    folder.mkdir()
+    av = make_av(folder)
+    big = folder / "zz-big.bin"
+    big.write_bytes(payload(6 * 1024 * 1024, seed=9))
+    (folder / "empty.mp4").write_bytes(b"")
+    proxy = CuttingProxy(station.url, cut=3 * 1024 * 1024)  # the first connection breaks mid-file
+    try:
+        proc = push(station, proxy.url, str(folder), "--device", DEVICE, "--json", code=1)
+    finally:
+        proxy.close()
+    assert proxy.cuts == 1
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    by_name = {Path(r["path"]).name: r for r in lines}
+    assert len(lines) == len(av) + 2
+    assert by_name["empty.mp4"]["status"] == "refused" and "0 字节" in by_name["empty.mp4"]["reason"]
+    for name, path in [*av.items(), ("zz-big.bin", big)]:
+        row = by_name[name]
+        assert (row["status"], row["sha256"]) == ("stored", hashlib.sha256(path.read_bytes()).hexdigest()), row
+        assert {"path", "sha256", "status", "media_type", "duration_s", "captured_at", "media_id"} <= set(row)
+    assert by_name["h264_aac.mp4"]["media_type"] == "video"
+    assert stored(station, big.read_bytes())
+    assert "vault.refused" in proc.stderr
+
+    again = push(station, station.url, str(folder / "pcm.wav"), "--device", DEVICE)
+    assert "已存在 / already in the vault" in again.stdout
+
+
+def test_cli_push_with_an_unknown_device_or_no_permission_sends_nothing(station: Station, tmp_path: Path) -> None:
+    clip = tmp_path / "a.bin"
+    clip.write_bytes(payload(1000, seed=10))
+    counts = row_counts(station.container.engine)
+    bad = push(station, station.url, str(clip), "--device", "NO-SUCH-9", code=1)
+    assert "device.not_found" in bad.stderr and bad.stdout == ""
+    refused = push(station, station.url, str(clip), "--device", DEVICE, code=1, token=station.reviewer)
+    assert "permission_denied" in refused.stderr
+    assert row_counts(station.container.engine) == counts
+    assert os.listdir(station.data_dir / "uploads") == []
