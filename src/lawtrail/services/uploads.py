@@ -32,7 +32,7 @@ from lawtrail.domain.uploads import (
 )
 from lawtrail.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from lawtrail.services.context import Ctx
-from lawtrail.services.guard import require
+from lawtrail.services.guard import require, visible_units
 from lawtrail.services.ports import BlobStore, LocalBlobPaths, MediaProbe, UnitOfWork, UploadAppender, UploadStaging
 from lawtrail.services.vault import IngestResult, find_device, record_original
 
@@ -104,6 +104,16 @@ def _officer(uow: UnitOfWork, ctx: Ctx, officer_id: UUID | None) -> UUID | None:
 def allowed(ctx: Ctx) -> None:
     """Return if the actor may upload at all (media:ingest in some unit); raise PermissionDenied."""
     require(ctx.actor, Permission.MEDIA_INGEST, unit_id=ctx.actor.unit_id)
+
+
+def devices_for_upload(uow: UnitOfWork, ctx: Ctx) -> list[Device]:
+    """The devices whose footage the actor may hand in (media:ingest on the device's unit);
+    raise PermissionDenied without media:ingest anywhere."""
+    scope = visible_units(ctx.actor, Permission.MEDIA_INGEST)
+    if ctx.actor.bureau_id is None:
+        return []
+    with uow:
+        return uow.devices.list(ctx.actor.bureau_id, scope)
 
 
 def check_device(uow: UnitOfWork, ctx: Ctx, number: str) -> Device:
