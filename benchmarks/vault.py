@@ -1,7 +1,7 @@
 """Vault benchmark: ``lawtrail ingest`` beside ``cp`` of the same files, measured in the same run
 on the same file system, so the ingest's cost reads as a ratio (DESIGN.md rule 10, issue 4 "Speed").
 
-``python -m benchmarks.vault [--quick] [--big-mib N] [--photos N] [--dir PATH]``; results are
+``python -m benchmarks.vault [--quick] [--big-mib N] [--photos N] [--only cli|photos|http] [--dir PATH]``; results are
 recorded in ``docs/benchmarks.md``.
 
 * big file: ``lawtrail ingest BIG --device …`` (a subprocess: start-up, hashing, write, fsync,
@@ -10,7 +10,12 @@ recorded in ``docs/benchmarks.md``.
   contender reads it from the page cache. The ingest's peak RSS comes from ``os.wait4``.
 * photos: ``lawtrail ingest FOLDER`` of N JPEGs of ≈ 200 KB with EXIF vs ``cp -r FOLDER copy``
   (and ``cp -r`` followed by ``sync -f``).
-* HTTP upload: not built yet, printed as such.
+* HTTP upload: the same big file through ``lawtrail serve`` (uvicorn on loopback, a fresh data
+  folder) with a streaming httpx client speaking the tus upload API (create, one PATCH streamed
+  from the file in 4 MiB blocks; timed from the creation to the answer of the last PATCH, which
+  includes the fsync, the link into the store, the probe, the row and the event) vs ``cp`` +
+  fsync of that file measured again just before; the server's peak RSS is read from
+  ``/proc/<pid>/status`` (VmHWM) before it is stopped.
 
 The input files are generated once and cached in ``--dir`` (default
 ``$TMPDIR/lawtrail-bench-vault``); the big file is written to disk in 4 MiB blocks, never held
@@ -22,23 +27,27 @@ in memory. The data folder and the copies are made afresh in the same folder eac
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import resource
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from io import BytesIO
 from pathlib import Path
 
+import httpx
 from PIL import Image
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from benchmarks.report import Result, render
+from lawtrail.domain.uploads import encode_metadata
 
 _SCRIPT = shutil.which("lawtrail", path=str(Path(sys.executable).parent))
 LAWTRAIL = [_SCRIPT] if _SCRIPT else [sys.executable, "-m", "lawtrail.cli.main"]
@@ -229,11 +238,99 @@ def bench_photos(folder: Path, photos: Path, console: Console) -> list[Result]:
     ]
 
 
+def _server_peak_rss(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def _start_server(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([*LAWTRAIL, "serve", "--port", str(port)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, env={**env, "LAWTRAIL_LOG_LEVEL": "WARNING"})
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/login", timeout=1).status_code == 200:
+                return server, url
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("lawtrail serve did not start")
+
+
+def _blocks(path: Path) -> Iterator[bytes]:
+    with path.open("rb", buffering=0) as f:
+        while block := f.read(BLOCK):
+            yield block
+
+
+def _upload(url: str, token: str, big: Path) -> float:
+    """Create and send ``big`` in one streamed PATCH; return the seconds it took."""
+    size = big.stat().st_size
+    headers = {"Authorization": f"Bearer {token}", "Tus-Resumable": "1.0.0"}
+    meta = encode_metadata({"filename": big.name, "device": DEVICE})
+    with httpx.Client(base_url=url, headers=headers, timeout=600) as client:
+        start = time.perf_counter()
+        created = client.post("/api/v1/uploads", headers={"Upload-Length": str(size), "Upload-Metadata": meta})
+        if created.status_code != 201:
+            raise SystemExit(f"upload creation failed: {created.status_code} {created.text}")
+        done = client.patch(created.headers["Location"], content=_blocks(big), headers={
+            "Upload-Offset": "0", "Content-Length": str(size), "Content-Type": "application/offset+octet-stream"})
+        elapsed = time.perf_counter() - start
+    if done.status_code != 204 or done.headers.get("Lawtrail-Status") != "stored":
+        raise SystemExit(f"upload failed: {done.status_code} {done.text}")
+    return elapsed
+
+
+def bench_http(folder: Path, big: Path, console: Console) -> list[Result]:
+    size = big.stat().st_size
+    copy = folder / "copy.bin"
+    settle(copy)
+    warm(big)
+    console.print("HTTP upload: cp + fsync …")
+    start = time.perf_counter()
+    subprocess.run(["cp", str(big), str(copy)], check=True)
+    fsync_path(copy)
+    cp_sync = time.perf_counter() - start
+    settle(copy)
+
+    console.print("HTTP upload: lawtrail serve + streaming tus client …")
+    env = new_site(folder / "site-http")
+    issued = subprocess.run([*LAWTRAIL, "user", "token", "admin", "--name", "bench", "--json"], env=env,
+                            check=True, capture_output=True, text=True)
+    token = json.loads(issued.stdout)["token"]
+    server, url = _start_server(env)
+    try:
+        subprocess.run(["sync"], check=True)
+        warm(big)
+        elapsed = _upload(url, token, big)
+        rss = _server_peak_rss(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    settle(folder / "site-http")
+    mb = size / 1e6
+    rate, sync_rate = mb / elapsed, mb / cp_sync
+    label = f"{size / (1 << 30):.2f} GiB" if size >= 1 << 30 else f"{size / MIB:.0f} MiB"
+    return [
+        Result(f"HTTP upload (tus, loopback) of one {label} file", rate, sync_rate, "cp + fsync", "MB/s",
+               "≥ 0.6× cp", rate / sync_rate >= 0.6),
+        Result("  peak RSS of the server process", rss / MIB, None, "", "MiB", "—", None),
+    ]
+
+
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench-vault", description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run, figures meaningless")
     parser.add_argument("--big-mib", type=int, help="size of the big file in MiB (default 2048)")
     parser.add_argument("--photos", type=int, help="number of photos (default 10,000)")
+    parser.add_argument("--only", choices=("cli", "photos", "http"), action="append",
+                        help="run only these figures (repeatable; default all)")
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "lawtrail-bench-vault",
                         help="where inputs are cached and copies go (one file system)")
     args = parser.parse_args(argv)
@@ -249,12 +346,17 @@ def run(args: argparse.Namespace, console: Console) -> list[Result]:
     folder.mkdir(parents=True, exist_ok=True)
     big = folder / f"big-{args.big_mib}MiB.bin"
     photos = folder / f"photos-{args.photos}"
-    make_big(big, args.big_mib, console)
-    make_photos(photos, args.photos, console)
-    results = bench_big(folder, big, console)
-    results += bench_photos(folder, photos, console)
-    results.append(Result("HTTP upload of the same big file", None, None, "cp + fsync", "MB/s", "≥ 0.6× cp",
-                          None, note="not built"))
+    only = set(args.only or ("cli", "photos", "http"))
+    results: list[Result] = []
+    if only & {"cli", "http"}:
+        make_big(big, args.big_mib, console)
+    if "cli" in only:
+        results += bench_big(folder, big, console)
+    if "photos" in only:
+        make_photos(photos, args.photos, console)
+        results += bench_photos(folder, photos, console)
+    if "http" in only:
+        results += bench_http(folder, big, console)
     return results
 
 

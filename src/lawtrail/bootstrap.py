@@ -16,6 +16,7 @@ from lawtrail.adapters.media_probe import MediaFileProbe
 from lawtrail.adapters.retention_file import load_retention
 from lawtrail.adapters.security import Argon2Hasher, PyOtpChecker
 from lawtrail.adapters.storage import LocalBlobStore
+from lawtrail.adapters.storage.uploads import LocalUploadStaging
 from lawtrail.adapters.tsa import HttpTimestamper, TimestampError, TokenVerifier
 from lawtrail.config import Settings
 from lawtrail.domain.access import Actor, system_actor
@@ -23,7 +24,7 @@ from lawtrail.domain.auth import ThrottlePolicy
 from lawtrail.domain.rules import RuleSettings
 from lawtrail.errors import ConfigurationError
 from lawtrail.services.context import Ctx, Deps, Policy
-from lawtrail.services.ports import BlobStore, MediaProbe, Timestamper, TimestampVerifier, UnitOfWork
+from lawtrail.services.ports import BlobStore, MediaProbe, Timestamper, TimestampVerifier, UnitOfWork, UploadStaging
 
 
 class Clock(Protocol):
@@ -43,12 +44,15 @@ class Container:
     blobs: BlobStore = None  # type: ignore[assignment]  # filled in __post_init__, never None after
     probe: MediaProbe = field(default_factory=MediaFileProbe)
     rules: RuleSettings = None  # type: ignore[assignment]  # filled in __post_init__, never None after
+    uploads: UploadStaging = None  # type: ignore[assignment]  # filled in __post_init__, never None after
 
     def __post_init__(self) -> None:
         if self.blobs is None:
             self.blobs = blob_store_from(self.settings)
         if self.rules is None:
             self.rules = rule_settings_from(self.settings)
+        if self.uploads is None:
+            self.uploads = upload_staging_from(self.settings)
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -114,6 +118,14 @@ def blob_store_from(settings: Settings) -> BlobStore:
                             settings.s3_secret_key or None, settings.s3_region or None)
     return S3BlobStore(client, settings.s3_bucket, prefix=settings.s3_prefix, lock_mode=settings.s3_lock_mode,
                        retain_days=settings.s3_retain_days)
+
+
+def upload_staging_from(settings: Settings) -> UploadStaging:
+    """Incomplete HTTP uploads in ``<data_dir>/uploads``; those untouched for
+    LAWTRAIL_UPLOAD_STALE_HOURS are removed here, at start-up (like the blob store's temp files)."""
+    staging = LocalUploadStaging(settings.data_dir / "uploads")
+    staging.sweep(older_than_s=settings.upload_stale_hours * 3600)
+    return staging
 
 
 def timestamp_verifier_from(settings: Settings) -> TimestampVerifier | None:

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     s3_retain_days: int = Field(183, ge=1, le=365 * 100, description="Object Lock retention in days")
     vault_verify_hours: int = Field(24, ge=0, le=24 * 366,
                                     description="定期核验 / re-hash every original this often (hours); 0 = off")
+    upload_max_bytes: int = Field(64 * 1024**3, ge=1, description="largest file accepted by an HTTP upload")
+    upload_stale_hours: float = Field(24.0, gt=0, le=24 * 365,
+                                      description="incomplete uploads untouched this long are removed at start-up")
     probe_timeout_seconds: float = Field(30.0, gt=0, le=3600, description="media probe timeout per file")
     finding_due_soon_hours: float = Field(6.0, gt=0, le=24 * 30,
                                           description="合规问题：截止前多久显示“即将到期” / due-soon window")

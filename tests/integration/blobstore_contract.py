@@ -137,3 +137,44 @@ class S3Backend:
 
 def unique_prefix() -> str:
     return f"lawtrail-test-{uuid.uuid4().hex[:12]}/"
+
+
+def write_part(folder: Path, size: int, seed: int = 7) -> Path:
+    """A complete file as an upload leaves it (what ``BlobStore.adopt_file`` takes)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"part-{seed}-{size}"
+    with path.open("wb") as f:
+        for block in payload_chunks(size, seed):
+            f.write(block)
+    return path
+
+
+def check_adopt_file(backend: Backend, folder: Path) -> None:
+    """The ``adopt_file`` contract, for any backend: a new file becomes an object under its
+    digest (readable, verifiable, nothing left over, the source left for the caller); the same
+    digest again is recognised (``created`` False, the object unchanged); an empty file and a
+    malformed digest are refused before anything is stored."""
+    from lawtrail.errors import ValidationFailed  # keeps this helper module's imports light
+
+    store = backend.store
+    size = 5 * MiB + 3
+    part = write_part(folder, size)
+    digest = digest_of(size)
+    blob = store.adopt_file(part, sha256=digest)
+    assert (blob.sha256, blob.size, blob.created) == (digest, size, True)
+    assert store.exists(digest) and store.size(digest) == size and store.verify(digest)
+    assert part.exists(), "the source is the caller's to remove"
+    again = store.adopt_file(write_part(folder / "again", size), sha256=digest)
+    assert (again.sha256, again.created) == (digest, False)
+    assert backend.object_count() == 1 and store.verify(digest)
+    empty = folder / "empty"
+    empty.write_bytes(b"")
+    refusals = ((empty, digest_of(1, 99), "vault.empty"), (part, "../../etc", "vault.bad_digest"))
+    for bad_path, bad_digest, code in refusals:
+        try:
+            store.adopt_file(bad_path, sha256=bad_digest)
+        except ValidationFailed as exc:
+            assert exc.code == code
+        else:
+            raise AssertionError(f"adopt_file accepted {bad_path.name} / {bad_digest}")
+    assert backend.object_count() == 1 and backend.leftovers() == []

@@ -33,9 +33,11 @@ from tests.integration.blobstore_contract import (
     LocalBackend,
     MiB,
     S3Backend,
+    check_adopt_file,
     digest_of,
     payload_chunks,
     unique_prefix,
+    write_part,
 )
 
 ENV = "LAWTRAIL_TEST_S3_"
@@ -367,3 +369,35 @@ def test_starting_up_sweeps_partial_files_older_than_a_day(tmp_path: Path) -> No
     os.utime(old, (two_days_ago, two_days_ago))
     blob_store_from(settings)
     assert not old.exists() and fresh.exists()
+
+
+def test_adopt_file_takes_a_complete_upload_in_without_copying_where_it_can(backend: Backend,
+                                                                            tmp_path: Path) -> None:
+    check_adopt_file(backend, tmp_path / "uploads")
+
+
+def test_local_adopt_file_links_the_part_read_only_instead_of_copying(tmp_path: Path) -> None:
+    backend = LocalBackend(tmp_path / "vault")
+    part = write_part(tmp_path / "uploads", 3 * MiB)
+    blob = backend.store.adopt_file(part, sha256=digest_of(3 * MiB))
+    stored = backend.store.path_of(blob.sha256)
+    assert os.path.samefile(part, stored), "a hard link, not a second copy"
+    assert backend.mode_of(blob.sha256) == 0o444 and backend.leftovers() == []
+
+
+def test_local_adopt_file_across_file_systems_copies_and_checks_the_digest(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    backend = LocalBackend(tmp_path / "vault")
+    part = write_part(tmp_path / "uploads", MiB + 1)
+
+    def no_link(*_args: object) -> None:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(local_mod.os, "link", no_link)
+    with pytest.raises(IntegrityError):
+        backend.store.adopt_file(part, sha256=digest_of(MiB + 1, seed=8))  # a wrong claim is caught by the copy
+    assert backend.object_count() == 0 and backend.leftovers() == []
+    monkeypatch.undo()
+    monkeypatch.setattr(local_mod.os, "link", no_link)
+    blob = backend.store.adopt_file(part, sha256=digest_of(MiB + 1))
+    assert blob.created and backend.store.verify(blob.sha256)

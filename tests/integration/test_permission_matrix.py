@@ -7,6 +7,7 @@ cannot ship without a declared permission.
 
 from __future__ import annotations
 
+import base64
 import secrets
 import uuid
 from collections.abc import Callable, Iterator
@@ -91,6 +92,23 @@ class World:
 
 
 Builder = Callable[[World], tuple[str, dict[str, Any] | None]]
+UPLOAD_DEVICE = "UP-MATRIX-1"
+TUS = {"Tus-Resumable": "1.0.0"}
+UPLOAD_METADATA = f"filename YS5tcDQ=,device {base64.b64encode(UPLOAD_DEVICE.encode()).decode()}"
+
+
+def new_upload(w: World) -> str:
+    """A fresh 10-byte upload for a camera of the roles' unit (created as the system)."""
+    from lawtrail.services import uploads
+
+    c = w.container
+    with c.uow() as uow:
+        missing = uow.devices.by_number(UPLOAD_DEVICE) is None
+    if missing:
+        devices.create_device(c.uow(), w.sys(), number=UPLOAD_DEVICE, type="body_camera", unit_id=w.unit_id)
+    info = uploads.create_upload(c.uow(), w.sys(), c.uploads, length="10", max_bytes=100,
+                                 metadata=UPLOAD_METADATA)
+    return f"/api/v1/uploads/{info.id}"
 
 
 @dataclass(frozen=True)
@@ -99,6 +117,8 @@ class Rule:
     request: Builder
     bureau_wide: bool = False
     refused: str | None = None  # refused for every role with this error code (422), e.g. Art. 37
+    headers: dict[str, str] | None = None  # sent instead of a JSON body (the tus upload routes)
+    content: bytes | None = None
 
 
 ROUTES: dict[tuple[str, str], Rule] = {
@@ -163,6 +183,16 @@ ROUTES: dict[tuple[str, str], Rule] = {
                                                  refused="media.original_immutable"),
     ("PUT", "/api/v1/media/{media_id}/content"): Rule(P.MEDIA_VIEW, lambda w: (
         f"/api/v1/media/{w.new_media()}/content", None), refused="media.original_immutable"),
+    ("OPTIONS", "/api/v1/uploads"): Rule(P.MEDIA_INGEST, lambda w: ("/api/v1/uploads", None), headers=TUS),
+    ("POST", "/api/v1/uploads"): Rule(P.MEDIA_INGEST, lambda w: (new_upload(w) and "/api/v1/uploads", None),
+                                      headers={**TUS, "Upload-Length": "10", "Upload-Metadata": UPLOAD_METADATA}),
+    ("GET", "/api/v1/uploads/devices/{number}"): Rule(P.MEDIA_INGEST, lambda w: (
+        new_upload(w) and f"/api/v1/uploads/devices/{UPLOAD_DEVICE}", None), headers=TUS),
+    ("HEAD", "/api/v1/uploads/{upload_id}"): Rule(P.MEDIA_INGEST, lambda w: (new_upload(w), None), headers=TUS),
+    ("GET", "/api/v1/uploads/{upload_id}"): Rule(P.MEDIA_INGEST, lambda w: (new_upload(w), None), headers=TUS),
+    ("PATCH", "/api/v1/uploads/{upload_id}"): Rule(P.MEDIA_INGEST, lambda w: (new_upload(w), None), headers={
+        **TUS, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, content=b"0123456"),
+    ("DELETE", "/api/v1/uploads/{upload_id}"): Rule(P.MEDIA_INGEST, lambda w: (new_upload(w), None), headers=TUS),
 }
 
 
@@ -212,8 +242,9 @@ def api_routes() -> list[tuple[str, str]]:
     from lawtrail.web.api.ledger import router as ledger_router
     from lawtrail.web.api.media import router as media_router
     from lawtrail.web.api.routes import router
+    from lawtrail.web.api.uploads import router as uploads_router
 
-    return sorted((m, r.path) for rt_ in (router, ledger_router, media_router) for r in rt_.routes
+    return sorted((m, r.path) for rt_ in (router, ledger_router, media_router, uploads_router) for r in rt_.routes
                   if isinstance(r, APIRoute) for m in r.methods)
 
 
@@ -234,8 +265,8 @@ def test_route_role(client: TestClient, world: World, route: tuple[str, str], ro
     method, _ = route
     rule = ROUTES[route]
     url, body = rule.request(world)
-    headers = {"Authorization": f"Bearer {world.tokens[role]}"}
-    response = client.request(method, url, json=body, headers=headers)
+    headers = {"Authorization": f"Bearer {world.tokens[role]}", **(rule.headers or {})}
+    response = client.request(method, url, json=body, headers=headers, content=rule.content)
     if rule.refused is not None:
         assert (response.status_code, response.json()["code"]) == (422, rule.refused), response.text
     elif expected_allowed(role, rule):
@@ -243,12 +274,16 @@ def test_route_role(client: TestClient, world: World, route: tuple[str, str], ro
     else:
         assert response.status_code == 403, (response.status_code, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
-        assert response.json()["code"] == "permission_denied"
+        if method != "HEAD":  # a HEAD answer has no body
+            assert response.json()["code"] == "permission_denied"
 
 
 @pytest.mark.parametrize("route", sorted(ROUTES), ids=lambda k: f"{k[0]} {k[1]}")
 def test_route_refuses_anonymous(client: TestClient, world: World, route: tuple[str, str]) -> None:
     url, body = ROUTES[route].request(world)
-    response = client.request(route[0], url, json=body)
+    response = client.request(route[0], url, json=body, headers=ROUTES[route].headers,
+                              content=ROUTES[route].content)
     assert response.status_code == 401
+    if route[0] == "HEAD":  # a HEAD answer has no body to read the code from
+        return
     assert response.json()["code"] in {"auth.no_session", "auth.bad_token"}

@@ -690,6 +690,89 @@ class FakeBlobStore:
     def remove_for_disposal(self, sha256: str) -> None:
         raise NotImplementedError  # not used by the services under test
 
+    files: dict[str, bytes] | None = None  # where adopt_file finds a file's bytes (FakeUploadStaging.parts)
+    adopted: int = 0
+
+    def adopt_file(self, path: Any, *, sha256: str) -> FakeStoredBlob:
+        assert self.files is not None, "wire blobs.files = staging.parts first"
+        data = self.files[str(path)]
+        if not data:
+            raise ValidationFailed("文件为空", "the file is empty", code="vault.empty")
+        self.adopted += 1
+        created = sha256 not in self.objects
+        if created:
+            self.objects[sha256] = bytes(data)
+        return FakeStoredBlob(sha256, len(data), created)
+
+
+class FakeUploadStaging:
+    """Incomplete uploads in memory; hashes what is appended (``services.ports.UploadStaging``)."""
+
+    def __init__(self) -> None:
+        self.infos: dict[str, dict[str, Any]] = {}
+        self.parts: dict[str, bytes] = {}
+        self.results: dict[str, dict[str, Any]] = {}
+
+    def _known(self, upload_id: str) -> str:
+        if upload_id not in self.infos:
+            raise NotFound("上传任务不存在或已过期", "no such upload", code="upload.not_found")
+        return upload_id
+
+    def part_path(self, upload_id: str) -> Any:
+        from pathlib import PurePosixPath
+
+        return PurePosixPath("/fake-uploads") / self._known(upload_id)
+
+    def create(self, upload_id: str, info: dict[str, Any]) -> None:
+        self.infos[upload_id] = dict(info)
+        self.parts[str(self.part_path(upload_id))] = b""
+
+    def info(self, upload_id: str) -> dict[str, Any]:
+        return dict(self.infos[self._known(upload_id)])
+
+    def acknowledged(self, upload_id: str) -> int:
+        return len(self.parts.get(str(self.part_path(upload_id)), b""))
+
+    def open_append(self, upload_id: str, offset: int, length: int) -> Any:
+        from lawtrail.domain.uploads import offset_mismatch, room_left
+
+        key = str(self.part_path(upload_id))
+        if offset != len(self.parts[key]):
+            raise offset_mismatch(offset, len(self.parts[key]))
+        staging = self
+
+        class _Appender:
+            @property
+            def offset(self) -> int:
+                return len(staging.parts[key])
+
+            def write(self, block: bytes) -> None:
+                room_left(self.offset, length, len(block))
+                staging.parts[key] += block
+
+            def close(self) -> int:
+                return self.offset
+
+        return _Appender()
+
+    def digest(self, upload_id: str) -> str:
+        return hashlib.sha256(self.parts[str(self.part_path(upload_id))]).hexdigest()
+
+    def finish(self, upload_id: str, result: dict[str, Any]) -> None:
+        self.results[upload_id] = result
+        self.parts.pop(str(self.part_path(upload_id)), None)
+
+    def result(self, upload_id: str) -> dict[str, Any] | None:
+        return self.results.get(self._known(upload_id))
+
+    def remove(self, upload_id: str) -> None:
+        self.parts.pop(str(self.part_path(upload_id)), None)
+        self.infos.pop(upload_id, None)
+        self.results.pop(upload_id, None)
+
+    def sweep(self, older_than_s: float) -> int:
+        return 0
+
 
 class FakeProbe:
     """Returns the facts registered for a file name, else "not probeable"; records what it read."""

@@ -31,6 +31,8 @@ from rich.progress import (
 from rich.table import Table
 
 from lawtrail.cli.common import Cli, JsonOption, console, say, session
+from lawtrail.cli.remote import Remote, token_from_env
+from lawtrail.errors import invalid
 from lawtrail.services import queries, vault
 from lawtrail.services.vault import IngestResult
 
@@ -103,6 +105,30 @@ def _summary(results: list[IngestResult]) -> None:
             say(f"拒收 / refused: {r.path}: {r.reason}")
 
 
+def _push(files: list[Path], remote: Remote, device: str, officer: str | None, as_json: bool) -> list[IngestResult]:
+    """Upload ``files`` to the remote lawtrail with the same progress and JSON lines as ``_run``."""
+    remote.check_device(device)  # an unknown device fails before any byte is sent
+    officer_id = remote.officer_id(officer) if officer else None
+    sizes = [_size(p) for p in files]
+    results: list[IngestResult] = []
+    with _progress() as bar:
+        total = bar.add_task("合计 / total", total=sum(sizes))
+        for path, size in zip(files, sizes, strict=True):
+            one: TaskID = bar.add_task(path.name[:40], total=size or None)
+
+            def advance(n: int, one: TaskID = one) -> None:
+                bar.advance(one, n)
+                bar.advance(total, n)
+
+            result = remote.push(path, device=device, officer_id=officer_id, on_bytes=advance)
+            bar.remove_task(one)
+            results.append(result)
+            if as_json:
+                sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+                sys.stdout.flush()
+    return results
+
+
 def ingest(
     tctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="文件或文件夹 / files or folders")],
@@ -111,14 +137,37 @@ def ingest(
         "--officer", help="执法人员用户名（省略时取拍摄时的领用人） / officer's username "
                           "(default: the device's holder at capture time)")] = None,
     as_json: JsonOption = False,
+    remote_url: Annotated[str | None, typer.Option(
+        "--remote", help="推送到远程 lawtrail（其网址） / push to a remote lawtrail at this URL")] = None,
+    token: Annotated[str | None, typer.Option(
+        "--token", help="远程 API 令牌（或 LAWTRAIL_REMOTE_TOKEN） / the remote's API token "
+                        "(or LAWTRAIL_REMOTE_TOKEN)")] = None,
 ) -> None:
-    with session(tctx) as cli:
-        vault.find_device(cli.uow(), cli.ctx, device)  # an unknown device fails before any file is read
-        officer_id = queries.user_by_username(cli.uow(), cli.ctx, officer).id if officer else None
-        results = _run(cli, list(walk(paths)), device, officer_id, as_json)
+    if remote_url is not None:
+        results = _remote(remote_url, token, list(walk(paths)), device, officer, as_json)
+    else:
+        with session(tctx) as cli:
+            vault.find_device(cli.uow(), cli.ctx, device)  # an unknown device fails before any file is read
+            officer_id = queries.user_by_username(cli.uow(), cli.ctx, officer).id if officer else None
+            results = _run(cli, list(walk(paths)), device, officer_id, as_json)
     if not as_json:
         _summary(results)
     refused = sum(1 for r in results if r.status == "refused")
     if refused:
         sys.stderr.write(f"错误 / error: {refused} 个文件被拒收 / {refused} file(s) refused [vault.refused]\n")
         raise typer.Exit(1)
+
+
+def _remote(url: str, token: str | None, files: list[Path], device: str, officer: str | None,
+            as_json: bool) -> list[IngestResult]:
+    key = token_from_env(token)
+    if not key:
+        raise invalid("token", "推送到远程需要 API 令牌（--token 或 LAWTRAIL_REMOTE_TOKEN）",
+                      "pushing to a remote needs an API token (--token or LAWTRAIL_REMOTE_TOKEN)")
+    if not url.startswith(("http://", "https://")):
+        raise invalid("remote", "远程地址须以 http:// 或 https:// 开头", "--remote must start with http:// or https://")
+    remote = Remote(url, key)
+    try:
+        return _push(files, remote, device, officer, as_json)
+    finally:
+        remote.close()

@@ -374,6 +374,16 @@ class BlobStore(Protocol):
         """Re-hash the stored bytes (streaming): True when they still match the digest."""
         ...
 
+    def adopt_file(self, path: Path, *, sha256: str) -> StoredBlob:
+        """Store the complete, fsynced file at ``path`` whose SHA-256 the caller computed while
+        writing it, without a second full copy where the backend can: the local store hard-links
+        it into place under the same write-once rules as ``put_stream`` (read-only, an existing
+        object never replaced: ``created`` False); across file systems, and on S3, the bytes are
+        streamed in (and hashed again: ``vault.digest_mismatch`` when they differ). The file at
+        ``path`` is left for the caller to remove. Raise ``ValidationFailed`` (``vault.empty``)
+        for an empty file, ``vault.bad_digest`` for a malformed digest."""
+        ...
+
     def remove_for_disposal(self, sha256: str) -> None:
         """Delete the bytes. The ONLY deleting path: the caller (the approved-disposal service)
         must have checked and recorded the approval; this method checks nothing. The S3 backend
@@ -397,3 +407,47 @@ class MediaProbe(Protocol):
         corrupt or unknown file gives ``probe_ok=False`` and ``probe_error`` (an unknown format is
         ``MediaType.UNKNOWN``, kept, never dropped). Raises only on programming errors."""
         ...
+
+
+# --- resumable uploads (tus): the staging area of incomplete uploads (decision 0011) --------------
+
+
+class UploadAppender(Protocol):
+    """An exclusive append to one upload's part file; ``close()`` fsyncs and returns the new offset."""
+
+    @property
+    def offset(self) -> int: ...
+    def write(self, block: bytes) -> None:
+        """Append and hash ``block``; raise PayloadTooLarge (nothing written) past the length."""
+        ...
+
+    def close(self) -> int: ...
+
+
+class UploadStaging(Protocol):
+    """Incomplete uploads (``adapters.storage.uploads``): a creation record, the bytes so far
+    (hashed as they arrive), and the outcome once finalised. Ids are 32 lower-case hex
+    characters; any other id, or an unknown one, raises NotFound (``upload.not_found``)."""
+
+    def create(self, upload_id: str, info: dict[str, Any]) -> None: ...
+    def info(self, upload_id: str) -> dict[str, Any]: ...
+    def acknowledged(self, upload_id: str) -> int:
+        """Bytes durably received (fsynced) so far."""
+        ...
+
+    def open_append(self, upload_id: str, offset: int, length: int) -> UploadAppender:
+        """Raise Conflict ``upload.busy`` (another append holds it) or ``upload.offset_mismatch``."""
+        ...
+
+    def digest(self, upload_id: str) -> str:
+        """SHA-256 hex of the bytes received (from the state kept while appending, or one re-read)."""
+        ...
+
+    def part_path(self, upload_id: str) -> Path: ...
+    def finish(self, upload_id: str, result: dict[str, Any]) -> None:
+        """Keep ``result`` and drop the part file."""
+        ...
+
+    def result(self, upload_id: str) -> dict[str, Any] | None: ...
+    def remove(self, upload_id: str) -> None: ...
+    def sweep(self, older_than_s: float) -> int: ...

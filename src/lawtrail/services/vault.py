@@ -49,12 +49,14 @@ class IngestResult:
     captured_at: datetime | None = None
     officer_id: UUID | None = None
     reason: str | None = None
+    media_id: UUID | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"path": self.path, "status": self.status, "sha256": self.sha256, "size": self.size,
                 "media_type": self.media_type, "duration_s": self.duration_s,
                 "captured_at": format_time(self.captured_at) if self.captured_at else None,
-                "officer_id": str(self.officer_id) if self.officer_id else None, "reason": self.reason}
+                "officer_id": str(self.officer_id) if self.officer_id else None, "reason": self.reason,
+                "media_id": str(self.media_id) if self.media_id else None}
 
 
 def _refused(path: Path, zh: str, en: str) -> IngestResult:
@@ -64,7 +66,7 @@ def _refused(path: Path, zh: str, en: str) -> IngestResult:
 def _from_record(path: Path, status: Status, media: MediaRecord) -> IngestResult:
     return IngestResult(path=str(path), status=status, sha256=media.sha256, size=media.size,
                         media_type=media.media_type.value, duration_s=media.facts.get("duration_s"),
-                        captured_at=media.captured_at, officer_id=media.officer_id)
+                        captured_at=media.captured_at, officer_id=media.officer_id, media_id=media.id)
 
 
 def file_refusal(path: Path) -> tuple[str, str] | None:
@@ -147,15 +149,29 @@ def ingest_file(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, probe: MediaProbe, 
         return _refused(path, exc.message_zh, exc.message_en)
     except OSError as exc:
         return _refused(path, f"无法读取文件：{exc.strerror}", f"cannot read the file: {exc.strerror}")
+    probe_path = blobs.path_of(blob.sha256) if isinstance(blobs, LocalBlobPaths) else path
+    return record_original(uow, ctx, probe, device=device, officer_id=officer, sha256=blob.sha256,
+                           size=blob.size, probe_path=probe_path, name=path.name,
+                           handed_in_at=handed_in_at, shown_path=str(path))
+
+
+def record_original(uow: UnitOfWork, ctx: Ctx, probe: MediaProbe, *, device: Device, officer_id: UUID | None,
+                    sha256: str, size: int, probe_path: Path, name: str, handed_in_at: datetime | None,
+                    shown_path: str) -> IngestResult:
+    """Record bytes already in the blob store under ``sha256`` as an original of ``device``:
+    probe ``probe_path``, then the media row, registration v1 and the ``media:original:ingest``
+    event in one transaction. Return ``duplicate`` (nothing written) when the digest is already
+    recorded, else ``stored``. The caller has checked the device (``find_device``) and officer."""
+    path = Path(shown_path)
     with uow:
-        existing = uow.media.by_sha256(blob.sha256)
+        existing = uow.media.by_sha256(sha256)
     if existing is not None:
         return _from_record(path, "duplicate", existing)
-    facts = probe.probe(blobs.path_of(blob.sha256) if isinstance(blobs, LocalBlobPaths) else path)
+    facts = probe.probe(probe_path)
     media = MediaRecord(
-        id=uuid.uuid4(), sha256=blob.sha256, size=blob.size, media_type=facts.media_type,
-        original_name=path.name[:255], facts=facts.to_json(), probe_ok=facts.probe_ok, device_id=device.id,
-        officer_id=officer, unit_id=device.unit_id, bureau_id=device.bureau_id,
+        id=uuid.uuid4(), sha256=sha256, size=size, media_type=facts.media_type,
+        original_name=name[:255], facts=facts.to_json(), probe_ok=facts.probe_ok, device_id=device.id,
+        officer_id=officer_id, unit_id=device.unit_id, bureau_id=device.bureau_id,
         captured_at=facts.captured_start, captured_end=facts.captured_end,
         handed_in_at=handed_in_at or ctx.now, stored_at=ctx.now, clock_offset_s=None,
         ingested_by=ctx.actor.name[:100], created_at=ctx.now)
@@ -165,7 +181,7 @@ def ingest_file(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, probe: MediaProbe, 
         if exc.code != MEDIA_EXISTS:
             raise
         with uow:  # another process recorded the same bytes first
-            winner = uow.media.by_sha256(blob.sha256)
+            winner = uow.media.by_sha256(sha256)
         assert winner is not None
         return _from_record(path, "duplicate", winner)
     return _from_record(path, "stored", media)

@@ -19,6 +19,7 @@ from lawtrail.web import errors as handlers
 from lawtrail.web.api.ledger import router as ledger_api_router
 from lawtrail.web.api.media import router as media_api_router
 from lawtrail.web.api.routes import router as api_router
+from lawtrail.web.api.uploads import router as uploads_api_router
 from lawtrail.web.ledger_runtime import CHECK_INTERVAL, Checkpointer, Periodic, VaultVerifier
 from lawtrail.web.middleware import RequestLimits
 from lawtrail.web.ui.media import router as media_ui_router
@@ -69,6 +70,7 @@ def create_app(container: Container, *, checkpoint_interval: float | None = CHEC
     app.add_exception_handler(Exception, handlers.on_unexpected)
     app.include_router(api_router)
     app.include_router(ledger_api_router)
+    app.include_router(uploads_api_router)
     app.include_router(ui_router)
     app.include_router(media_api_router)
     app.include_router(media_ui_router)

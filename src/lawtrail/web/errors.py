@@ -32,10 +32,18 @@ STATUS: dict[type[e.LawtrailError], int] = {
 }
 
 TITLES = {400: "请求无效", 401: "未登录", 403: "无权访问", 404: "未找到", 405: "方法不允许",
-          409: "冲突", 413: "请求过大", 507: "存储空间不足", 422: "输入有误", 429: "尝试过于频繁", 500: "服务器错误"}
+          409: "冲突", 412: "协议版本不符", 415: "内容类型不符",
+          413: "请求过大", 507: "存储空间不足", 422: "输入有误", 429: "尝试过于频繁", 500: "服务器错误"}
+
+
+#: Codes whose HTTP status the tus protocol fixes (decision 0011), over the class's status.
+CODE_STATUS: dict[str, int] = {"upload.tus_version": 412, "upload.bad_content_type": 415,
+                               "upload.bad_request": 400}
 
 
 def status_for(exc: e.LawtrailError) -> int:
+    if exc.code in CODE_STATUS:
+        return CODE_STATUS[exc.code]
     for cls in type(exc).__mro__:
         if cls in STATUS:
             return STATUS[cls]

@@ -162,6 +162,48 @@ class LocalBlobStore:
             _fsync_dir(shard)
         return True
 
+    def adopt_file(self, path: Path, *, sha256: str) -> StoredBlob:
+        """Link the complete file at ``path`` (digest computed by the caller as it was written)
+        into place without copying; see ``services.ports.BlobStore.adopt_file``. Where a hard
+        link is impossible (another file system, no link support) the bytes are streamed in and
+        hashed again. ``path`` itself is left in place (made read-only)."""
+        digest = check_digest(sha256)
+        size = os.lstat(path).st_size
+        if size == 0:
+            raise empty_refused()
+        final = self.path_of(digest)
+        if final.exists():
+            return StoredBlob(sha256=digest, size=size, created=False)
+        os.chmod(path, _READ_ONLY)  # read-only before it carries a digest name
+        if self._fsync:
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        self._make_shard(final.parent)
+        try:
+            os.link(path, final)
+        except FileExistsError:
+            return StoredBlob(sha256=digest, size=size, created=False)
+        except OSError as exc:
+            if exc.errno not in _NO_LINK:
+                if is_disk_full(exc):
+                    raise disk_full(str(self.root)) from exc
+                raise
+            with open(path, "rb", buffering=0) as source:  # no link here: one streamed copy
+                return self.put_stream(source, expected_sha256=digest)
+        if self._fsync:
+            _fsync_dir(final.parent)
+        return StoredBlob(sha256=digest, size=size, created=True)
+
+    def _make_shard(self, shard: Path) -> None:
+        if not shard.is_dir():
+            shard.mkdir(parents=True, exist_ok=True)
+            if self._fsync:
+                _fsync_dir(shard.parent)
+                _fsync_dir(shard.parent.parent)
+
     def sweep_temp(self, older_than_s: float = 24 * 3600) -> int:
         """Remove temp files older than ``older_than_s`` (left by killed writers); return how many."""
         cutoff = time.time() - older_than_s

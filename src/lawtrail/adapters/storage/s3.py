@@ -26,6 +26,7 @@ import base64
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import boto3
@@ -126,6 +127,19 @@ class S3BlobStore:
         finally:
             self._purge(tmp_key)
         return StoredBlob(sha256=digest, size=reader.size, created=created)
+
+    def adopt_file(self, path: Path, *, sha256: str) -> StoredBlob:
+        """Upload the complete file at ``path`` (hashed again on the way: a digest other than
+        ``sha256`` raises ``vault.digest_mismatch``); see ``services.ports.BlobStore.adopt_file``.
+        ``path`` is left in place."""
+        digest = check_digest(sha256)
+        if self.exists(digest):
+            size = path.stat().st_size
+            if size == 0:
+                raise empty_refused()
+            return StoredBlob(sha256=digest, size=size, created=False)
+        with path.open("rb", buffering=0) as source:
+            return self.put_stream(source, expected_sha256=digest)
 
     def _publish(self, tmp_key: str, digest: str, size: int) -> bool:
         """Copy the temporary object to its digest key unless that exists; True if created."""

@@ -22,6 +22,7 @@ from lawtrail.web.ui import devices as devices_pages
 from lawtrail.web.ui import ledger as ledger_pages
 from lawtrail.web.ui import org as org_pages
 from lawtrail.web.ui import trail as trail_pages
+from lawtrail.web.ui import uploads as upload_pages
 from lawtrail.web.ui.forms import checked_form, done, form_state, text
 from lawtrail.web.ui.render import page
 
@@ -30,6 +31,7 @@ router.include_router(org_pages.router)
 router.include_router(devices_pages.router)
 router.include_router(trail_pages.router)
 router.include_router(ledger_pages.router)
+router.include_router(upload_pages.router)
 
 LOGIN_CSRF_COOKIE = "lawtrail_login"
 REASONS = {
