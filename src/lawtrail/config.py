@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     s3_lock_mode: Literal["COMPLIANCE", "GOVERNANCE"] = Field("COMPLIANCE", description="Object Lock mode")
     s3_retain_days: int = Field(183, ge=1, le=365 * 100, description="Object Lock retention in days")
     probe_timeout_seconds: float = Field(30.0, gt=0, le=3600, description="media probe timeout per file")
+    continuity_tolerance_seconds: int = Field(30, ge=0, le=3600,
+                                              description="连续性容差 / gaps up to this long are not ART35 gaps")
+    interruption_explanation_hours: int = Field(24, ge=1, le=24 * 30,
+                                                description="ART36 due this long after departure")
+    activity_footage_hours: int = Field(48, ge=1, le=24 * 30,
+                                        description="ART32/ART35 due this long after departure")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="log level")
 
     @property

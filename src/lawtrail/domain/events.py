@@ -48,6 +48,10 @@ class Action(StrEnum):
     LEDGER_VERIFICATION = "ledger:verification:run"
     MEDIA_INGEST = "media:original:ingest"
     VAULT_VERIFICATION = "media:vault:verify"
+    ACTIVITY_CREATE = "vault:activity:create"
+    ACTIVITY_CORRECT = "vault:activity:correct"
+    INTERRUPTION_RECORD = "vault:interruption:record"
+    INTERRUPTION_COMPLETE = "vault:interruption:complete"
 
 
 @dataclass(frozen=True)

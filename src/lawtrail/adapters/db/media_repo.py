@@ -4,13 +4,16 @@ triggers refuse both anyway."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
-from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy import Connection, Row, and_, func, insert, select
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from lawtrail.adapters.db import tables as t
+from lawtrail.domain.activities import Clip
 from lawtrail.domain.media import MediaType
 from lawtrail.domain.vault import MEDIA_EXISTS, MediaRecord, Registration
 from lawtrail.errors import Conflict
@@ -62,3 +65,20 @@ class SqlMedia:
                                  .where(t.media_registrations.c.media_id == media_id)
                                  .order_by(t.media_registrations.c.version))
         return [Registration(**dict(r._mapping)) for r in rows]
+
+    def clips(self, device_ids: Collection[UUID], start: datetime, end: datetime) -> list[Clip]:
+        """Audio/video originals of ``device_ids`` overlapping ``[start, end]`` on the device clock,
+        in one query (the continuity check reads every activity's clips at once)."""
+        if not device_ids:
+            return []
+        m = t.media
+        rows = self.conn.execute(
+            select(m.c.id, m.c.device_id, m.c.media_type, m.c.original_name, m.c.captured_at,
+                   m.c.captured_end, m.c.clock_offset_s)
+            .where(and_(m.c.device_id.in_(list(device_ids)), m.c.media_type.in_(("video", "audio")),
+                        m.c.captured_at.is_not(None), m.c.captured_at <= end,
+                        func.coalesce(m.c.captured_end, m.c.captured_at) >= start))
+            .order_by(m.c.device_id, m.c.captured_at, m.c.id))
+        return [Clip(media_id=r.id, device_id=r.device_id, media_type=r.media_type, original_name=r.original_name,
+                     captured_at=r.captured_at, captured_end=r.captured_end, clock_offset_s=r.clock_offset_s)
+                for r in rows]
