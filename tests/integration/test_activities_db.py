@@ -3,11 +3,10 @@ made by ffmpeg and ingested through the vault (Art. 32, 35, 36)."""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from lawtrail.errors import Conflict
 from lawtrail.services import activities as svc
 from lawtrail.services import devices, users, vault
 from lawtrail.services.activities import ActivityInput
+from tests.integration.clip_fixtures import make_clip
 from tests.integration.support import Seed, only_sqlite
 from tests.unit.factories import PASSWORD, T0
 
@@ -28,15 +28,6 @@ ARRIVED = T0 - timedelta(hours=3)
 DEPARTED = ARRIVED + timedelta(minutes=20)
 POLICY = ContinuityPolicy()
 CAMERAS = ("JM-ZFJLY-101", "JM-ZFJLY-102")
-
-
-def make_clip(path: Path, start: datetime, seconds: int) -> Path:
-    """A tiny real H.264 video of ``seconds`` whose container creation time is ``start``."""
-    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                    f"testsrc=size=32x32:rate=1:duration={seconds}", "-c:v", "libx264", "-preset", "ultrafast",
-                    "-pix_fmt", "yuv420p", "-metadata", f"creation_time={start.strftime('%Y-%m-%dT%H:%M:%SZ')}",
-                    str(path)], check=True, timeout=120)
-    return path
 
 
 @dataclass

@@ -21,6 +21,7 @@ from lawtrail.web.api.ledger import router as ledger_api_router
 from lawtrail.web.api.routes import router as api_router
 from lawtrail.web.ledger_runtime import CHECK_INTERVAL, Checkpointer
 from lawtrail.web.middleware import RequestLimits
+from lawtrail.web.ui.activities import router as activities_ui_router
 from lawtrail.web.ui.pages import router as ui_router
 
 STATIC = Path(__file__).parent / "static"
@@ -65,6 +66,7 @@ def create_app(container: Container, *, checkpoint_interval: float | None = CHEC
     app.include_router(ledger_api_router)
     app.include_router(activities_api_router)
     app.include_router(ui_router)
+    app.include_router(activities_ui_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(RequestLimits, max_bytes=container.settings.max_request_bytes,
                        exempt_prefixes=STREAMING_PREFIXES)
