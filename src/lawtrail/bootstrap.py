@@ -23,6 +23,7 @@ from lawtrail.domain.access import Actor, system_actor
 from lawtrail.domain.auth import ThrottlePolicy
 from lawtrail.domain.rules import RuleSettings
 from lawtrail.errors import ConfigurationError
+from lawtrail.services.activities import continuity_policy
 from lawtrail.services.context import Ctx, Deps, Policy
 from lawtrail.services.ports import BlobStore, MediaProbe, Timestamper, TimestampVerifier, UnitOfWork, UploadStaging
 
@@ -85,7 +86,8 @@ def rule_settings_from(settings: Settings) -> RuleSettings:
     """Deadlines and retention classes of the compliance rules (retention from YAML, validated)."""
     return RuleSettings(due_soon=timedelta(hours=settings.finding_due_soon_hours),
                         registration_grace=timedelta(hours=settings.registration_grace_hours),
-                        retention=load_retention(settings.retention_file))
+                        retention=load_retention(settings.retention_file),
+                        continuity=continuity_policy(settings))
 
 
 def build(settings: Settings, *, clock: Clock | None = None, fast_hashing: bool = False,

@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     registration_grace_hours: float = Field(24.0, gt=0, le=24 * 30,
                                             description="第四十二条登记：入库后多久须登记完整 / ART42 grace")
     retention_file: Path | None = Field(None, description="保存期限配置 YAML；空 = 内置默认 / retention classes")
+    continuity_tolerance_seconds: int = Field(30, ge=0, le=3600,
+                                              description="连续性容差 / gaps up to this long are not ART35 gaps")
+    interruption_explanation_hours: int = Field(24, ge=1, le=24 * 30,
+                                                description="ART36 due this long after departure")
+    activity_footage_hours: int = Field(48, ge=1, le=24 * 30,
+                                        description="ART32/ART35 due this long after departure")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="log level")
 
     @property

@@ -12,7 +12,7 @@ import secrets
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -27,7 +27,7 @@ from lawtrail.config import load_settings
 from lawtrail.domain.access import BUREAU_WIDE_ROLES, ROLE_PERMISSIONS, Permission, Role
 from lawtrail.domain.media import MediaType
 from lawtrail.domain.vault import MediaRecord, Registration
-from lawtrail.services import auth, devices, ledger, org, users
+from lawtrail.services import activities, auth, devices, ledger, org, users
 from lawtrail.web import ledger_runtime as rt
 from lawtrail.web.app import create_app
 from tests.conftest import ADMIN_URL
@@ -64,6 +64,34 @@ class World:
         c = self.container
         cp = ledger.create_checkpoint(rt.uow(c), self.sys(), rt.signer(c), c.settings.ledger_origin)
         return cp.size
+
+    def new_activity(self) -> uuid.UUID:
+        return activities.create_activity(self.container.uow(), self.sys(), unit_id=self.unit_id,
+                                          data=self.activity_data()).id
+
+    def activity_data(self, **over: Any) -> activities.ActivityInput:
+        values: dict[str, Any] = dict(kind="onsite_inspection", title="现场检查", place="某地",
+                                      arrived_at=datetime(2026, 11, 25, 23, 0, tzinfo=UTC),
+                                      departed_at=datetime(2026, 11, 25, 23, 20, tzinfo=UTC),
+                                      officer_ids=[self.new_user()], device_ids=[self.new_device()])
+        return activities.ActivityInput(**(values | over))
+
+    def activity_json(self) -> dict[str, Any]:
+        return {"unit_id": str(self.unit_id), "kind": "onsite_inspection", "title": "现场检查", "place": "某地",
+                "arrived_at": "2026-11-25T23:00:00Z", "departed_at": "2026-11-25T23:20:00Z",
+                "officer_ids": [str(self.new_user())], "device_ids": [str(self.new_device())]}
+
+    def interruption_request(self) -> tuple[str, dict[str, Any]]:
+        act = activities.get_activity(self.container.uow(), self.sys(), self.new_activity())
+        return f"/api/v1/activities/{act.id}/interruptions", {
+            "device_id": str(act.device_ids[0]), "started_at": "2026-11-25T23:05:00Z",
+            "ended_at": "2026-11-25T23:07:00Z", "resumed": True, "reason": "battery"}
+
+    def new_interruption(self) -> uuid.UUID:
+        act = activities.get_activity(self.container.uow(), self.sys(), self.new_activity())
+        return activities.record_interruption(
+            self.container.uow(), self.sys(), act.id, device_id=act.device_ids[0], started_at=act.arrived_at,
+            ended_at=act.arrived_at + timedelta(minutes=1), resumed=True).id
 
     def new_token(self) -> uuid.UUID:
         tok, _ = auth.create_token(self.container.uow(), self.sys(), owner_id=self.new_user(), name="t")
@@ -193,6 +221,22 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("PATCH", "/api/v1/uploads/{upload_id}"): Rule(P.MEDIA_INGEST, lambda w: (new_upload(w), None), headers={
         **TUS, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, content=b"0123456"),
     ("DELETE", "/api/v1/uploads/{upload_id}"): Rule(P.MEDIA_INGEST, lambda w: (new_upload(w), None), headers=TUS),
+    ("GET", "/api/v1/activities"): Rule(P.ACTIVITY_VIEW, lambda w: ("/api/v1/activities", None)),
+    ("POST", "/api/v1/activities"): Rule(P.ACTIVITY_MANAGE, lambda w: ("/api/v1/activities", w.activity_json())),
+    ("GET", "/api/v1/activities/{activity_id}"): Rule(P.ACTIVITY_VIEW, lambda w: (
+        f"/api/v1/activities/{w.new_activity()}", None)),
+    ("GET", "/api/v1/activities/{activity_id}/versions"): Rule(P.ACTIVITY_VIEW, lambda w: (
+        f"/api/v1/activities/{w.new_activity()}/versions", None)),
+    ("GET", "/api/v1/activities/{activity_id}/continuity"): Rule(P.ACTIVITY_VIEW, lambda w: (
+        f"/api/v1/activities/{w.new_activity()}/continuity", None)),
+    ("POST", "/api/v1/activities/{activity_id}/corrections"): Rule(P.ACTIVITY_MANAGE, lambda w: (
+        f"/api/v1/activities/{w.new_activity()}/corrections",
+        w.activity_json() | {"place": "更正后的地点", "expected_version": 1, "note": "地点笔误"})),
+    ("POST", "/api/v1/activities/{activity_id}/interruptions"): Rule(P.ACTIVITY_MANAGE, lambda w: (
+        w.interruption_request())),
+    ("POST", "/api/v1/activities/interruptions/{interruption_id}/completions"): Rule(P.ACTIVITY_MANAGE, lambda w: (
+        f"/api/v1/activities/interruptions/{w.new_interruption()}/completions",
+        {"expected_version": 1, "reason": "battery"})),
 }
 
 
@@ -239,12 +283,14 @@ def client(world: World) -> Iterator[TestClient]:
 
 
 def api_routes() -> list[tuple[str, str]]:
+    from lawtrail.web.api.activities import router as activities_router
     from lawtrail.web.api.ledger import router as ledger_router
     from lawtrail.web.api.media import router as media_router
     from lawtrail.web.api.routes import router
     from lawtrail.web.api.uploads import router as uploads_router
 
-    return sorted((m, r.path) for rt_ in (router, ledger_router, media_router, uploads_router) for r in rt_.routes
+    routers = (router, ledger_router, media_router, uploads_router, activities_router)
+    return sorted((m, r.path) for rt_ in routers for r in rt_.routes
                   if isinstance(r, APIRoute) for m in r.methods)
 
 

@@ -24,13 +24,14 @@ import hmac
 import io
 import json
 import secrets
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, NamedTuple, Self
 from uuid import UUID
 
+from lawtrail.domain.activities import Activity, Clip, Interruption
 from lawtrail.domain.auth import ApiToken, Session
 from lawtrail.domain.devices import Device, DeviceLogEntry
 from lawtrail.domain.events import Event
@@ -79,6 +80,8 @@ class FakeState:
     handins: dict[UUID, Handin] = field(default_factory=dict)
     completions: dict[UUID, HandinCompletion] = field(default_factory=dict)
     marks: list[MediaMark] = field(default_factory=list)
+    activities: list[Activity] = field(default_factory=list)
+    interruptions: list[Interruption] = field(default_factory=list)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -88,6 +91,7 @@ class FakeState:
             login_attempts=list(self.login_attempts), events=list(self.events),
             media=dict(self.media), registrations=list(self.registrations),
             handins=dict(self.handins), completions=dict(self.completions), marks=list(self.marks),
+            activities=list(self.activities), interruptions=list(self.interruptions),
         )
 
 
@@ -434,6 +438,16 @@ class FakeMedia(_Repo):
                 out[reg.media_id] = reg
         return out
 
+    def clips(self, device_ids: Collection[UUID], start: datetime, end: datetime) -> list[Clip]:
+        self._uow.queries += 1
+        wanted = set(device_ids)
+        found = [m for m in self.s.media.values()
+                 if m.device_id in wanted and m.media_type.value in ("video", "audio") and m.captured_at is not None
+                 and m.captured_at <= end and (m.captured_end or m.captured_at) >= start]
+        found.sort(key=lambda m: (str(m.device_id), m.captured_at, str(m.id)))
+        return [Clip(m.id, m.device_id, m.media_type.value, m.original_name, m.captured_at,  # type: ignore[arg-type]
+                     m.captured_end, m.clock_offset_s) for m in found]
+
 
 def _matches(row: MediaRow, q: MediaFilter) -> bool:
     """The fake's reading of ``MediaFilter`` (the SQL adapter's, in Python)."""
@@ -529,6 +543,86 @@ class FakeMarks(_Repo):
         return out
 
 
+class FakeActivities(_Repo):
+    """Versioned, append-only activities and interruptions; (id, version) is unique, foreign
+    keys are checked; ``queries`` on the unit of work counts reads (set-based evaluation)."""
+
+    def add(self, activity: Activity) -> None:
+        _require_aware(activity)
+        _exists(self.s.bureaus, activity.bureau_id, "bureau")
+        _exists(self.s.units, activity.unit_id, "unit")
+        for device_id in activity.device_ids:
+            _exists(self.s.devices, device_id, "device")
+        for user_id in activity.officer_ids:
+            _exists(self.s.users, user_id, "user")
+        if any((a.id, a.version) == (activity.id, activity.version) for a in self.s.activities):
+            raise Conflict("该执法活动已被他人更正，请刷新后重试",
+                           "the activity was corrected by someone else; reload and try again",
+                           code="activity.version_taken")
+        if activity.departed_at <= activity.arrived_at or activity.version < 1:
+            raise FakeIntegrityError("check constraint on activities")
+        self.s.activities.append(activity)
+
+    def _latest(self) -> dict[UUID, Activity]:
+        latest: dict[UUID, Activity] = {}
+        for a in self.s.activities:
+            if a.id not in latest or a.version > latest[a.id].version:
+                latest[a.id] = a
+        return latest
+
+    def get(self, activity_id: UUID) -> Activity | None:
+        self._uow.queries += 1
+        return self._latest().get(activity_id)
+
+    def versions(self, activity_id: UUID) -> list[Activity]:
+        self._uow.queries += 1
+        return sorted((a for a in self.s.activities if a.id == activity_id), key=lambda a: a.version)
+
+    def add_interruption(self, interruption: Interruption) -> None:
+        _require_aware(interruption)
+        _exists(self.s.devices, interruption.device_id, "device")
+        _exists(self.s.users, interruption.reported_to, "user")
+        if not any((a.id, a.version) == (interruption.activity_id, interruption.activity_version)
+                   for a in self.s.activities):
+            raise FakeIntegrityError("foreign key: no such activity version")
+        if any((i.id, i.version) == (interruption.id, interruption.version) for i in self.s.interruptions):
+            raise Conflict("该中断记录已被他人补充，请刷新后重试",
+                           "the interruption was completed by someone else; reload and try again",
+                           code="interruption.version_taken")
+        if interruption.ended_at is not None and interruption.ended_at <= interruption.started_at:
+            raise FakeIntegrityError("check constraint on interruptions")
+        self.s.interruptions.append(interruption)
+
+    def _latest_stops(self) -> dict[UUID, Interruption]:
+        latest: dict[UUID, Interruption] = {}
+        for i in self.s.interruptions:
+            if i.id not in latest or i.version > latest[i.id].version:
+                latest[i.id] = i
+        return latest
+
+    def interruption(self, interruption_id: UUID) -> Interruption | None:
+        self._uow.queries += 1
+        return self._latest_stops().get(interruption_id)
+
+    def interruptions(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
+                      activity_ids: Collection[UUID] | None = None) -> list[Interruption]:
+        self._uow.queries += 1
+        versions = {(a.id, a.version): a for a in self.s.activities}
+        rows = [i for i in self._latest_stops().values()
+                if (activity_ids is None or i.activity_id in activity_ids)
+                and versions[(i.activity_id, i.activity_version)].bureau_id == bureau_id
+                and (unit_ids is None or versions[(i.activity_id, i.activity_version)].unit_id in unit_ids)]
+        return sorted(rows, key=lambda i: (i.started_at, str(i.id)))
+
+    def list(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
+             activity_ids: Collection[UUID] | None = None) -> list[Activity]:
+        self._uow.queries += 1
+        rows = [a for a in self._latest().values()
+                if a.bureau_id == bureau_id and (unit_ids is None or a.unit_id in unit_ids)
+                and (activity_ids is None or a.id in activity_ids)]
+        return sorted(rows, key=lambda a: (-a.arrived_at.timestamp(), str(a.id)))
+
+
 class FakeUnitOfWork:
     """One transaction over a ``FakeDatabase``: snapshot on enter, publish on commit,
     discard on leaving without commit (DESIGN.md rule 1: both commit or neither does)."""
@@ -549,6 +643,8 @@ class FakeUnitOfWork:
         self.media = FakeMedia(self)
         self.handins = FakeHandins(self)
         self.marks = FakeMarks(self)
+        self.activities = FakeActivities(self)
+        self.queries = 0  # reads of the activity and clip repositories, for set-based checks
 
     @property
     def working(self) -> FakeState:

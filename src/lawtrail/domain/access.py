@@ -54,47 +54,32 @@ class Permission(StrEnum):
     MEDIA_EVIDENCE = "media:evidence"
     MEDIA_VIEW = "media:view"
     MEDIA_REGISTER = "media:register"
+    ACTIVITY_VIEW = "activity:view"
+    ACTIVITY_MANAGE = "activity:manage"
 
 
 P = Permission
 
-ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.OFFICER: frozenset({P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.DEVICE_LOG, P.MEDIA_INGEST, P.SELF_MANAGE,
-                             P.MEDIA_VIEW, P.MEDIA_REGISTER}),
-    Role.UNIT_HEAD: frozenset(
-        {P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.DEVICE_LOG, P.MEDIA_INGEST, P.EVENT_VIEW, P.SELF_MANAGE,
-         P.MEDIA_VIEW, P.MEDIA_REGISTER}
-    ),
-    Role.LEGAL_REVIEWER: frozenset({P.UNIT_VIEW, P.USER_VIEW, P.SELF_MANAGE}),
-    Role.LEADER: frozenset(
-        {P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.EVENT_VIEW, P.LEDGER_VIEW, P.SELF_MANAGE, P.MEDIA_VIEW}
-    ),
-    Role.ARCHIVIST: frozenset(
-        {P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.DEVICE_MANAGE, P.DEVICE_LOG, P.TOKEN_MANAGE,
-         P.LEDGER_VIEW, P.MEDIA_INGEST, P.SELF_MANAGE, P.MEDIA_VIEW, P.MEDIA_REGISTER}
-    ),
-    Role.SUPERVISOR: frozenset(
-        {P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.EVENT_VIEW, P.LEDGER_VIEW, P.LEDGER_VERIFY,
-         P.VAULT_VERIFY, P.SELF_MANAGE, P.MEDIA_VIEW}
-    ),
-    Role.ADMIN: frozenset(
-        {P.UNIT_VIEW, P.UNIT_MANAGE, P.USER_VIEW, P.USER_MANAGE, P.DEVICE_VIEW, P.DEVICE_MANAGE,
-         P.DEVICE_LOG, P.TOKEN_MANAGE, P.EVENT_VIEW, P.LEDGER_VIEW, P.LEDGER_VERIFY, P.MEDIA_INGEST,
-         P.VAULT_VERIFY, P.SELF_MANAGE}
-    ),
-}
+#: Everyone signs in and manages their own account; the rest by role. The system administrator
+#: runs the system but neither reads nor registers evidence nor records enforcement work (Art. 45).
+_EVERYONE = frozenset({P.UNIT_VIEW, P.USER_VIEW, P.SELF_MANAGE})
+#: What an enforcement unit does with its own footage and on-site work (officers, unit heads).
+_FIELD_WORK = frozenset({P.DEVICE_VIEW, P.DEVICE_LOG, P.MEDIA_INGEST, P.MEDIA_VIEW, P.MEDIA_REGISTER,
+                         P.MEDIA_HANDIN, P.MEDIA_EVIDENCE, P.ACTIVITY_VIEW, P.ACTIVITY_MANAGE, P.FINDING_VIEW})
+#: Looking on without taking part: leaders and supervisors.
+_OVERSIGHT = frozenset({P.DEVICE_VIEW, P.EVENT_VIEW, P.LEDGER_VIEW, P.MEDIA_VIEW, P.ACTIVITY_VIEW, P.FINDING_VIEW})
 
-# Compliance findings (every role but the administrator, who runs the system, not the cases),
-# hand-ins of footage and evidence marks (Art. 41, 43, 44); officers and unit heads: own unit.
-_VAULT_COMPLIANCE: dict[Role, frozenset[Permission]] = {
-    Role.OFFICER: frozenset({P.FINDING_VIEW, P.MEDIA_HANDIN, P.MEDIA_EVIDENCE}),
-    Role.UNIT_HEAD: frozenset({P.FINDING_VIEW, P.MEDIA_HANDIN, P.MEDIA_EVIDENCE}),
-    Role.LEGAL_REVIEWER: frozenset({P.FINDING_VIEW}),
-    Role.LEADER: frozenset({P.FINDING_VIEW}),
-    Role.ARCHIVIST: frozenset({P.FINDING_VIEW, P.MEDIA_HANDIN, P.MEDIA_EVIDENCE}),
-    Role.SUPERVISOR: frozenset({P.FINDING_VIEW}),
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.OFFICER: _EVERYONE | _FIELD_WORK,
+    Role.UNIT_HEAD: _EVERYONE | _FIELD_WORK | {P.EVENT_VIEW},
+    Role.LEGAL_REVIEWER: _EVERYONE | {P.FINDING_VIEW},
+    Role.LEADER: _EVERYONE | _OVERSIGHT,
+    Role.ARCHIVIST: _EVERYONE | _FIELD_WORK | {P.DEVICE_MANAGE, P.TOKEN_MANAGE, P.LEDGER_VIEW},
+    Role.SUPERVISOR: _EVERYONE | _OVERSIGHT | {P.LEDGER_VERIFY, P.VAULT_VERIFY},
+    Role.ADMIN: _EVERYONE | {P.UNIT_MANAGE, P.USER_MANAGE, P.DEVICE_VIEW, P.DEVICE_MANAGE, P.DEVICE_LOG,
+                             P.TOKEN_MANAGE, P.EVENT_VIEW, P.LEDGER_VIEW, P.LEDGER_VERIFY, P.MEDIA_INGEST,
+                             P.VAULT_VERIFY},
 }
-ROLE_PERMISSIONS = {role: perms | _VAULT_COMPLIANCE.get(role, frozenset()) for role, perms in ROLE_PERMISSIONS.items()}
 
 BUREAU_WIDE_ROLES: frozenset[Role] = frozenset(
     {Role.LEGAL_REVIEWER, Role.LEADER, Role.ARCHIVIST, Role.SUPERVISOR, Role.ADMIN}

@@ -16,9 +16,10 @@ from uuid import UUID
 
 from lawtrail.domain.access import Permission
 from lawtrail.domain.findings import Finding, FindingStatus
-from lawtrail.domain.rules import RULES, RuleSettings
+from lawtrail.domain.rules import RULES, RuleSettings, continuity
 from lawtrail.domain.rules.vault import CHECKS, VaultFacts, check_vault
 from lawtrail.errors import ValidationFailed, invalid
+from lawtrail.services import activities
 from lawtrail.services.context import Ctx
 from lawtrail.services.guard import visible_units
 from lawtrail.services.ports import UnitOfWork
@@ -50,7 +51,14 @@ def vault_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: Rule
     return check_vault(facts, now, settings, rule=scope.rule)
 
 
-EVALUATORS: list[Evaluator] = [vault_evaluator]
+def activity_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> list[Finding]:
+    """Art. 32, 35, 36 over every on-site activity in scope (a fixed number of statements)."""
+    if not scope.wants(continuity.RULES):
+        return []
+    return activities.findings_in(uow, scope.bureau_id, scope.unit_ids, now, settings.continuity)
+
+
+EVALUATORS: list[Evaluator] = [vault_evaluator, activity_evaluator]
 
 _ORDER = {FindingStatus.OVERDUE: 0, FindingStatus.DUE_SOON: 1, FindingStatus.OPEN: 2}
 

@@ -6,13 +6,14 @@ both satisfy these. Services never import an adapter.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self, runtime_checkable
 from uuid import UUID
 
+from lawtrail.domain.activities import Activity, Clip, Interruption
 from lawtrail.domain.auth import ApiToken, Session
 from lawtrail.domain.devices import Device, DeviceLogEntry
 from lawtrail.domain.events import Event
@@ -139,6 +140,13 @@ class MediaRepo(Protocol):
         """The latest registration of every original in scope, by media id, in one query."""
         ...
 
+    def clips(self, device_ids: Collection[UUID], start: datetime, end: datetime) -> list[Clip]:
+        """Audio/video originals of ``device_ids`` whose device-clock interval
+        ``[captured_at, captured_end or captured_at]`` overlaps ``[start, end]``, in one query
+        (whatever the number of devices), ordered by device and capture time. Widen the window
+        by the largest clock offset you tolerate: the offset is applied by the caller."""
+        ...
+
 
 class HandinRepo(Protocol):
     """Append-only hand-ins (Art. 41); a completion links the stored originals, once."""
@@ -172,6 +180,43 @@ class MarkRepo(Protocol):
     def latest_in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> dict[UUID, MediaMark]: ...
 
 
+class ActivityRepo(Protocol):
+    """Versioned on-site activities and recording interruptions (no update, no delete)."""
+
+    def add(self, activity: Activity) -> None:
+        """Insert this version with its devices and officers; raise Conflict
+        ``activity.version_taken`` when the (id, version) exists (a concurrent correction)."""
+        ...
+
+    def get(self, activity_id: UUID) -> Activity | None:
+        """The latest version."""
+        ...
+
+    def versions(self, activity_id: UUID) -> list[Activity]:
+        """Every version, oldest first."""
+        ...
+
+    def add_interruption(self, interruption: Interruption) -> None:
+        """Insert this version; raise Conflict ``interruption.version_taken`` on a clash."""
+        ...
+
+    def interruption(self, interruption_id: UUID) -> Interruption | None:
+        """The latest version."""
+        ...
+
+    def interruptions(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
+                      activity_ids: Collection[UUID] | None = None) -> list[Interruption]:
+        """The latest version of every interruption of the bureau's activities (same filters as
+        ``list``), in one query, ordered by start."""
+        ...
+
+    def list(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
+             activity_ids: Collection[UUID] | None = None) -> list[Activity]:
+        """The latest version of every activity of the bureau (in ``unit_ids`` unless None;
+        only ``activity_ids`` unless None), newest arrival first; a fixed number of queries."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. ``with uow:`` opens it; leaving without ``commit()`` rolls back."""
 
@@ -199,6 +244,8 @@ class UnitOfWork(Protocol):
     def handins(self) -> HandinRepo: ...
     @property
     def marks(self) -> MarkRepo: ...
+    @property
+    def activities(self) -> ActivityRepo: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -4,7 +4,7 @@ triggers refuse both anyway."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Connection, Row, Select, and_, false, func
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from lawtrail.adapters.db import tables as t
+from lawtrail.domain.activities import Clip
 from lawtrail.domain.media import MediaType
 from lawtrail.domain.vault import MEDIA_EXISTS, REGISTRATION_STALE, MediaFilter, MediaRecord, MediaRow, Registration
 from lawtrail.errors import Conflict
@@ -118,6 +119,23 @@ class SqlMedia:
         rows = self.conn.execute(base.where(m.c.id != exclude, m.c.captured_at >= start,
                                             m.c.captured_at <= end, same).limit(200))
         return [_row(r) for r in rows]
+
+    def clips(self, device_ids: Collection[UUID], start: datetime, end: datetime) -> list[Clip]:
+        """Audio/video originals of ``device_ids`` overlapping ``[start, end]`` on the device clock,
+        in one query (the continuity check reads every activity's clips at once)."""
+        if not device_ids:
+            return []
+        m = t.media
+        rows = self.conn.execute(
+            select(m.c.id, m.c.device_id, m.c.media_type, m.c.original_name, m.c.captured_at,
+                   m.c.captured_end, m.c.clock_offset_s)
+            .where(and_(m.c.device_id.in_(list(device_ids)), m.c.media_type.in_(("video", "audio")),
+                        m.c.captured_at.is_not(None), m.c.captured_at <= end,
+                        func.coalesce(m.c.captured_end, m.c.captured_at) >= start))
+            .order_by(m.c.device_id, m.c.captured_at, m.c.id))
+        return [Clip(media_id=r.id, device_id=r.device_id, media_type=r.media_type, original_name=r.original_name,
+                     captured_at=r.captured_at, captured_end=r.captured_end, clock_offset_s=r.clock_offset_s)
+                for r in rows]
 
 
 _REG_FIELDS = ("media_id", "version", "unit_name", "category", "device_number", "officer_id", "officer_name",

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Dialect,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -323,4 +324,76 @@ media_marks = Table(
     Column("actor_name", String(100), nullable=False),
     _ts("at"),
     CheckConstraint("retention IN ('standard', 'long_term')", name="retention_class"),
+)
+
+# --- on-site activities and recording interruptions (Art. 32, 35, 36): versioned, append-only -------
+# A correction is the next ``version`` of the same ``id``; the latest version is in force.
+
+activities = Table(
+    "activities", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("bureau_id", Uuid, ForeignKey("bureaus.id"), nullable=False),
+    Column("unit_id", Uuid, ForeignKey("units.id"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("party", String(200), nullable=False),
+    Column("place", String(200), nullable=False),
+    _ts("arrived_at"),
+    _ts("departed_at"),
+    Column("uninterrupted_required", Boolean, nullable=False),
+    Column("av_unsuitable_reason", Text, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("actor_id", Uuid, nullable=True),
+    Column("actor_name", String(100), nullable=False),
+    _ts("recorded_at"),
+    CheckConstraint("version >= 1", name="version_positive"),
+    CheckConstraint("departed_at > arrived_at", name="departed_after_arrived"),
+    Index("ix_activities_unit_arrived", "unit_id", "arrived_at"),
+    Index("ix_activities_bureau_arrived", "bureau_id", "arrived_at"),
+)
+
+activity_devices = Table(
+    "activity_devices", metadata,
+    Column("activity_id", Uuid, primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("device_id", Uuid, ForeignKey("devices.id"), primary_key=True),
+    Column("position", SmallInteger, nullable=False),
+    ForeignKeyConstraint(["activity_id", "version"], ["activities.id", "activities.version"],
+                         name="fk_activity_devices_activity_version_activities"),
+)
+
+activity_officers = Table(
+    "activity_officers", metadata,
+    Column("activity_id", Uuid, primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("position", SmallInteger, nullable=False),
+    ForeignKeyConstraint(["activity_id", "version"], ["activities.id", "activities.version"],
+                         name="fk_activity_officers_activity_version_activities"),
+)
+
+interruptions = Table(
+    "interruptions", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("activity_id", Uuid, nullable=False),
+    Column("activity_version", Integer, nullable=False),
+    Column("device_id", Uuid, ForeignKey("devices.id"), nullable=False),
+    _ts("started_at"),
+    _ts("ended_at", nullable=True),
+    Column("reason", String(32), nullable=True),
+    Column("reason_text", Text, nullable=False),
+    Column("resumed", Boolean, nullable=False),
+    Column("reported_to", Uuid, ForeignKey("users.id"), nullable=True),
+    _ts("reported_at", nullable=True),
+    Column("explanation", Text, nullable=False),
+    Column("actor_id", Uuid, nullable=True),
+    Column("actor_name", String(100), nullable=False),
+    _ts("recorded_at"),
+    CheckConstraint("version >= 1", name="version_positive"),
+    CheckConstraint("ended_at IS NULL OR ended_at > started_at", name="ended_after_started"),
+    ForeignKeyConstraint(["activity_id", "activity_version"], ["activities.id", "activities.version"],
+                         name="fk_interruptions_activity_version_activities"),
+    Index("ix_interruptions_activity", "activity_id"),
 )

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from lawtrail.adapters.db import repositories as r
+from lawtrail.adapters.db.activity_repo import SqlActivities
 from lawtrail.adapters.db.evidence_repo import SqlHandins, SqlMarks
 from lawtrail.adapters.db.media_repo import SqlMedia
 from lawtrail.domain.ledger.audit import StoredCheckpoint
@@ -61,6 +62,7 @@ class SqlUnitOfWork:
             self.media = SqlMedia(conn)
             self.handins = SqlHandins(conn)
             self.marks = SqlMarks(conn)
+            self.activities = SqlActivities(conn)
         self._depth += 1
         return self
 

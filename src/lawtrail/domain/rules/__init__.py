@@ -8,9 +8,9 @@
 from __future__ import annotations
 
 from lawtrail.domain.findings import RuleSpec
-from lawtrail.domain.rules import vault
+from lawtrail.domain.rules import continuity, vault
 from lawtrail.domain.rules.common import RuleSettings
 
-RULES: dict[str, RuleSpec] = {spec.id: spec for spec in vault.RULES}
+RULES: dict[str, RuleSpec] = {spec.id: spec for spec in (*vault.RULES, *continuity.RULES.values())}
 
 __all__ = ["RULES", "RuleSettings"]

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from lawtrail.domain.evidence import LEGAL_MINIMUM_MONTHS, RetentionPolicy
 from lawtrail.domain.findings import DUE_SOON
 from lawtrail.domain.org import BUREAU_TZ
+from lawtrail.domain.rules.continuity import ContinuityPolicy
 
 
 @dataclass(frozen=True)
@@ -16,11 +17,13 @@ class RuleSettings:
 
     ``due_soon``: how long before a deadline a finding turns ``due_soon``;
     ``registration_grace``: how long after storage the Art. 42 registration must be complete;
-    ``retention``: the retention classes read from retention.yaml."""
+    ``retention``: the retention classes read from retention.yaml;
+    ``continuity``: the Art. 32/35/36 tolerances and deadlines of on-site activities."""
 
     due_soon: timedelta = DUE_SOON
     registration_grace: timedelta = timedelta(hours=24)
     retention: RetentionPolicy = field(default_factory=lambda: RetentionPolicy(LEGAL_MINIMUM_MONTHS))
+    continuity: ContinuityPolicy = field(default_factory=ContinuityPolicy)
 
 
 def local(value: datetime) -> str:
