@@ -71,3 +71,20 @@ def test_refused_files_and_unknown_device(station: tuple[Site, Path], tmp_path: 
     assert proc.stderr.strip().endswith("[vault.refused]")
     line = site.fail("ingest", str(tmp_path), "--device", "NO-SUCH-9")
     assert "device.not_found" in line
+
+
+def test_hand_in_time_and_device_clock_are_recorded(station: tuple[Site, Path], tmp_path: Path) -> None:
+    site, _ = station
+    photo = tmp_path / "late.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0 not really a photo, kept as an original all the same")
+    proc = site.run("ingest", str(photo), "--device", DEVICE, "--json", "--handed-in-at", "2026-11-02 18:00:00",
+                    "--device-clock", "2099-01-01 00:00:00")
+    [line] = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert line["status"] == "stored"
+    found = json.loads(site.run("check", "--json", "--rule", "ART41-STORED-24H", code=1).stdout)
+    late = [f for f in found if f["subject"]["id"] == line["media_id"]]
+    assert late and late[0]["status"] == "overdue" and "第四十八条" in late[0]["message_zh"]
+    bad = site.run("ingest", str(photo), "--device", DEVICE, "--handed-in-at", "yesterday-ish", code=1)
+    assert "handed-in-at" in bad.stderr
+    future = site.run("ingest", str(photo), "--device", DEVICE, "--handed-in-at", "2099-01-01 00:00:00", code=1)
+    assert "future" in future.stderr

@@ -101,7 +101,7 @@ def test_crash_between_blob_and_row_then_rerun_completes(camera: Seed, media: di
         raise KeyboardInterrupt  # what a killed process looks like from here: nothing after this point
 
     with monkeypatch.context() as patch:
-        patch.setattr(vault, "_record_media", killed)
+        patch.setattr(vault, "_record_many", killed)
         with pytest.raises(KeyboardInterrupt):
             ingest(camera, media["aac.m4a"])
     digest = hashlib.sha256(media["aac.m4a"].read_bytes()).hexdigest()

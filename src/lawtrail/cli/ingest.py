@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
@@ -32,7 +34,9 @@ from rich.table import Table
 
 from lawtrail.cli.common import Cli, JsonOption, console, say, session
 from lawtrail.cli.remote import Remote, token_from_env
+from lawtrail.domain.media import parse_capture_time
 from lawtrail.errors import invalid
+from lawtrail.services import ingest as ingest_svc
 from lawtrail.services import queries, vault
 from lawtrail.services.vault import IngestResult
 
@@ -68,27 +72,53 @@ def _progress() -> Progress:
                     disable=not sys.stderr.isatty())
 
 
-def _run(cli: Cli, files: list[Path], device: str, officer_id: UUID | None, as_json: bool) -> list[IngestResult]:
+def _run(cli: Cli, files: list[Path], device: str, officer_id: UUID | None, as_json: bool,
+         handed_in_at: datetime | None, clock_offset_s: float | None) -> list[IngestResult]:
+    """Store ``files`` in this lawtrail: several at once, recorded in batches (services/ingest.py)."""
     c = cli.container
-    sizes = [_size(p) for p in files]
-    results: list[IngestResult] = []
-    with _progress() as bar:
-        total = bar.add_task("合计 / total", total=sum(sizes))
-        for path, size in zip(files, sizes, strict=True):
-            one: TaskID = bar.add_task(path.name[:40], total=size or None)
+    with _Bars(files, as_json) as bars:
+        return ingest_svc.ingest_paths(cli.uow(), cli.ctx, c.blobs, c.probe, files, device_number=device,
+                                       officer_id=officer_id, handed_in_at=handed_in_at,
+                                       clock_offset_s=clock_offset_s, on_start=bars.start, on_result=bars.done)
 
-            def advance(n: int, one: TaskID = one) -> None:
-                bar.advance(one, n)
-                bar.advance(total, n)
 
-            result = vault.ingest_file(cli.uow(), cli.ctx, c.blobs, c.probe, path=path, device_number=device,
-                                       officer_id=officer_id, on_bytes=advance)
-            bar.remove_task(one)
-            results.append(result)
-            if as_json:
-                sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
-                sys.stdout.flush()
-    return results
+class _Bars:
+    """Rich progress on stderr (a bar per file in flight and one in total: bytes, speed, ETA)
+    and, with ``--json``, one JSON line per finished file on stdout. Thread-safe."""
+
+    def __init__(self, files: list[Path], as_json: bool) -> None:
+        self.sizes = {p: _size(p) for p in files}
+        self.as_json = as_json
+        self.bar = _progress()
+        self.tasks: dict[str, TaskID] = {}
+        self.lock = threading.Lock()
+
+    def __enter__(self) -> _Bars:
+        self.bar.__enter__()
+        self.total = self.bar.add_task("合计 / total", total=sum(self.sizes.values()))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(None, None, None)
+
+    def start(self, path: Path) -> Callable[[int], None]:
+        one = self.bar.add_task(path.name[:40], total=self.sizes.get(path) or None)
+        with self.lock:
+            self.tasks[str(path)] = one
+
+        def advance(n: int) -> None:
+            self.bar.advance(one, n)
+            self.bar.advance(self.total, n)
+        return advance
+
+    def done(self, result: IngestResult) -> None:
+        with self.lock:
+            one = self.tasks.pop(result.path, None)
+        if one is not None:
+            self.bar.remove_task(one)
+        if self.as_json:
+            sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+            sys.stdout.flush()
 
 
 def _summary(results: list[IngestResult]) -> None:
@@ -106,26 +136,16 @@ def _summary(results: list[IngestResult]) -> None:
 
 
 def _push(files: list[Path], remote: Remote, device: str, officer: str | None, as_json: bool) -> list[IngestResult]:
-    """Upload ``files`` to the remote lawtrail with the same progress and JSON lines as ``_run``."""
+    """Upload ``files`` to the remote lawtrail, one after the other, with the same progress and
+    JSON lines as ``_run``."""
     remote.check_device(device)  # an unknown device fails before any byte is sent
     officer_id = remote.officer_id(officer) if officer else None
-    sizes = [_size(p) for p in files]
     results: list[IngestResult] = []
-    with _progress() as bar:
-        total = bar.add_task("合计 / total", total=sum(sizes))
-        for path, size in zip(files, sizes, strict=True):
-            one: TaskID = bar.add_task(path.name[:40], total=size or None)
-
-            def advance(n: int, one: TaskID = one) -> None:
-                bar.advance(one, n)
-                bar.advance(total, n)
-
-            result = remote.push(path, device=device, officer_id=officer_id, on_bytes=advance)
-            bar.remove_task(one)
+    with _Bars(files, as_json) as bars:
+        for path in files:
+            result = remote.push(path, device=device, officer_id=officer_id, on_bytes=bars.start(path))
+            bars.done(result)
             results.append(result)
-            if as_json:
-                sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
-                sys.stdout.flush()
     return results
 
 
@@ -142,20 +162,45 @@ def ingest(
     token: Annotated[str | None, typer.Option(
         "--token", help="远程 API 令牌（或 LAWTRAIL_REMOTE_TOKEN） / the remote's API token "
                         "(or LAWTRAIL_REMOTE_TOKEN)")] = None,
+    handed_in: Annotated[str | None, typer.Option(
+        "--handed-in-at", help="交接时间（默认为现在；无时区按北京时间），第四十一条24小时从此起算 / when the "
+                               "footage was handed in (default now; no zone = Beijing time): Art. 41's 24 h run "
+                               "from it")] = None,
+    device_clock: Annotated[str | None, typer.Option(
+        "--device-clock", help="交接时读取的设备时钟（记录设备与采集站的时差） / the device's clock as read at "
+                               "hand-in: its difference to this station's clock is recorded")] = None,
 ) -> None:
     if remote_url is not None:
+        if handed_in or device_clock:
+            raise invalid("remote", "--handed-in-at 与 --device-clock 仅用于本机入库",
+                          "--handed-in-at and --device-clock are for a local ingest only")
         results = _remote(remote_url, token, list(walk(paths)), device, officer, as_json)
     else:
         with session(tctx) as cli:
             vault.find_device(cli.uow(), cli.ctx, device)  # an unknown device fails before any file is read
             officer_id = queries.user_by_username(cli.uow(), cli.ctx, officer).id if officer else None
-            results = _run(cli, list(walk(paths)), device, officer_id, as_json)
+            now = cli.ctx.now
+            handed_in_at = _time_option("handed-in-at", handed_in, now) if handed_in else None
+            offset = (_time_option("device-clock", device_clock, None) - now).total_seconds() if device_clock else None
+            results = _run(cli, list(walk(paths)), device, officer_id, as_json, handed_in_at, offset)
     if not as_json:
         _summary(results)
     refused = sum(1 for r in results if r.status == "refused")
     if refused:
         sys.stderr.write(f"错误 / error: {refused} 个文件被拒收 / {refused} file(s) refused [vault.refused]\n")
         raise typer.Exit(1)
+
+
+def _time_option(name: str, text: str, not_after: datetime | None) -> datetime:
+    """``--name`` as an aware time (ISO 8601 or ``YYYY-MM-DD HH:MM:SS``; no zone = Beijing time);
+    raise ValidationFailed when it cannot be read or lies after ``not_after``."""
+    value = parse_capture_time(text)
+    if value is None:
+        raise invalid(name, f"无法识别的时间：{text}（例如 2026-12-01 18:30:00）",
+                      f"cannot read the time {text!r} (e.g. 2026-12-01 18:30:00)")
+    if not_after is not None and value > not_after + timedelta(minutes=1):
+        raise invalid(name, "交接时间不能晚于现在", "the hand-in time cannot be in the future")
+    return value
 
 
 def _remote(url: str, token: str | None, files: list[Path], device: str, officer: str | None,

@@ -59,7 +59,7 @@ class IngestResult:
                 "media_id": str(self.media_id) if self.media_id else None}
 
 
-def _refused(path: Path, zh: str, en: str) -> IngestResult:
+def refused(path: Path, zh: str, en: str) -> IngestResult:
     return IngestResult(path=str(path), status="refused", reason=f"{zh} / {en}")
 
 
@@ -102,7 +102,7 @@ def find_device(uow: UnitOfWork, ctx: Ctx, number: str) -> Device:
     return device
 
 
-def _open_regular(path: Path) -> BinaryIO:
+def open_regular(path: Path) -> BinaryIO:
     """Open without following a symlink or blocking on a FIFO; refuse anything but a regular file
     (the check is repeated on the open descriptor, so a swap after ``lstat`` is caught)."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
@@ -112,7 +112,7 @@ def _open_regular(path: Path) -> BinaryIO:
     return os.fdopen(fd, "rb", buffering=0)
 
 
-class _Counting:
+class Counting:
     """A ``read(n)`` source that reports how many bytes each read returned."""
 
     def __init__(self, source: BinaryIO, on_bytes: Callable[[int], None]) -> None:
@@ -138,56 +138,103 @@ def ingest_file(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, probe: MediaProbe, 
     stored all the same (``media_type`` unknown, ``probe_ok`` False). ``on_bytes`` is called with
     each block's length as it is read (for a progress bar)."""
     device = find_device(uow, ctx, device_number)
-    officer = _check_officer(uow, ctx, officer_id)
+    officer = check_officer(uow, ctx, officer_id)
+    item = store_one(blobs, probe, path, on_bytes)
+    if isinstance(item, IngestResult):
+        return item
+    return record_stored(uow, ctx, probe, device, [item], officer_id=officer, handed_in_at=handed_in_at)[0]
+
+
+def store_one(blobs: BlobStore, probe: MediaProbe, path: Path,
+              on_bytes: Callable[[int], None] | None = None) -> StoredOriginal | IngestResult:
+    """Store the bytes at ``path`` (one streaming pass) and probe them; a ``refused`` result
+    when the path is not a non-empty regular file or cannot be read (nothing stored then)."""
     refusal = file_refusal(path)
     if refusal is not None:
-        return _refused(path, *refusal)
+        return refused(path, *refusal)
     try:
-        with _open_regular(path) as source:
-            blob = blobs.put_stream(source if on_bytes is None else _Counting(source, on_bytes))
+        with open_regular(path) as source:
+            blob = blobs.put_stream(source if on_bytes is None else Counting(source, on_bytes))
     except ValidationFailed as exc:  # vault.empty: the file was emptied after lstat
-        return _refused(path, exc.message_zh, exc.message_en)
+        return refused(path, exc.message_zh, exc.message_en)
     except OSError as exc:
-        return _refused(path, f"无法读取文件：{exc.strerror}", f"cannot read the file: {exc.strerror}")
+        return refused(path, f"无法读取文件：{exc.strerror}", f"cannot read the file: {exc.strerror}")
     probe_path = blobs.path_of(blob.sha256) if isinstance(blobs, LocalBlobPaths) else path
-    return record_original(uow, ctx, probe, device=device, officer_id=officer, sha256=blob.sha256,
-                           size=blob.size, probe_path=probe_path, name=path.name,
-                           handed_in_at=handed_in_at, shown_path=str(path))
+    # Bytes already in the store are most likely a recorded original: probing waits until
+    # ``record_stored`` knows (a re-run over a day's folder then costs hashing only).
+    return StoredOriginal(path=path, sha256=blob.sha256, size=blob.size, name=path.name,
+                          facts=probe.probe(probe_path) if blob.created else None, probe_path=probe_path)
 
 
 def record_original(uow: UnitOfWork, ctx: Ctx, probe: MediaProbe, *, device: Device, officer_id: UUID | None,
                     sha256: str, size: int, probe_path: Path, name: str, handed_in_at: datetime | None,
-                    shown_path: str) -> IngestResult:
+                    shown_path: str, clock_offset_s: float | None = None) -> IngestResult:
     """Record bytes already in the blob store under ``sha256`` as an original of ``device``:
     probe ``probe_path``, then the media row, registration v1 and the ``media:original:ingest``
     event in one transaction. Return ``duplicate`` (nothing written) when the digest is already
     recorded, else ``stored``. The caller has checked the device (``find_device``) and officer."""
-    path = Path(shown_path)
     with uow:
         existing = uow.media.by_sha256(sha256)
     if existing is not None:
-        return _from_record(path, "duplicate", existing)
-    facts = probe.probe(probe_path)
-    media = MediaRecord(
-        id=uuid.uuid4(), sha256=sha256, size=size, media_type=facts.media_type,
-        original_name=name[:255], facts=facts.to_json(), probe_ok=facts.probe_ok, device_id=device.id,
-        officer_id=officer_id, unit_id=device.unit_id, bureau_id=device.bureau_id,
-        captured_at=facts.captured_start, captured_end=facts.captured_end,
-        handed_in_at=handed_in_at or ctx.now, stored_at=ctx.now, clock_offset_s=None,
-        ingested_by=ctx.actor.name[:100], created_at=ctx.now)
+        return _from_record(Path(shown_path), "duplicate", existing)
+    stored = StoredOriginal(path=Path(shown_path), sha256=sha256, size=size, name=name,
+                            facts=probe.probe(probe_path), probe_path=probe_path)
+    return record_stored(uow, ctx, probe, device, [stored], officer_id=officer_id, handed_in_at=handed_in_at,
+                         clock_offset_s=clock_offset_s)[0]
+
+
+@dataclass(frozen=True)
+class StoredOriginal:
+    """Bytes already in the blob store, waiting for their row: ``path`` is what the caller
+    shows (the file's path, or the upload's name); ``facts`` is None when not probed yet
+    (``record_stored`` probes ``probe_path`` if the digest turns out not to be recorded)."""
+
+    path: Path
+    sha256: str
+    size: int
+    name: str
+    facts: MediaFacts | None
+    probe_path: Path
+
+
+def record_stored(uow: UnitOfWork, ctx: Ctx, probe: MediaProbe, device: Device, items: list[StoredOriginal], *,
+                  officer_id: UUID | None, handed_in_at: datetime | None,
+                  clock_offset_s: float | None = None) -> list[IngestResult]:
+    """Record ``items`` (one result each, in order) in ONE transaction: for each digest not yet
+    recorded, the media row, registration v1 and one ``media:original:ingest`` event; a digest
+    already recorded (or repeated in ``items``) is a ``duplicate`` and writes nothing.
+
+    If another process recorded one of the digests meanwhile, the transaction is rolled back
+    and every item is recorded on its own, so the others still go in."""
+    items = _probed(uow, probe, items)
     try:
-        media = _record_media(uow, ctx, device, media, facts)
+        return _record_many(uow, ctx, device, items, officer_id, handed_in_at, clock_offset_s)
     except Conflict as exc:
         if exc.code != MEDIA_EXISTS:
             raise
+    if len(items) == 1:
         with uow:  # another process recorded the same bytes first
-            winner = uow.media.by_sha256(sha256)
+            winner = uow.media.by_sha256(items[0].sha256)
         assert winner is not None
-        return _from_record(path, "duplicate", winner)
-    return _from_record(path, "stored", media)
+        return [_from_record(items[0].path, "duplicate", winner)]
+    return [r for item in items
+            for r in record_stored(uow, ctx, probe, device, [item], officer_id=officer_id,
+                                   handed_in_at=handed_in_at, clock_offset_s=clock_offset_s)]
 
 
-def _check_officer(uow: UnitOfWork, ctx: Ctx, officer_id: UUID | None) -> UUID | None:
+def _probed(uow: UnitOfWork, probe: MediaProbe, items: list[StoredOriginal]) -> list[StoredOriginal]:
+    """``items`` with facts: an unprobed one whose digest is not recorded is probed now (bytes
+    stored by a run that crashed before its row); a recorded one stays as it is (a duplicate)."""
+    unprobed = [item for item in items if item.facts is None]
+    if not unprobed:
+        return items
+    with uow:
+        recorded = {item.sha256 for item in unprobed if uow.media.by_sha256(item.sha256) is not None}
+    return [replace(item, facts=probe.probe(item.probe_path))
+            if item.facts is None and item.sha256 not in recorded else item for item in items]
+
+
+def check_officer(uow: UnitOfWork, ctx: Ctx, officer_id: UUID | None) -> UUID | None:
     if officer_id is None:
         return None
     with uow:
@@ -197,33 +244,66 @@ def _check_officer(uow: UnitOfWork, ctx: Ctx, officer_id: UUID | None) -> UUID |
     return user.id
 
 
-def _record_media(uow: UnitOfWork, ctx: Ctx, device: Device, media: MediaRecord,
-                  facts: MediaFacts) -> MediaRecord:
-    """Insert the row, registration version 1 (prefilled) and the event, in one transaction.
+def _record_many(uow: UnitOfWork, ctx: Ctx, device: Device, items: list[StoredOriginal],
+                 officer_id: UUID | None, handed_in_at: datetime | None,
+                 clock_offset_s: float | None) -> list[IngestResult]:
+    """Insert the rows, registrations version 1 (prefilled) and events, in one transaction.
 
     Without a given officer, the device's holder at the capture time is taken (Art. 42 prefill)."""
+    results: list[IngestResult] = []
     with uow:
-        if media.officer_id is None and media.captured_at is not None:
-            holder = holder_at(uow.device_log.for_device(device.id), media.captured_at)
-            media = replace(media, officer_id=holder)
+        log = uow.device_log.for_device(device.id)
         unit = uow.units.get(device.unit_id)
-        officer = uow.users.get(media.officer_id) if media.officer_id else None
-        uow.media.add(media)
-        uow.media.add_registration(Registration(
-            media_id=media.id, version=1, unit_name=unit.name if unit else "", category="",
-            device_number=device.number, officer_id=media.officer_id,
-            officer_name=officer.display_name if officer else "", used_from=media.captured_at,
-            used_to=media.captured_end, party="", case_name="", actor_id=ctx.actor.user_id,
-            actor_name=ctx.actor.name[:100], at=ctx.now))
-        record(uow, ctx, Action.MEDIA_INGEST, subject_type="media", subject_id=media.id,
-               subject_name=f"{media.original_name} ({media.sha256[:12]})",
-               after_dict={"sha256": media.sha256, "size": media.size, "media_type": media.media_type.value,
-                           "probe_ok": facts.probe_ok, "device": device.number,
-                           "officer_id": str(media.officer_id) if media.officer_id else None,
-                           "captured_at": format_time(media.captured_at) if media.captured_at else None,
-                           "handed_in_at": format_time(media.handed_in_at)})
+        names: dict[UUID, str] = {}
+        seen: dict[str, MediaRecord] = {}
+        for item in items:
+            existing = seen.get(item.sha256) or uow.media.by_sha256(item.sha256)
+            if existing is not None:
+                results.append(_from_record(item.path, "duplicate", existing))
+                continue
+            assert item.facts is not None, "record_stored probes every new original first"
+            media = _new_media(ctx, device, item, item.facts, officer_id, handed_in_at, clock_offset_s)
+            if media.officer_id is None and media.captured_at is not None:
+                media = replace(media, officer_id=holder_at(log, media.captured_at))
+            if media.officer_id is not None and media.officer_id not in names:
+                officer = uow.users.get(media.officer_id)
+                names[media.officer_id] = officer.display_name if officer else ""
+            _insert(uow, ctx, device, media, item.facts, unit.name if unit else "",
+                    names.get(media.officer_id, "") if media.officer_id else "")
+            seen[item.sha256] = media
+            results.append(_from_record(item.path, "stored", media))
         uow.commit()
-    return media
+    return results
+
+
+def _new_media(ctx: Ctx, device: Device, item: StoredOriginal, facts: MediaFacts, officer_id: UUID | None,
+               handed_in_at: datetime | None, clock_offset_s: float | None) -> MediaRecord:
+    return MediaRecord(
+        id=uuid.uuid4(), sha256=item.sha256, size=item.size, media_type=facts.media_type,
+        original_name=item.name[:255], facts=facts.to_json(), probe_ok=facts.probe_ok, device_id=device.id,
+        officer_id=officer_id, unit_id=device.unit_id, bureau_id=device.bureau_id,
+        captured_at=facts.captured_start, captured_end=facts.captured_end,
+        handed_in_at=handed_in_at or ctx.now, stored_at=ctx.now, clock_offset_s=clock_offset_s,
+        ingested_by=ctx.actor.name[:100], created_at=ctx.now)
+
+
+def _insert(uow: UnitOfWork, ctx: Ctx, device: Device, media: MediaRecord, facts: MediaFacts,
+            unit_name: str, officer_name: str) -> None:
+    uow.media.add(media)
+    uow.media.add_registration(Registration(
+        media_id=media.id, version=1, unit_name=unit_name, category="",
+        device_number=device.number, officer_id=media.officer_id,
+        officer_name=officer_name, used_from=media.captured_at,
+        used_to=media.captured_end, party="", case_name="", actor_id=ctx.actor.user_id,
+        actor_name=ctx.actor.name[:100], at=ctx.now))
+    record(uow, ctx, Action.MEDIA_INGEST, subject_type="media", subject_id=media.id,
+           subject_name=f"{media.original_name} ({media.sha256[:12]})",
+           after_dict={"sha256": media.sha256, "size": media.size, "media_type": media.media_type.value,
+                       "probe_ok": facts.probe_ok, "device": device.number,
+                       "officer_id": str(media.officer_id) if media.officer_id else None,
+                       "captured_at": format_time(media.captured_at) if media.captured_at else None,
+                       "handed_in_at": format_time(media.handed_in_at),
+                       "clock_offset_s": media.clock_offset_s})
 
 
 # --- vault verify (Art. 37) -------------------------------------------------------------------

@@ -116,18 +116,28 @@ class LocalBlobStore:
         """Write every chunk to ``fd`` while hashing it; return (hex digest, size). fsync at the end."""
         h = hashlib.sha256()
         size = 0
-        # Hashing and writing both release the GIL on 4 MiB blocks: hash block N in a helper
-        # thread while it is written, so a put costs max(hash, write), not their sum.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="vault-hash") as pool:
+        # Hashing and writing both release the GIL on 4 MiB blocks: from the second block on,
+        # hash block N in a helper thread while it is written, so a put costs max(hash, write),
+        # not their sum. A file of one block (a photo) needs no thread at all.
+        pool: ThreadPoolExecutor | None = None
+        try:
             for block in iter_chunks(source, CHUNK):
                 size += len(block)
                 if max_bytes is not None and size > max_bytes:
                     raise too_large(max_bytes)
+                if pool is None and size == len(block):  # the first block
+                    h.update(block)
+                    _write_all(fd, block)
+                    continue
+                pool = pool or ThreadPoolExecutor(max_workers=1, thread_name_prefix="vault-hash")
                 hashing = pool.submit(h.update, block)
                 try:
                     _write_all(fd, block)
                 finally:
                     hashing.result()
+        finally:
+            if pool is not None:
+                pool.shutdown()
         os.fchmod(fd, _READ_ONLY)  # read-only before it ever carries a digest name
         if self._fsync and size:
             os.fsync(fd)
