@@ -56,22 +56,27 @@ class Permission(StrEnum):
 
 P = Permission
 
+# Compliance findings (finding:view) go to every role but the administrator, who runs the
+# system, not the cases; hand-ins of footage and evidence marks (Art. 41, 43, 44) to officers,
+# unit heads (both: own unit) and archivists.
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.OFFICER: frozenset({P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.DEVICE_LOG, P.MEDIA_INGEST, P.SELF_MANAGE}),
+    Role.OFFICER: frozenset({P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.DEVICE_LOG, P.MEDIA_INGEST, P.SELF_MANAGE,
+                             P.FINDING_VIEW, P.MEDIA_HANDIN, P.MEDIA_EVIDENCE}),
     Role.UNIT_HEAD: frozenset(
-        {P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.DEVICE_LOG, P.MEDIA_INGEST, P.EVENT_VIEW, P.SELF_MANAGE}
+        {P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.DEVICE_LOG, P.MEDIA_INGEST, P.EVENT_VIEW, P.SELF_MANAGE,
+         P.FINDING_VIEW, P.MEDIA_HANDIN, P.MEDIA_EVIDENCE}
     ),
-    Role.LEGAL_REVIEWER: frozenset({P.UNIT_VIEW, P.USER_VIEW, P.SELF_MANAGE}),
+    Role.LEGAL_REVIEWER: frozenset({P.UNIT_VIEW, P.USER_VIEW, P.SELF_MANAGE, P.FINDING_VIEW}),
     Role.LEADER: frozenset(
-        {P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.EVENT_VIEW, P.LEDGER_VIEW, P.SELF_MANAGE}
+        {P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.EVENT_VIEW, P.LEDGER_VIEW, P.SELF_MANAGE, P.FINDING_VIEW}
     ),
     Role.ARCHIVIST: frozenset(
         {P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.DEVICE_MANAGE, P.DEVICE_LOG, P.TOKEN_MANAGE,
-         P.LEDGER_VIEW, P.MEDIA_INGEST, P.SELF_MANAGE}
+         P.LEDGER_VIEW, P.MEDIA_INGEST, P.SELF_MANAGE, P.FINDING_VIEW, P.MEDIA_HANDIN, P.MEDIA_EVIDENCE}
     ),
     Role.SUPERVISOR: frozenset(
         {P.UNIT_VIEW, P.USER_VIEW, P.DEVICE_VIEW, P.EVENT_VIEW, P.LEDGER_VIEW, P.LEDGER_VERIFY,
-         P.VAULT_VERIFY, P.SELF_MANAGE}
+         P.VAULT_VERIFY, P.SELF_MANAGE, P.FINDING_VIEW}
     ),
     Role.ADMIN: frozenset(
         {P.UNIT_VIEW, P.UNIT_MANAGE, P.USER_VIEW, P.USER_MANAGE, P.DEVICE_VIEW, P.DEVICE_MANAGE,
@@ -79,18 +84,6 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
          P.VAULT_VERIFY, P.SELF_MANAGE}
     ),
 }
-
-# Compliance findings (every role but the administrator, who runs the system, not the cases),
-# hand-ins of footage and evidence marks (Art. 41, 43, 44); officers and unit heads: own unit.
-_VAULT_COMPLIANCE: dict[Role, frozenset[Permission]] = {
-    Role.OFFICER: frozenset({P.FINDING_VIEW, P.MEDIA_HANDIN, P.MEDIA_EVIDENCE}),
-    Role.UNIT_HEAD: frozenset({P.FINDING_VIEW, P.MEDIA_HANDIN, P.MEDIA_EVIDENCE}),
-    Role.LEGAL_REVIEWER: frozenset({P.FINDING_VIEW}),
-    Role.LEADER: frozenset({P.FINDING_VIEW}),
-    Role.ARCHIVIST: frozenset({P.FINDING_VIEW, P.MEDIA_HANDIN, P.MEDIA_EVIDENCE}),
-    Role.SUPERVISOR: frozenset({P.FINDING_VIEW}),
-}
-ROLE_PERMISSIONS = {role: perms | _VAULT_COMPLIANCE.get(role, frozenset()) for role, perms in ROLE_PERMISSIONS.items()}
 
 BUREAU_WIDE_ROLES: frozenset[Role] = frozenset(
     {Role.LEGAL_REVIEWER, Role.LEADER, Role.ARCHIVIST, Role.SUPERVISOR, Role.ADMIN}
