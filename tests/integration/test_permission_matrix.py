@@ -11,7 +11,7 @@ import secrets
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -24,11 +24,12 @@ from lawtrail.adapters.clock import FixedClock
 from lawtrail.bootstrap import Container, build
 from lawtrail.config import load_settings
 from lawtrail.domain.access import BUREAU_WIDE_ROLES, ROLE_PERMISSIONS, Permission, Role
-from lawtrail.services import auth, devices, ledger, org, users
+from lawtrail.services import auth, devices, handins, ledger, org, users
 from lawtrail.web import ledger_runtime as rt
 from lawtrail.web.app import create_app
 from tests.conftest import ADMIN_URL
 from tests.integration.support import ENGINES
+from tests.unit.test_rules_vault import media as make_media
 
 P = Permission
 PASSWORD = "matrix-password-1"
@@ -65,6 +66,26 @@ class World:
     def new_token(self) -> uuid.UUID:
         tok, _ = auth.create_token(self.container.uow(), self.sys(), owner_id=self.new_user(), name="t")
         return tok.id
+
+    def new_media(self, device_id: uuid.UUID | None = None) -> uuid.UUID:
+        """An original of a (new) device of the unit, written straight to the vault tables."""
+        device_id = device_id or self.new_device()
+        now = self.container.clock.now()
+        m = make_media(device_id=device_id, unit_id=self.unit_id, bureau_id=self.bureau_id,
+                       captured_at=now - timedelta(hours=5), handed_in_at=now, stored_at=now, created_at=now)
+        with self.container.uow() as uow:
+            uow.media.add(m)
+            uow.commit()
+        return m.id
+
+    def new_handin(self) -> uuid.UUID:
+        """An open hand-in of a new device that has one original to link."""
+        device_id = self.new_device()
+        self.new_media(device_id)
+        with self.container.uow() as uow:
+            device = uow.devices.get(device_id)
+        assert device is not None
+        return handins.record_handin(self.container.uow(), self.sys(), device_number=device.number).id
 
 
 Builder = Callable[[World], tuple[str, dict[str, Any] | None]]
@@ -125,6 +146,16 @@ ROUTES: dict[tuple[str, str], Rule] = {
         f"/api/v1/ledger/consistency?first=1&second={w.checkpoint()}", None)),
     ("POST", "/api/v1/ledger/verify"): Rule(P.LEDGER_VERIFY, lambda w: ("/api/v1/ledger/verify", None)),
     ("GET", "/api/v1/ledger/public-key"): Rule(P.LEDGER_VIEW, lambda w: ("/api/v1/ledger/public-key", None)),
+    ("GET", "/api/v1/findings"): Rule(P.FINDING_VIEW, lambda w: ("/api/v1/findings", None)),
+    ("GET", "/api/v1/handins"): Rule(P.FINDING_VIEW, lambda w: ("/api/v1/handins", None)),
+    ("POST", "/api/v1/handins"): Rule(P.MEDIA_HANDIN, lambda w: ("/api/v1/handins", {
+        "device_number": devices.get_device(w.container.uow(), w.sys(), w.new_device())[0].number})),
+    ("POST", "/api/v1/handins/{handin_id}/complete"): Rule(P.MEDIA_HANDIN, lambda w: (
+        f"/api/v1/handins/{w.new_handin()}/complete", None)),
+    ("GET", "/api/v1/media/{media_id}/marks"): Rule(P.FINDING_VIEW, lambda w: (
+        f"/api/v1/media/{w.new_media()}/marks", None)),
+    ("POST", "/api/v1/media/{media_id}/marks"): Rule(P.MEDIA_EVIDENCE, lambda w: (
+        f"/api/v1/media/{w.new_media()}/marks", {"evidence": True, "collector": "张三", "place": "江门"})),
 }
 
 
@@ -171,10 +202,11 @@ def client(world: World) -> Iterator[TestClient]:
 
 
 def api_routes() -> list[tuple[str, str]]:
+    from lawtrail.web.api.findings import router as findings_router
     from lawtrail.web.api.ledger import router as ledger_router
     from lawtrail.web.api.routes import router
 
-    return sorted((m, r.path) for rt_ in (router, ledger_router) for r in rt_.routes
+    return sorted((m, r.path) for rt_ in (router, ledger_router, findings_router) for r in rt_.routes
                   if isinstance(r, APIRoute) for m in r.methods)
 
 
