@@ -100,7 +100,7 @@ def test_archivist_handin_and_evidence_note(new_tab, live_server: LiveServer, tm
     # 证据与保存: evidence with only who collected it → ART43-EVIDENCE-NOTE appears.
     tab.go(f"/media/{media_id}/marks")
     expect(page.locator("#media-findings [data-rule='ART43-EVIDENCE-NOTE']")).to_have_count(0)
-    expect(page.locator("a[href='/media/%s']" % media_id).first).to_be_visible()
+    expect(page.locator(f"a[href='/media/{media_id}']").first).to_be_visible()
     mark = page.locator("#mark-form form")
     mark.get_by_label("作为行政执法证据使用").check()
     mark.get_by_label("取证人员", exact=True).fill("谭美玲")

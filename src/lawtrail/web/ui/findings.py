@@ -86,7 +86,8 @@ def _status_filter(raw: str) -> FindingStatus | None:
     try:
         return FindingStatus(raw)
     except ValueError:
-        raise invalid("status", "状态须为 已逾期、即将到期 或 待完成", "status must be overdue, due_soon or open") from None
+        raise invalid("status", "状态须为 已逾期、即将到期 或 待完成",
+                      "status must be overdue, due_soon or open") from None
 
 
 @router.get("/findings", response_class=HTMLResponse)
