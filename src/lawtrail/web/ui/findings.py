@@ -96,7 +96,8 @@ def findings_page(request: Request, who: Principal = Who) -> Response:
     chosen = {key: request.query_params.get(key, "").strip() for key in ("rule", "unit", "status")}
     units = org_svc.list_units(c.uow(), ctx)
     found: list[Finding] = []
-    status, problem = None, None
+    status: FindingStatus | None = None
+    problem: LawtrailError | None = None
     try:
         unit = UUID(chosen["unit"]) if chosen["unit"] else None
         status = _status_filter(chosen["status"])
