@@ -161,6 +161,8 @@ async def handins_record(request: Request, who: Principal = Who) -> Response:
             officer_id=optional_uuid(form, "officer_id", "执法人员"), exception=text(form, "exception") or None,
             returned_at=local_datetime(form, "returned_at", "返回单位时间"), note=text(form, "note"))
     except LawtrailError as exc:
+        if exc.code == "permission_denied":  # a device of another unit: the 403 page, like every refusal
+            raise
         return _handins_page(request, who, 422, which="record", **form_state(form, exc))
     deadline = handin.deadline.astimezone(BUREAU_TZ).strftime("%m月%d日 %H:%M")
     return done("/handins", f"已登记设备 {handin.device_number} 的交接，须于 {deadline} 前储存")
