@@ -1,5 +1,5 @@
 """End to end: ``lawtrail check`` and ``lawtrail handin`` as subprocesses on a data folder with
-ingested media: JSON lines in DESIGN's form, exit 0 without overdue findings, 1 with."""
+ingested media: one JSON array of findings in DESIGN's form, exit 0 without overdue findings, 1 with."""
 
 from __future__ import annotations
 
@@ -24,7 +24,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
 
 
 def lines(text: str) -> list[dict[str, object]]:
-    return [json.loads(line) for line in text.splitlines()]
+    """The findings of ``check --json``: one JSON array (issue 5 item 9), never JSON lines."""
+    found = json.loads(text)
+    assert isinstance(found, list)
+    return found
 
 
 def test_check_reports_then_exits_one_on_overdue(site: Site, tmp_path: Path) -> None:
@@ -50,3 +53,32 @@ def test_check_reports_then_exits_one_on_overdue(site: Site, tmp_path: Path) -> 
     assert site.run("check", "--json", "--status", "open").stdout.count("ART42") == 1
     assert "validation_failed" in site.fail("check", "--status", "late")
     assert "validation_failed" in site.fail("check", "--rule", "ART99-X")
+
+
+def test_evidence_mark_raises_and_clears_art43(site: Site, tmp_path: Path) -> None:
+    (tmp_path / "evidence.bin").write_bytes(b"footage used as evidence")
+    [stored] = [json.loads(line) for line in site.run(
+        "ingest", str(tmp_path), "--device", DEVICE, "--json").stdout.splitlines()]
+    sha = str(stored["sha256"])
+    first = site.json("evidence", "mark", sha, "--evidence", "--collector", "陈志强")
+    assert (first["version"], first["retention"], first["missing_note_items"]) == (
+        1, "long_term", ["collected_at", "place"])
+    # No deadline: an incomplete note is overdue at once, so check exits 1.
+    note = lines(site.run("check", "--json", "--rule", "ART43-EVIDENCE-NOTE", code=1).stdout)
+    assert [(f["subject"]["id"], f["article"]) for f in note] == [(first["media_id"], "第四十三条")]  # type: ignore[index]
+    text = site.run("evidence", "mark", first["media_id"], "--evidence", "--collector", "陈志强",
+                    "--collected-at", "2026-11-25T21:00", "--place", "江门市蓬江区",
+                    "--situation", "objection").stdout
+    assert "第 2 版" in text and "长期保存" in text and "尚缺" not in text
+    assert lines(site.run("check", "--json", "--rule", "ART43-EVIDENCE-NOTE").stdout) == []
+    # Refused, one line each, nothing written: standard retention for evidence, a bad date, unknown ids.
+    refused = site.run("evidence", "mark", sha, "--evidence", "--retention", "standard", code=1)
+    assert refused.stdout == "" and len(refused.stderr.splitlines()) == 1
+    assert "[media.long_term_required, 第四十三条" in refused.stderr  # the article is cited
+    assert "validation_failed" in site.fail("evidence", "mark", sha, "--until", "2027-02-30")
+    assert "validation_failed" in site.fail("evidence", "mark", sha, "--situation", "riot")
+    assert "media.not_found" in site.fail("evidence", "mark", "0" * 64, "--evidence")
+    assert "validation_failed" in site.fail("evidence", "mark", "not-an-id")
+    again = site.json("evidence", "mark", sha, "--evidence", "--collector", "陈志强",
+                      "--collected-at", "2026-11-25T21:00", "--place", "江门市蓬江区")
+    assert again["version"] == 3 and again["collected_at"] == "2026-11-25T13:00:00.000000Z"

@@ -27,7 +27,7 @@ from lawtrail.config import load_settings
 from lawtrail.domain.access import BUREAU_WIDE_ROLES, ROLE_PERMISSIONS, Permission, Role
 from lawtrail.domain.media import MediaType
 from lawtrail.domain.vault import MediaRecord, Registration
-from lawtrail.services import activities, auth, devices, ledger, org, users
+from lawtrail.services import activities, auth, devices, handins, ledger, org, users
 from lawtrail.web import ledger_runtime as rt
 from lawtrail.web.app import create_app
 from tests.conftest import ADMIN_URL
@@ -97,18 +97,20 @@ class World:
         tok, _ = auth.create_token(self.container.uow(), self.sys(), owner_id=self.new_user(), name="t")
         return tok.id
 
-    def new_media(self) -> uuid.UUID:
-        """An original of the unit (bytes stored, row and registration version 1), as ingest makes it."""
+    def new_media(self, device_id: uuid.UUID | None = None) -> uuid.UUID:
+        """An original of a (new) device of the unit (bytes stored, row and registration version 1),
+        as ingest makes it."""
         c = self.container
-        device = devices.create_device(c.uow(), self.sys(), number=f"M-{uuid.uuid4().hex[:8]}",
-                                       type="body_camera", unit_id=self.unit_id)
+        with c.uow() as uow:
+            device = uow.devices.get(device_id or self.new_device())
+        assert device is not None
         blob = c.blobs.put_stream([uuid.uuid4().bytes * 64])
         now = c.clock.now()
         media = MediaRecord(id=uuid.uuid4(), sha256=blob.sha256, size=blob.size, media_type=MediaType.VIDEO,
                             original_name="m.mp4", facts={}, probe_ok=True, device_id=device.id, officer_id=None,
-                            unit_id=self.unit_id, bureau_id=self.bureau_id, captured_at=now, captured_end=now,
-                            handed_in_at=now, stored_at=now, clock_offset_s=None, ingested_by="matrix",
-                            created_at=now)
+                            unit_id=self.unit_id, bureau_id=self.bureau_id, captured_at=now - timedelta(hours=5),
+                            captured_end=now, handed_in_at=now, stored_at=now, clock_offset_s=None,
+                            ingested_by="matrix", created_at=now)
         with c.uow() as uow:
             uow.media.add(media)
             uow.media.add_registration(Registration(
@@ -117,6 +119,15 @@ class World:
                 actor_id=None, actor_name="matrix", at=now))
             uow.commit()
         return media.id
+
+    def new_handin(self) -> uuid.UUID:
+        """An open hand-in of a new device that has one original to link."""
+        device_id = self.new_device()
+        self.new_media(device_id)
+        with self.container.uow() as uow:
+            device = uow.devices.get(device_id)
+        assert device is not None
+        return handins.record_handin(self.container.uow(), self.sys(), device_number=device.number).id
 
 
 Builder = Callable[[World], tuple[str, dict[str, Any] | None]]
@@ -237,6 +248,16 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/activities/interruptions/{interruption_id}/completions"): Rule(P.ACTIVITY_MANAGE, lambda w: (
         f"/api/v1/activities/interruptions/{w.new_interruption()}/completions",
         {"expected_version": 1, "reason": "battery"})),
+    ("GET", "/api/v1/findings"): Rule(P.FINDING_VIEW, lambda w: ("/api/v1/findings", None)),
+    ("GET", "/api/v1/handins"): Rule(P.FINDING_VIEW, lambda w: ("/api/v1/handins", None)),
+    ("POST", "/api/v1/handins"): Rule(P.MEDIA_HANDIN, lambda w: ("/api/v1/handins", {
+        "device_number": devices.get_device(w.container.uow(), w.sys(), w.new_device())[0].number})),
+    ("POST", "/api/v1/handins/{handin_id}/complete"): Rule(P.MEDIA_HANDIN, lambda w: (
+        f"/api/v1/handins/{w.new_handin()}/complete", None)),
+    ("GET", "/api/v1/media/{media_id}/marks"): Rule(P.FINDING_VIEW, lambda w: (
+        f"/api/v1/media/{w.new_media()}/marks", None)),
+    ("POST", "/api/v1/media/{media_id}/marks"): Rule(P.MEDIA_EVIDENCE, lambda w: (
+        f"/api/v1/media/{w.new_media()}/marks", {"evidence": True, "collector": "张三", "place": "江门"})),
 }
 
 
@@ -284,12 +305,14 @@ def client(world: World) -> Iterator[TestClient]:
 
 def api_routes() -> list[tuple[str, str]]:
     from lawtrail.web.api.activities import router as activities_router
+    from lawtrail.web.api.findings import router as findings_router
     from lawtrail.web.api.ledger import router as ledger_router
     from lawtrail.web.api.media import router as media_router
     from lawtrail.web.api.routes import router
     from lawtrail.web.api.uploads import router as uploads_router
 
-    routers = (router, ledger_router, media_router, uploads_router, activities_router)
+    routers = (router, ledger_router, media_router, uploads_router, activities_router,
+               findings_router)
     return sorted((m, r.path) for rt_ in routers for r in rt_.routes
                   if isinstance(r, APIRoute) for m in r.methods)
 

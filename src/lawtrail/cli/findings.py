@@ -1,4 +1,5 @@
-"""``lawtrail check``: the compliance findings (DESIGN.md interface), as a Rich table or JSON lines.
+"""``lawtrail check``: the compliance findings (DESIGN.md interface), as a Rich table or, with
+``--json``, one JSON array of finding objects.
 
 Exit status: 0 when nothing is overdue, 1 when any finding shown is overdue (so a cron job or
 a monitoring probe can alert on it); errors are one line on stderr, exit 1 as well.
@@ -6,14 +7,12 @@ a monitoring probe can alert on it); errors are one line on stderr, exit 1 as we
 
 from __future__ import annotations
 
-import json
-import sys
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from lawtrail.cli.common import JsonOption, console, say, session
+from lawtrail.cli.common import JsonOption, console, emit_json, say, session
 from lawtrail.domain.findings import STATUS_LABELS, FindingStatus
 from lawtrail.domain.rules import RULES
 from lawtrail.domain.rules.common import local
@@ -42,8 +41,7 @@ def check(
         found = findings.evaluate(cli.uow(), cli.ctx, cli.ctx.now, settings=cli.container.rules, rule=rule,
                                   unit=unit_id, status=wanted)
     if as_json:
-        for f in found:
-            sys.stdout.write(json.dumps(f.to_json(), ensure_ascii=False) + "\n")
+        emit_json([f.to_json() for f in found])
     elif not found:
         say("没有合规问题 / no findings")
     else:

@@ -196,10 +196,10 @@ def _time_option(name: str, text: str, not_after: datetime | None) -> datetime:
     raise ValidationFailed when it cannot be read or lies after ``not_after``."""
     value = parse_capture_time(text)
     if value is None:
-        raise invalid(name, f"无法识别的时间：{text}（例如 2026-12-01 18:30:00）",
-                      f"cannot read the time {text!r} (e.g. 2026-12-01 18:30:00)")
+        raise invalid(name, f"--{name}：无法识别的时间 {text}（例如 2026-12-01 18:30:00）",
+                      f"--{name}: cannot read the time {text!r} (e.g. 2026-12-01 18:30:00)")
     if not_after is not None and value > not_after + timedelta(minutes=1):
-        raise invalid(name, "交接时间不能晚于现在", "the hand-in time cannot be in the future")
+        raise invalid(name, f"--{name}：交接时间不能晚于现在", f"--{name}: the hand-in time cannot be in the future")
     return value
 
 

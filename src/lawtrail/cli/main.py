@@ -7,7 +7,21 @@ from typing import Annotated
 
 import typer
 
-from lawtrail.cli import db, demo, devices, findings, handins, ingest, init, ledger, serve, units, users, vault
+from lawtrail.cli import (
+    db,
+    demo,
+    devices,
+    evidence,
+    findings,
+    handins,
+    ingest,
+    init,
+    ledger,
+    serve,
+    units,
+    users,
+    vault,
+)
 from lawtrail.cli.common import Options, main
 
 app = typer.Typer(
@@ -39,6 +53,7 @@ app.command("ingest", help="原始音像文件入库 / Ingest original media fil
 app.command("check", help="合规检查（有逾期问题时退出状态为 1） / Compliance findings (exit 1 when any is overdue)")(
     findings.check)
 app.add_typer(handins.app, name="handin", help="交接登记 / Hand-ins of footage (Art. 41)")
+app.add_typer(evidence.app, name="evidence", help="证据与保存期限 / Evidence use and retention (Art. 43, 44)")
 app.add_typer(vault.app, name="vault", help="原始文件存储 / The store of originals")
 app.add_typer(db.app, name="db", help="数据库 / Database schema")
 app.add_typer(units.app, name="unit", help="执法机构 / Enforcement units")

@@ -33,7 +33,10 @@ SKEW = timedelta(minutes=5)
 
 
 def _device(uow: UnitOfWork, ctx: Ctx, number: str) -> Device:
-    """The device with this number in the actor's bureau; raise NotFound ``device.not_found``."""
+    """The device with this number in the actor's bureau; raise ValidationFailed when no number
+    is given, NotFound ``device.not_found`` when there is no such device."""
+    if not number.strip():
+        raise invalid("device_number", "请选择或填写设备编号", "device_number is required")
     with uow:
         device = uow.devices.by_number(number.strip())
     if device is None or (ctx.actor.bureau_id and device.bureau_id != ctx.actor.bureau_id):

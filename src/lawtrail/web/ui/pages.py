@@ -19,6 +19,7 @@ from lawtrail.services import devices as dev_svc
 from lawtrail.services import users as user_svc
 from lawtrail.web.auth import SESSION_COOKIE, Principal, container, ui_pending_principal, ui_principal
 from lawtrail.web.ui import devices as devices_pages
+from lawtrail.web.ui import findings as findings_pages
 from lawtrail.web.ui import ledger as ledger_pages
 from lawtrail.web.ui import org as org_pages
 from lawtrail.web.ui import trail as trail_pages
@@ -32,6 +33,7 @@ router.include_router(devices_pages.router)
 router.include_router(trail_pages.router)
 router.include_router(ledger_pages.router)
 router.include_router(upload_pages.router)
+router.include_router(findings_pages.router)
 
 LOGIN_CSRF_COOKIE = "lawtrail_login"
 REASONS = {
