@@ -49,6 +49,8 @@ class Permission(StrEnum):
     LEDGER_VERIFY = "ledger:verify"
     MEDIA_INGEST = "media:ingest"
     VAULT_VERIFY = "vault:verify"
+    CASE_VIEW = "case:view"
+    CASE_MANAGE = "case:manage"
 
 
 P = Permission
@@ -76,6 +78,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
          P.VAULT_VERIFY, P.SELF_MANAGE}
     ),
 }
+
+# Cases (issue 5): officers and unit heads see and manage their own unit's cases; the
+# bureau-wide roles that review, decide, archive or supervise see every case.
+for _role in (Role.OFFICER, Role.UNIT_HEAD):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {P.CASE_VIEW, P.CASE_MANAGE}
+for _role in (Role.LEGAL_REVIEWER, Role.LEADER, Role.ARCHIVIST, Role.SUPERVISOR):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {P.CASE_VIEW}
 
 BUREAU_WIDE_ROLES: frozenset[Role] = frozenset(
     {Role.LEGAL_REVIEWER, Role.LEADER, Role.ARCHIVIST, Role.SUPERVISOR, Role.ADMIN}

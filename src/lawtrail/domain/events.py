@@ -48,6 +48,14 @@ class Action(StrEnum):
     LEDGER_VERIFICATION = "ledger:verification:run"
     MEDIA_INGEST = "media:original:ingest"
     VAULT_VERIFICATION = "media:vault:verify"
+    CASE_OPEN = "case:case:open"
+    CASE_UPDATE = "case:case:update"
+    CASE_PARTY_ADD = "case:party:add"
+    CASE_HANDLERS_SET = "case:handlers:set"
+    CASE_STAGE_ADVANCE = "case:stage:advance"
+    CASE_CLOSE = "case:case:close"
+    CASE_MEDIA_LINK = "case:media:link"
+    CASE_MEDIA_UNLINK = "case:media:unlink"
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from lawtrail.adapters.db import repositories as r
+from lawtrail.adapters.db.case_repo import SqlCases
 from lawtrail.adapters.db.media_repo import SqlMedia
 from lawtrail.domain.ledger.audit import StoredCheckpoint
 from lawtrail.errors import Conflict
@@ -58,6 +59,7 @@ class SqlUnitOfWork:
             self.ledger_nodes = r.SqlLedgerNodes(conn)
             self.checkpoints = _Checkpoints(conn)
             self.media = SqlMedia(conn)
+            self.cases = SqlCases(conn)
         self._depth += 1
         return self
 
