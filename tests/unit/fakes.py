@@ -496,7 +496,7 @@ class FakeCases(_Repo):
         mine = {cid for cid, hs in self.s.case_handlers.items() if any(h.user_id == user_id for h in hs)}
         rows = [c for c in self.s.cases.values() if c.id in mine and c.opened_at <= around
                 and (c.ended_at is None or c.ended_at > around)]
-        return sorted(rows, key=lambda c: c.opened_at, reverse=True)
+        return sorted(rows, key=lambda c: (c.opened_at, c.serial), reverse=True)
 
 
 class FakeUnitOfWork:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from lawtrail.domain.access import Role
-from lawtrail.domain.cases import ActionType, CaseFilter, ClosedKind, Stage
+from lawtrail.domain.cases import ActionType, Case, CaseFilter, ClosedKind, Stage
 from lawtrail.domain.media import MediaType
 from lawtrail.domain.parties import PartyInput
 from lawtrail.domain.vault import MediaRecord
@@ -46,7 +46,7 @@ def w() -> World:
     return world
 
 
-def open_one(w: World, **over: object) -> svc.Case:
+def open_one(w: World, **over: object) -> Case:
     kwargs: dict[str, object] = dict(unit_id=w.unit_a.id, details=details(), parties=[COMPANY],
                                      handler_ids=[w.officer_a.id, w.second.id])  # type: ignore[attr-defined]
     kwargs.update(over)

@@ -161,5 +161,5 @@ class SqlCases:
         query = (select(t.cases).join(t.case_handlers, t.case_handlers.c.case_id == c.id)
                  .where(and_(t.case_handlers.c.user_id == user_id, c.opened_at <= around,
                              or_(c.ended_at.is_(None), c.ended_at > around)))
-                 .order_by(c.opened_at.desc()))
+                 .order_by(c.opened_at.desc(), c.serial.desc()))
         return [_case(r) for r in self.conn.execute(query)]
