@@ -133,7 +133,7 @@ def test_parallel_openings_get_distinct_gapless_numbers(seed: Seed, people: tupl
             start.wait()
             for _ in range(3):
                 opened.append(svc.open_case(c.uow(), ctx, unit_id=seed.unit.id, details=DETAILS).serial)
-        except BaseException as exc:  # noqa: BLE001 (reported by the assertion below)
+        except BaseException as exc:  # reported by the assertion below
             errors.append(exc)
 
     threads = [threading.Thread(target=work) for _ in range(8)]

@@ -24,7 +24,8 @@ from lawtrail.adapters.clock import FixedClock
 from lawtrail.bootstrap import Container, build
 from lawtrail.config import load_settings
 from lawtrail.domain.access import BUREAU_WIDE_ROLES, ROLE_PERMISSIONS, Permission, Role
-from lawtrail.services import auth, devices, ledger, org, users
+from lawtrail.services import auth, cases, devices, ledger, org, users
+from lawtrail.services.case_input import CaseDetails
 from lawtrail.web import ledger_runtime as rt
 from lawtrail.web.app import create_app
 from tests.conftest import ADMIN_URL
@@ -66,8 +67,49 @@ class World:
         tok, _ = auth.create_token(self.container.uow(), self.sys(), owner_id=self.new_user(), name="t")
         return tok.id
 
+    def officers(self) -> list[uuid.UUID]:
+        """Two certified officers of unit A (made once), the handlers of the matrix's cases."""
+        if not hasattr(self, "_officers"):
+            self._officers = [users.create_user(
+                self.container.uow(), self.sys(), self.container.deps, unit_id=self.unit_id,
+                username=f"h{uuid.uuid4().hex[:10]}", display_name="承办人", roles=["officer"], password=PASSWORD,
+                cert_number="12345678", cert_valid_from=date(2025, 1, 1), cert_valid_to=date(2029, 1, 1)).id
+                for _ in range(2)]
+        return self._officers
+
+    def new_case(self) -> uuid.UUID:
+        case = cases.open_case(self.container.uow(), self.sys(), unit_id=self.unit_id, details=CASE_DETAILS,
+                               handler_ids=self.officers())
+        return case.id
+
+    def new_media(self, case_id: uuid.UUID | None = None) -> uuid.UUID:
+        """A vault original of unit A (linked to ``case_id`` when given)."""
+        from lawtrail.domain.media import MediaType
+        from lawtrail.domain.vault import MediaRecord
+
+        at = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
+        media = MediaRecord(id=uuid.uuid4(), sha256=uuid.uuid4().hex * 2, size=1, media_type=MediaType.VIDEO,
+                            original_name="m.mp4", facts={}, probe_ok=True, device_id=self.new_device(),
+                            officer_id=None, unit_id=self.unit_id, bureau_id=self.bureau_id, captured_at=at,
+                            captured_end=at, handed_in_at=at, stored_at=at, clock_offset_s=None,
+                            ingested_by="matrix", created_at=at)
+        with self.container.uow() as uow:
+            uow.media.add(media)
+            uow.commit()
+        if case_id is not None:
+            cases.link_media(self.container.uow(), self.sys(), case_id, media.id)
+        return media.id
+
+    def linked(self) -> str:
+        case_id = self.new_case()
+        return f"/api/v1/cases/{case_id}/media/{self.new_media(case_id)}/unlink"
+
 
 Builder = Callable[[World], tuple[str, dict[str, Any] | None]]
+CASE_DETAILS = CaseDetails(action_type="inspection", procedure="general", origin="inspection",
+                           name="矩阵测试案件", cause="日常监督检查")
+CASE_BODY = {"action_type": "inspection", "procedure": "general", "origin": "inspection",
+             "name": "矩阵测试案件", "cause": "日常监督检查"}
 
 
 @dataclass(frozen=True)
@@ -125,6 +167,25 @@ ROUTES: dict[tuple[str, str], Rule] = {
         f"/api/v1/ledger/consistency?first=1&second={w.checkpoint()}", None)),
     ("POST", "/api/v1/ledger/verify"): Rule(P.LEDGER_VERIFY, lambda w: ("/api/v1/ledger/verify", None)),
     ("GET", "/api/v1/ledger/public-key"): Rule(P.LEDGER_VIEW, lambda w: ("/api/v1/ledger/public-key", None)),
+    ("GET", "/api/v1/cases"): Rule(P.CASE_VIEW, lambda w: ("/api/v1/cases?stage=initiation", None)),
+    ("POST", "/api/v1/cases"): Rule(P.CASE_MANAGE, lambda w: (
+        "/api/v1/cases", {**CASE_BODY, "unit_id": str(w.unit_id), "handler_ids": [str(i) for i in w.officers()]})),
+    ("GET", "/api/v1/cases/{case_id}"): Rule(P.CASE_VIEW, lambda w: (f"/api/v1/cases/{w.new_case()}", None)),
+    ("PUT", "/api/v1/cases/{case_id}"): Rule(P.CASE_MANAGE, lambda w: (
+        f"/api/v1/cases/{w.new_case()}", {**CASE_BODY, "name": "改名"})),
+    ("POST", "/api/v1/cases/{case_id}/parties"): Rule(P.CASE_MANAGE, lambda w: (
+        f"/api/v1/cases/{w.new_case()}/parties", {"kind": "citizen", "name": "李四",
+                                                  "id_number": "11010519491231002X"})),
+    ("PUT", "/api/v1/cases/{case_id}/handlers"): Rule(P.CASE_MANAGE, lambda w: (
+        f"/api/v1/cases/{w.new_case()}/handlers", {"handler_ids": [str(i) for i in reversed(w.officers())]})),
+    ("POST", "/api/v1/cases/{case_id}/stage"): Rule(P.CASE_MANAGE, lambda w: (
+        f"/api/v1/cases/{w.new_case()}/stage", {"to": "investigation"})),
+    ("POST", "/api/v1/cases/{case_id}/close"): Rule(P.CASE_MANAGE, lambda w: (
+        f"/api/v1/cases/{w.new_case()}/close", {"reason": "不予立案"})),
+    ("POST", "/api/v1/cases/{case_id}/media"): Rule(P.CASE_MANAGE, lambda w: (
+        f"/api/v1/cases/{w.new_case()}/media", {"media_id": str(w.new_media())})),
+    ("POST", "/api/v1/cases/{case_id}/media/{media_id}/unlink"): Rule(P.CASE_MANAGE, lambda w: (
+        w.linked(), {"reason": "误关联"})),
 }
 
 
@@ -171,10 +232,11 @@ def client(world: World) -> Iterator[TestClient]:
 
 
 def api_routes() -> list[tuple[str, str]]:
+    from lawtrail.web.api.cases import router as cases_router
     from lawtrail.web.api.ledger import router as ledger_router
     from lawtrail.web.api.routes import router
 
-    return sorted((m, r.path) for rt_ in (router, ledger_router) for r in rt_.routes
+    return sorted((m, r.path) for rt_ in (router, ledger_router, cases_router) for r in rt_.routes
                   if isinstance(r, APIRoute) for m in r.methods)
 
 

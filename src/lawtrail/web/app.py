@@ -16,6 +16,7 @@ from lawtrail.bootstrap import Container, build
 from lawtrail.config import load_settings
 from lawtrail.errors import LawtrailError
 from lawtrail.web import errors as handlers
+from lawtrail.web.api.cases import router as cases_api_router
 from lawtrail.web.api.ledger import router as ledger_api_router
 from lawtrail.web.api.routes import router as api_router
 from lawtrail.web.ledger_runtime import CHECK_INTERVAL, Checkpointer, Periodic, VaultVerifier
@@ -67,6 +68,7 @@ def create_app(container: Container, *, checkpoint_interval: float | None = CHEC
     app.add_exception_handler(Exception, handlers.on_unexpected)
     app.include_router(api_router)
     app.include_router(ledger_api_router)
+    app.include_router(cases_api_router)
     app.include_router(ui_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(RequestLimits, max_bytes=container.settings.max_request_bytes,
