@@ -58,7 +58,8 @@ def test_a_penalty_case_from_complaint_to_archive(seed: Seed, api: tuple[Api, li
     assert case["next_stages"] == ["investigation"]
     url = f"/{case['id']}"
     problem = a.call("POST", f"{url}/stage", {"to": "investigation"}, status=422)
-    assert problem["code"] == "ART05-CERTIFIED-HANDLER" and problem["article"] == "第五条"
+    assert problem["code"] == "case.too_few_handlers" and problem["article"] == "第五条"
+    assert problem["details"]["rule"] == "ART05-CERTIFIED-HANDLER"
     a.call("PUT", f"{url}/handlers", {"handler_ids": handlers, "lead_id": handlers[1]})
     a.call("POST", f"{url}/parties", {"kind": "citizen", "name": "张伟", "id_number": "11010519491231002X"},
            status=201)

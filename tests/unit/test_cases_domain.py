@@ -177,7 +177,7 @@ def test_an_uncertified_handler_is_refused(bad: str) -> None:
     o = _officers()
     with pytest.raises(RuleViolation) as info:
         check_handlers_for(S.INVESTIGATION, [o["valid"], o["valid2"], o[bad]], TODAY)  # type: ignore[list-item]
-    assert info.value.code == CERTIFIED_HANDLER_RULE and info.value.article == "第五条"
+    assert info.value.details["rule"] == CERTIFIED_HANDLER_RULE and info.value.article == "第五条"
 
 
 def test_one_handler_is_not_enough_from_investigation_on() -> None:

@@ -98,7 +98,7 @@ def test_bad_party_and_expired_handler_are_refused(w: World) -> None:
     err = refused(w, ValidationFailed, lambda: open_one(w, parties=[CITIZEN, bad]))
     assert [p.field for p in err.problems] == ["parties.1.id_number"]
     err = refused(w, RuleViolation, lambda: open_one(w, handler_ids=[w.officer_a.id, w.expired.id]))  # type: ignore[attr-defined]
-    assert err.code == "ART05-CERTIFIED-HANDLER" and "过期执法员" in err.message_zh
+    assert err.code == "case.handler_not_certified" and "过期执法员" in err.message_zh
     refused(w, RuleViolation, lambda: open_one(w, handler_ids=[w.officer_a.id, w.archivist.id]))
     refused(w, NotFound, lambda: open_one(w, handler_ids=[uuid.uuid4()]))
     refused(w, ValidationFailed, lambda: open_one(w, handler_ids=[w.officer_a.id, w.officer_a.id]))
@@ -148,7 +148,7 @@ def test_refused_moves_write_nothing(w: World) -> None:
     err = refused(w, InvalidTransition, lambda: svc.advance_stage(w.uow(), ctx, case.id, to="service"))
     assert err.article == "第二十条"
     err = refused(w, RuleViolation, lambda: svc.advance_stage(w.uow(), ctx, case.id, to="investigation"))
-    assert err.code == "ART05-CERTIFIED-HANDLER"
+    assert err.details["rule"] == "ART05-CERTIFIED-HANDLER"
     refused(w, ValidationFailed, lambda: svc.advance_stage(w.uow(), ctx, case.id, to="nowhere"))
     svc.set_handlers(w.uow(), ctx, case.id, handler_ids=[w.officer_a.id, w.second.id])  # type: ignore[attr-defined]
     case = svc.advance_stage(w.uow(), ctx, case.id, to="investigation")
@@ -225,7 +225,7 @@ def test_parties_and_handlers(w: World) -> None:
     svc.advance_stage(w.uow(), ctx, case.id, to="investigation")
     # From investigation on, two certified handlers must remain.
     err = refused(w, RuleViolation, lambda: svc.set_handlers(w.uow(), ctx, case.id, handler_ids=[w.officer_a.id]))
-    assert err.code == "ART05-CERTIFIED-HANDLER"
+    assert err.details["rule"] == "ART05-CERTIFIED-HANDLER"
     before = len(w.events())
     svc.set_handlers(w.uow(), ctx, case.id, handler_ids=[w.officer_a.id, w.second.id, w.unit_head_a.id],  # type: ignore[attr-defined]
                      lead_id=w.unit_head_a.id)

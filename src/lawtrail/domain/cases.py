@@ -260,8 +260,8 @@ def handler_problems(handlers: list[User], today: date) -> list[str]:
 
 
 def check_handlers_for(stage: Stage, handlers: list[User], today: date) -> None:
-    """Raise RuleViolation ``ART05-CERTIFIED-HANDLER`` unless ``stage`` needs no handlers or at least
-    two of ``handlers`` hold a certificate valid on ``today`` and none of them is uncertified."""
+    """Raise RuleViolation (rule ``ART05-CERTIFIED-HANDLER`` in its details) unless ``stage`` needs
+    no handlers, or at least two ``handlers`` hold a certificate valid on ``today`` and none lacks one."""
     if stage not in HANDLED_STAGES:
         return
     bad = handler_problems(handlers, today)
@@ -272,7 +272,7 @@ def check_handlers_for(stage: Stage, handlers: list[User], today: date) -> None:
             message_zh=f"进入“{STAGE_LABELS[stage]}”须有至少{MIN_HANDLERS}名持有效执法证的承办人（现有{len(handlers)}名）",
             message_en=f"{stage.value} needs at least {MIN_HANDLERS} handlers with a valid certificate "
                        f"(there are {len(handlers)})",
-            code=CERTIFIED_HANDLER_RULE, article="第五条", details={"rule": CERTIFIED_HANDLER_RULE})
+            code="case.too_few_handlers", article="第五条", details={"rule": CERTIFIED_HANDLER_RULE})
 
 
 def certified_handler_violation(names: list[str], today: date) -> RuleViolation:
@@ -281,7 +281,8 @@ def certified_handler_violation(names: list[str], today: date) -> RuleViolation:
         message_zh=f"{who}不是持有{today.isoformat()}当日有效执法证的在职执法人员，不能作为承办人",
         message_en=f"{', '.join(names)}: not an active officer with a certificate valid on {today.isoformat()}; "
                    "cannot be a handler",
-        code=CERTIFIED_HANDLER_RULE, article="第五条", details={"rule": CERTIFIED_HANDLER_RULE, "users": names})
+        code="case.handler_not_certified", article="第五条",
+        details={"rule": CERTIFIED_HANDLER_RULE, "users": names})
 
 
 def handler_status(user: User, today: date) -> str:
