@@ -275,8 +275,12 @@ def advance_stage(uow: UnitOfWork, ctx: Ctx, case_id: UUID, *, to: Stage | str, 
                         ended_at=ctx.now if target is Stage.ARCHIVE else None)
         uow.cases.update(after)
         uow.cases.add_stage_change(_stage_change(ctx, after, before.stage, target, reason, correction))
-        _event(uow, ctx, Action.CASE_STAGE_ADVANCE, after, before={"stage": before.stage.value},
-               after={"stage": target.value, "reason": reason, "correction": correction})
+        change: dict[str, Any] = {"stage": target.value}
+        if reason:
+            change["reason"] = reason
+        if correction:
+            change["correction"] = True
+        _event(uow, ctx, Action.CASE_STAGE_ADVANCE, after, before={"stage": before.stage.value}, after=change)
         uow.commit()
     return after
 

@@ -26,6 +26,9 @@ def _subject_unit(uow: UnitOfWork, subject_type: str, subject_id: str) -> tuple[
     if subject_type == "device":
         device = uow.devices.get(key)
         return device is not None, device.unit_id if device else None
+    if subject_type == "case":
+        case = uow.cases.get(key)
+        return case is not None, case.unit_id if case else None
     return False, None
 
 
