@@ -173,8 +173,10 @@ def open_case(uow: UnitOfWork, ctx: Ctx, *, unit_id: UUID, details: CaseDetails,
             uow.cases.add_party(party)
         handlers = _assign(case, people, lead_id, ctx.now)
         uow.cases.set_handlers(case.id, handlers)
+        # The number already carries the year and serial; the rest of the case is recorded as is.
+        opened = {k: v for k, v in (snapshot(case) or {}).items() if k not in ("year", "serial")}
         _event(uow, ctx, Action.CASE_OPEN, case, after={
-            **(snapshot(case) or {}), "parties": [snapshot(p) for p in stored],
+            **opened, "parties": [snapshot(p) for p in stored],
             "handlers": _handlers_json(handlers, people)})
         uow.commit()
     return case

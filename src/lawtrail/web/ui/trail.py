@@ -81,7 +81,7 @@ FIELD_LABELS = {
     "closed_reason": "终结理由", "origin_detail": "来源说明", "complainant_name": "投诉举报人",
     "complainant_contact": "联系方式", "complainant_real_name": "实名", "opened_by": "立案人",
     "id_number": "证件号码", "legal_rep": "法定代表人", "address": "地址", "media_id": "音像资料",
-    "year": "年度", "serial": "年度序号", "opened_at": "立案时间", "secrecy": "密级", "ended_at": "终结时间",
+    "year": "年度", "opened_at": "立案时间", "secrecy": "密级", "ended_at": "终结时间",
     "added_at": "登记时间", "added_by": "登记人", "sha256": "SHA-256",
 }
 #: Hashes are shown shortened (the full value is in the ledger and its proofs).
