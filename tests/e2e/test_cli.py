@@ -31,6 +31,7 @@ from lawtrail.bootstrap import Container, build
 from lawtrail.config import load_settings
 from lawtrail.services import auth, demo
 from lawtrail.services.demo import DEMO_PASSWORD
+from lawtrail.services.demo_cases import DEMO_CASES
 
 _SCRIPT = shutil.which("lawtrail", path=str(Path(sys.executable).parent))
 LAWTRAIL = [_SCRIPT] if _SCRIPT else [sys.executable, "-m", "lawtrail.cli.main"]
@@ -352,6 +353,7 @@ def test_demo_loads_a_realistic_bureau_once(demo_site: Site) -> None:
     assert {e.actor_name for e in events} == {"lawtrail demo"}
     holders = sum(1 for d in demo.DEVICES if d[-1] is not None)
     changes = 1 + len(demo.UNITS) + len(demo.PEOPLE) + len(demo.DEVICES) + holders + len(demo.DEVICE_LOG) + 1
+    changes += sum(1 + len(x.stages) + bool(x.close) for x in DEMO_CASES)  # open, each move, closing
     assert len(events) == changes  # each change of the demo is one event in the trail
 
 

@@ -27,7 +27,8 @@ from lawtrail.config import load_settings
 from lawtrail.domain.access import BUREAU_WIDE_ROLES, ROLE_PERMISSIONS, Permission, Role
 from lawtrail.domain.media import MediaType
 from lawtrail.domain.vault import MediaRecord, Registration
-from lawtrail.services import activities, auth, devices, handins, ledger, org, users
+from lawtrail.services import activities, auth, cases, devices, handins, ledger, org, users
+from lawtrail.services.case_input import CaseDetails
 from lawtrail.web import ledger_runtime as rt
 from lawtrail.web.app import create_app
 from tests.conftest import ADMIN_URL
@@ -129,6 +130,27 @@ class World:
         assert device is not None
         return handins.record_handin(self.container.uow(), self.sys(), device_number=device.number).id
 
+    def officers(self) -> list[uuid.UUID]:
+        """Two certified officers of unit A (made once), the handlers of the matrix's cases."""
+        if not hasattr(self, "_officers"):
+            self._officers = [users.create_user(
+                self.container.uow(), self.sys(), self.container.deps, unit_id=self.unit_id,
+                username=f"h{uuid.uuid4().hex[:10]}", display_name="承办人", roles=["officer"], password=PASSWORD,
+                cert_number="12345678", cert_valid_from=date(2025, 1, 1), cert_valid_to=date(2029, 1, 1)).id
+                for _ in range(2)]
+        return self._officers
+
+    def new_case(self) -> uuid.UUID:
+        case = cases.open_case(self.container.uow(), self.sys(), unit_id=self.unit_id, details=CASE_DETAILS,
+                               handler_ids=self.officers())
+        return case.id
+
+    def linked(self) -> str:
+        case_id = self.new_case()
+        media_id = self.new_media()
+        cases.link_media(self.container.uow(), self.sys(), case_id, media_id)
+        return f"/api/v1/cases/{case_id}/media/{media_id}/unlink"
+
 
 Builder = Callable[[World], tuple[str, dict[str, Any] | None]]
 UPLOAD_DEVICE = "UP-MATRIX-1"
@@ -148,6 +170,11 @@ def new_upload(w: World) -> str:
     info = uploads.create_upload(c.uow(), w.sys(), c.uploads, length="10", max_bytes=100,
                                  metadata=UPLOAD_METADATA)
     return f"/api/v1/uploads/{info.id}"
+
+CASE_DETAILS = CaseDetails(action_type="inspection", procedure="general", origin="inspection",
+                           name="矩阵测试案件", cause="日常监督检查")
+CASE_BODY = {"action_type": "inspection", "procedure": "general", "origin": "inspection",
+             "name": "矩阵测试案件", "cause": "日常监督检查"}
 
 
 @dataclass(frozen=True)
@@ -258,6 +285,25 @@ ROUTES: dict[tuple[str, str], Rule] = {
         f"/api/v1/media/{w.new_media()}/marks", None)),
     ("POST", "/api/v1/media/{media_id}/marks"): Rule(P.MEDIA_EVIDENCE, lambda w: (
         f"/api/v1/media/{w.new_media()}/marks", {"evidence": True, "collector": "张三", "place": "江门"})),
+    ("GET", "/api/v1/cases"): Rule(P.CASE_VIEW, lambda w: ("/api/v1/cases?stage=initiation", None)),
+    ("POST", "/api/v1/cases"): Rule(P.CASE_MANAGE, lambda w: (
+        "/api/v1/cases", {**CASE_BODY, "unit_id": str(w.unit_id), "handler_ids": [str(i) for i in w.officers()]})),
+    ("GET", "/api/v1/cases/{case_id}"): Rule(P.CASE_VIEW, lambda w: (f"/api/v1/cases/{w.new_case()}", None)),
+    ("PUT", "/api/v1/cases/{case_id}"): Rule(P.CASE_MANAGE, lambda w: (
+        f"/api/v1/cases/{w.new_case()}", {**CASE_BODY, "name": "改名"})),
+    ("POST", "/api/v1/cases/{case_id}/parties"): Rule(P.CASE_MANAGE, lambda w: (
+        f"/api/v1/cases/{w.new_case()}/parties", {"kind": "citizen", "name": "李四",
+                                                  "id_number": "11010519491231002X"})),
+    ("PUT", "/api/v1/cases/{case_id}/handlers"): Rule(P.CASE_MANAGE, lambda w: (
+        f"/api/v1/cases/{w.new_case()}/handlers", {"handler_ids": [str(i) for i in reversed(w.officers())]})),
+    ("POST", "/api/v1/cases/{case_id}/stage"): Rule(P.CASE_MANAGE, lambda w: (
+        f"/api/v1/cases/{w.new_case()}/stage", {"to": "investigation"})),
+    ("POST", "/api/v1/cases/{case_id}/close"): Rule(P.CASE_MANAGE, lambda w: (
+        f"/api/v1/cases/{w.new_case()}/close", {"reason": "不予立案"})),
+    ("POST", "/api/v1/cases/{case_id}/media"): Rule(P.CASE_MANAGE, lambda w: (
+        f"/api/v1/cases/{w.new_case()}/media", {"media_id": str(w.new_media())})),
+    ("POST", "/api/v1/cases/{case_id}/media/{media_id}/unlink"): Rule(P.CASE_MANAGE, lambda w: (
+        w.linked(), {"reason": "误关联"})),
 }
 
 
@@ -305,6 +351,7 @@ def client(world: World) -> Iterator[TestClient]:
 
 def api_routes() -> list[tuple[str, str]]:
     from lawtrail.web.api.activities import router as activities_router
+    from lawtrail.web.api.cases import router as cases_router
     from lawtrail.web.api.findings import router as findings_router
     from lawtrail.web.api.ledger import router as ledger_router
     from lawtrail.web.api.media import router as media_router
@@ -312,7 +359,7 @@ def api_routes() -> list[tuple[str, str]]:
     from lawtrail.web.api.uploads import router as uploads_router
 
     routers = (router, ledger_router, media_router, uploads_router, activities_router,
-               findings_router)
+               findings_router, cases_router)
     return sorted((m, r.path) for rt_ in routers for r in rt_.routes
                   if isinstance(r, APIRoute) for m in r.methods)
 

@@ -33,6 +33,7 @@ from uuid import UUID
 
 from lawtrail.domain.activities import Activity, Clip, Interruption
 from lawtrail.domain.auth import ApiToken, Session
+from lawtrail.domain.cases import Case, CaseFilter, Handler, MediaLink, StageChange
 from lawtrail.domain.devices import Device, DeviceLogEntry
 from lawtrail.domain.events import Event
 from lawtrail.domain.evidence import (
@@ -46,6 +47,7 @@ from lawtrail.domain.evidence import (
 from lawtrail.domain.ledger import canonical_json
 from lawtrail.domain.media import MediaFacts, not_probeable
 from lawtrail.domain.org import Bureau, Unit, User
+from lawtrail.domain.parties import Party
 from lawtrail.domain.vault import MediaFilter, MediaRecord, MediaRow, Registration, missing_items
 from lawtrail.errors import Conflict, NotFound, ValidationFailed
 
@@ -82,6 +84,12 @@ class FakeState:
     marks: list[MediaMark] = field(default_factory=list)
     activities: list[Activity] = field(default_factory=list)
     interruptions: list[Interruption] = field(default_factory=list)
+    cases: dict[UUID, Case] = field(default_factory=dict)
+    case_parties: list[Party] = field(default_factory=list)
+    case_handlers: dict[UUID, tuple[Handler, ...]] = field(default_factory=dict)
+    case_stage_changes: list[StageChange] = field(default_factory=list)
+    case_media: list[MediaLink] = field(default_factory=list)
+    case_numbers: dict[tuple[UUID, int], int] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -92,6 +100,9 @@ class FakeState:
             media=dict(self.media), registrations=list(self.registrations),
             handins=dict(self.handins), completions=dict(self.completions), marks=list(self.marks),
             activities=list(self.activities), interruptions=list(self.interruptions),
+            cases=dict(self.cases), case_parties=list(self.case_parties),
+            case_handlers=dict(self.case_handlers), case_stage_changes=list(self.case_stage_changes),
+            case_media=list(self.case_media), case_numbers=dict(self.case_numbers),
         )
 
 
@@ -623,6 +634,113 @@ class FakeActivities(_Repo):
         return sorted(rows, key=lambda a: (-a.arrived_at.timestamp(), str(a.id)))
 
 
+class FakeCases(_Repo):
+    """Cases: unique number and (bureau, year, serial), foreign keys checked; the stage history
+    and the media link log are append-only (no method changes or removes a row)."""
+
+    def _check(self, case: Case) -> None:
+        _require_aware(case)
+        _exists(self.s.bureaus, case.bureau_id, "bureau")
+        _exists(self.s.units, case.unit_id, "unit")
+        _unique(self.s.cases.values(), lambda c: c.number, case, "case number")
+        _unique(self.s.cases.values(), lambda c: (c.bureau_id, c.year, c.serial), case, "case serial")
+
+    def add(self, case: Case) -> None:
+        if case.id in self.s.cases:
+            raise FakeIntegrityError("duplicate case id")
+        self._check(case)
+        self.s.cases[case.id] = case
+
+    def update(self, case: Case) -> None:
+        if case.id not in self.s.cases:
+            raise FakeIntegrityError(f"update of a missing case {case.id}")
+        self._check(case)
+        self.s.cases[case.id] = case
+
+    def get(self, case_id: UUID) -> Case | None:
+        return self.s.cases.get(case_id)
+
+    def by_number(self, bureau_id: UUID, number: str) -> Case | None:
+        return next((c for c in self.s.cases.values() if c.bureau_id == bureau_id and c.number == number), None)
+
+    def next_serial(self, bureau_id: UUID, year: int) -> int:
+        _exists(self.s.bureaus, bureau_id, "bureau")
+        serial = self.s.case_numbers.get((bureau_id, year), 0) + 1
+        self.s.case_numbers[(bureau_id, year)] = serial
+        return serial
+
+    def search(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, flt: CaseFilter, *,
+               offset: int, limit: int) -> tuple[list[Case], int]:
+        def keep(c: Case) -> bool:
+            handlers = {h.user_id for h in self.s.case_handlers.get(c.id, ())}
+            parties = [p.name for p in self.s.case_parties if p.case_id == c.id]
+            return (c.bureau_id == bureau_id and (unit_ids is None or c.unit_id in unit_ids)
+                    and (flt.stage is None or c.stage == flt.stage)
+                    and (flt.action_type is None or c.action_type == flt.action_type)
+                    and (flt.unit_id is None or c.unit_id == flt.unit_id)
+                    and (not flt.number or flt.number in c.number)
+                    and (flt.handler_id is None or flt.handler_id in handlers)
+                    and (not flt.party or any(flt.party in name for name in parties)))
+
+        rows = sorted(filter(keep, self.s.cases.values()), key=lambda c: (c.opened_at, c.serial), reverse=True)
+        return rows[offset:offset + limit], len(rows)
+
+    def add_party(self, party: Party) -> None:
+        _require_aware(party)
+        _exists(self.s.cases, party.case_id, "case")
+        if any(p.id == party.id for p in self.s.case_parties):
+            raise FakeIntegrityError("duplicate party id")
+        self.s.case_parties.append(party)
+
+    def parties(self, case_id: UUID) -> list[Party]:
+        return sorted((p for p in self.s.case_parties if p.case_id == case_id), key=lambda p: (p.added_at, p.name))
+
+    def set_handlers(self, case_id: UUID, handlers: Iterable[Handler]) -> None:
+        rows = tuple(handlers)
+        _exists(self.s.cases, case_id, "case")
+        for h in rows:
+            _require_aware(h)
+            _exists(self.s.users, h.user_id, "user")
+            if h.case_id != case_id:
+                raise FakeIntegrityError("handler of another case")
+        if len({h.user_id for h in rows}) != len(rows):
+            raise FakeIntegrityError("duplicate handler")
+        self.s.case_handlers[case_id] = rows
+
+    def handlers(self, case_id: UUID) -> list[Handler]:
+        return sorted(self.s.case_handlers.get(case_id, ()), key=lambda h: (not h.lead, h.assigned_at))
+
+    def add_stage_change(self, change: StageChange) -> None:
+        _require_aware(change)
+        _exists(self.s.cases, change.case_id, "case")
+        if any(x.id == change.id for x in self.s.case_stage_changes):
+            raise FakeIntegrityError("duplicate stage change id")
+        self.s.case_stage_changes.append(change)
+
+    def stage_changes(self, case_id: UUID) -> list[StageChange]:
+        return sorted((x for x in self.s.case_stage_changes if x.case_id == case_id), key=lambda x: x.at)
+
+    def add_media_link(self, link: MediaLink) -> None:
+        _require_aware(link)
+        _exists(self.s.cases, link.case_id, "case")
+        _exists(self.s.media, link.media_id, "media")
+        if any(x.id == link.id for x in self.s.case_media):
+            raise FakeIntegrityError("duplicate media link id")
+        self.s.case_media.append(link)
+
+    def media_links(self, case_id: UUID) -> list[MediaLink]:
+        return sorted((x for x in self.s.case_media if x.case_id == case_id), key=lambda x: x.at)
+
+    def media(self, media_id: UUID) -> MediaRecord | None:
+        return copy.deepcopy(self.s.media.get(media_id))
+
+    def open_for_officer(self, user_id: UUID, around: datetime) -> list[Case]:
+        mine = {cid for cid, hs in self.s.case_handlers.items() if any(h.user_id == user_id for h in hs)}
+        rows = [c for c in self.s.cases.values() if c.id in mine and c.opened_at <= around
+                and (c.ended_at is None or c.ended_at > around)]
+        return sorted(rows, key=lambda c: (c.opened_at, c.serial), reverse=True)
+
+
 class FakeUnitOfWork:
     """One transaction over a ``FakeDatabase``: snapshot on enter, publish on commit,
     discard on leaving without commit (DESIGN.md rule 1: both commit or neither does)."""
@@ -645,6 +763,7 @@ class FakeUnitOfWork:
         self.marks = FakeMarks(self)
         self.activities = FakeActivities(self)
         self.queries = 0  # reads of the activity and clip repositories, for set-based checks
+        self.cases = FakeCases(self)
 
     @property
     def working(self) -> FakeState:

@@ -43,6 +43,13 @@ EXPECTED: dict[Role, set[Permission]] = {
     Role.ADMIN: set(Permission) - {P.MEDIA_VIEW, P.MEDIA_REGISTER, P.MEDIA_HANDIN, P.MEDIA_EVIDENCE,
                                    P.ACTIVITY_VIEW, P.ACTIVITY_MANAGE, P.FINDING_VIEW},
 }
+# Cases (issue 5): officers and unit heads see and manage their unit's cases; reviewers, leaders,
+# archivists and supervisors see every case; the administrator runs the system, not cases.
+for _role in (Role.OFFICER, Role.UNIT_HEAD):
+    EXPECTED[_role] |= {P.CASE_VIEW, P.CASE_MANAGE}
+for _role in (Role.LEGAL_REVIEWER, Role.LEADER, Role.ARCHIVIST, Role.SUPERVISOR):
+    EXPECTED[_role] |= {P.CASE_VIEW}
+EXPECTED[Role.ADMIN] -= {P.CASE_VIEW, P.CASE_MANAGE}
 EXPECTED_BUREAU_WIDE = {Role.LEGAL_REVIEWER, Role.LEADER, Role.ARCHIVIST, Role.SUPERVISOR, Role.ADMIN}
 
 BUREAU = uuid.uuid4()

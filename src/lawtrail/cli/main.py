@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from lawtrail.cli import (
+    cases,
     db,
     demo,
     devices,
@@ -60,6 +61,7 @@ app.add_typer(units.app, name="unit", help="执法机构 / Enforcement units")
 app.add_typer(users.app, name="user", help="人员与账号 / People and accounts")
 app.add_typer(devices.app, name="device", help="现场执法记录设备 / Field recording devices")
 app.add_typer(ledger.app, name="ledger", help="账本：检查点、证明与校验 / Ledger: checkpoints, proofs, verification")
+app.add_typer(cases.app, name="case", help="案件 / Cases")
 
 
 def run() -> None:

@@ -56,6 +56,8 @@ class Permission(StrEnum):
     MEDIA_REGISTER = "media:register"
     ACTIVITY_VIEW = "activity:view"
     ACTIVITY_MANAGE = "activity:manage"
+    CASE_VIEW = "case:view"
+    CASE_MANAGE = "case:manage"
 
 
 P = Permission
@@ -65,14 +67,16 @@ P = Permission
 _EVERYONE = frozenset({P.UNIT_VIEW, P.USER_VIEW, P.SELF_MANAGE})
 #: What an enforcement unit does with its own footage and on-site work (officers, unit heads).
 _FIELD_WORK = frozenset({P.DEVICE_VIEW, P.DEVICE_LOG, P.MEDIA_INGEST, P.MEDIA_VIEW, P.MEDIA_REGISTER,
-                         P.MEDIA_HANDIN, P.MEDIA_EVIDENCE, P.ACTIVITY_VIEW, P.ACTIVITY_MANAGE, P.FINDING_VIEW})
+                         P.MEDIA_HANDIN, P.MEDIA_EVIDENCE, P.ACTIVITY_VIEW, P.ACTIVITY_MANAGE, P.FINDING_VIEW,
+                         P.CASE_VIEW})
 #: Looking on without taking part: leaders and supervisors.
-_OVERSIGHT = frozenset({P.DEVICE_VIEW, P.EVENT_VIEW, P.LEDGER_VIEW, P.MEDIA_VIEW, P.ACTIVITY_VIEW, P.FINDING_VIEW})
+_OVERSIGHT = frozenset({P.DEVICE_VIEW, P.EVENT_VIEW, P.LEDGER_VIEW, P.MEDIA_VIEW, P.ACTIVITY_VIEW, P.FINDING_VIEW,
+                        P.CASE_VIEW})
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.OFFICER: _EVERYONE | _FIELD_WORK,
-    Role.UNIT_HEAD: _EVERYONE | _FIELD_WORK | {P.EVENT_VIEW},
-    Role.LEGAL_REVIEWER: _EVERYONE | {P.FINDING_VIEW},
+    Role.OFFICER: _EVERYONE | _FIELD_WORK | {P.CASE_MANAGE},
+    Role.UNIT_HEAD: _EVERYONE | _FIELD_WORK | {P.EVENT_VIEW, P.CASE_MANAGE},
+    Role.LEGAL_REVIEWER: _EVERYONE | {P.FINDING_VIEW, P.CASE_VIEW},
     Role.LEADER: _EVERYONE | _OVERSIGHT,
     Role.ARCHIVIST: _EVERYONE | _FIELD_WORK | {P.DEVICE_MANAGE, P.TOKEN_MANAGE, P.LEDGER_VIEW},
     Role.SUPERVISOR: _EVERYONE | _OVERSIGHT | {P.LEDGER_VERIFY, P.VAULT_VERIFY},

@@ -60,6 +60,14 @@ class Action(StrEnum):
     ACTIVITY_CORRECT = "vault:activity:correct"
     INTERRUPTION_RECORD = "vault:interruption:record"
     INTERRUPTION_COMPLETE = "vault:interruption:complete"
+    CASE_OPEN = "case:case:open"
+    CASE_UPDATE = "case:case:update"
+    CASE_PARTY_ADD = "case:party:add"
+    CASE_HANDLERS_SET = "case:handlers:set"
+    CASE_STAGE_ADVANCE = "case:stage:advance"
+    CASE_CLOSE = "case:case:close"
+    CASE_MEDIA_LINK = "case:media:link"
+    CASE_MEDIA_UNLINK = "case:media:unlink"
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from lawtrail.domain.org import Bureau, Unit, UnitKind, User, local_date
 from lawtrail.errors import Conflict
 from lawtrail.services import devices, org, queries, users
 from lawtrail.services.context import Ctx, Deps
+from lawtrail.services.demo_cases import load_cases
 from lawtrail.services.ports import UnitOfWork
 
 DEMO_PASSWORD = "demo-password-2026"  # printed on purpose: shared by the demo logins only
@@ -151,6 +152,7 @@ def load_demo(target: DemoTarget) -> DemoSummary:
     loader.units()
     loader.people()
     loader.devices()
+    loader.cases()
     return _summary(target, bureau, loaded=True)
 
 
@@ -195,6 +197,11 @@ class _Loader:
         number, reason = UNDER_REPAIR
         devices.set_device_status(self.target.uow(), self.ctx(), made[number].id, status="under_repair",
                                   note=reason)
+
+
+    def cases(self) -> None:
+        load_cases(self.target.uow, self.ctx, {code: u.id for code, u in self.units_by_code.items()},
+                   self.users_by_name)
 
 
 def certificate(state: str, today: date, index: int) -> tuple[str | None, date | None, date | None]:

@@ -29,6 +29,9 @@ def _subject_unit(uow: UnitOfWork, subject_type: str, subject_id: str) -> tuple[
     if subject_type == "media":
         media = uow.media.get(key)
         return media is not None, media.unit_id if media else None
+    if subject_type == "case":
+        case = uow.cases.get(key)
+        return case is not None, case.unit_id if case else None
     return False, None
 
 

@@ -397,3 +397,93 @@ interruptions = Table(
                          name="fk_interruptions_activity_version_activities"),
     Index("ix_interruptions_activity", "activity_id"),
 )
+
+# --- cases (issue 5): current state, parties, handlers; stage history and media links are
+# append-only (triggers in migration 0007); case numbers are counted per bureau and year ------------
+
+cases = Table(
+    "cases", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("bureau_id", Uuid, ForeignKey("bureaus.id"), nullable=False),
+    Column("unit_id", Uuid, ForeignKey("units.id"), nullable=False, index=True),
+    Column("number", String(80), nullable=False, unique=True),
+    Column("year", Integer, nullable=False),
+    Column("serial", Integer, nullable=False),
+    Column("action_type", String(32), nullable=False),
+    Column("procedure", String(16), nullable=False),
+    Column("origin", String(16), nullable=False),
+    Column("origin_detail", String(500), nullable=False),
+    Column("complainant_real_name", Boolean, nullable=True),
+    Column("complainant_name", String(100), nullable=False),
+    Column("complainant_contact", String(100), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("cause", String(500), nullable=False),
+    Column("stage", String(16), nullable=False),
+    _ts("opened_at"),
+    Column("opened_by", String(100), nullable=False),
+    _ts("updated_at"),
+    _ts("ended_at", nullable=True),
+    Column("closed_kind", String(16), nullable=True),
+    Column("closed_reason", String(1000), nullable=False),
+    Column("secrecy", String(16), nullable=False, server_default="ordinary"),
+    Index("uq_cases_bureau_year_serial", "bureau_id", "year", "serial", unique=True),
+    Index("ix_cases_bureau_stage", "bureau_id", "stage"),
+    Index("ix_cases_bureau_opened", "bureau_id", "opened_at"),
+)
+
+case_parties = Table(
+    "case_parties", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("case_id", Uuid, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(100), nullable=False, index=True),
+    Column("id_number", String(18), nullable=False),
+    Column("legal_rep", String(50), nullable=False),
+    Column("address", String(200), nullable=False),
+    Column("phone", String(30), nullable=False),
+    _ts("added_at"),
+    Column("added_by", String(100), nullable=False),
+)
+
+case_handlers = Table(
+    "case_handlers", metadata,
+    Column("case_id", Uuid, ForeignKey("cases.id"), primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("lead", Boolean, nullable=False),
+    _ts("assigned_at"),
+    Index("ix_case_handlers_user_id", "user_id"),
+)
+
+case_stage_changes = Table(
+    "case_stage_changes", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("case_id", Uuid, ForeignKey("cases.id"), nullable=False),
+    Column("from_stage", String(16), nullable=True),
+    Column("to_stage", String(16), nullable=False),
+    _ts("at"),
+    Column("actor_id", Uuid, nullable=True),
+    Column("actor_name", String(100), nullable=False),
+    Column("reason", String(1000), nullable=False),
+    Column("correction", Boolean, nullable=False),
+    Index("ix_case_stage_changes_case_at", "case_id", "at"),
+)
+
+case_media = Table(
+    "case_media", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("case_id", Uuid, ForeignKey("cases.id"), nullable=False),
+    Column("media_id", Uuid, ForeignKey("media.id"), nullable=False, index=True),
+    Column("linked", Boolean, nullable=False),
+    _ts("at"),
+    Column("actor_id", Uuid, nullable=True),
+    Column("actor_name", String(100), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Index("ix_case_media_case_at", "case_id", "at"),
+)
+
+case_numbers = Table(
+    "case_numbers", metadata,
+    Column("bureau_id", Uuid, ForeignKey("bureaus.id"), primary_key=True),
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("last_serial", Integer, nullable=False),
+)

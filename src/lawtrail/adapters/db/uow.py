@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from lawtrail.adapters.db import repositories as r
 from lawtrail.adapters.db.activity_repo import SqlActivities
+from lawtrail.adapters.db.case_repo import SqlCases
 from lawtrail.adapters.db.evidence_repo import SqlHandins, SqlMarks
 from lawtrail.adapters.db.media_repo import SqlMedia
 from lawtrail.domain.ledger.audit import StoredCheckpoint
@@ -63,6 +64,7 @@ class SqlUnitOfWork:
             self.handins = SqlHandins(conn)
             self.marks = SqlMarks(conn)
             self.activities = SqlActivities(conn)
+            self.cases = SqlCases(conn)
         self._depth += 1
         return self
 

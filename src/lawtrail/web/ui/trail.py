@@ -19,6 +19,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from lawtrail.domain.access import ROLE_LABELS
+from lawtrail.domain.cases import (
+    ACTION_TYPE_LABELS,
+    CLOSED_KIND_LABELS,
+    ORIGIN_LABELS,
+    PROCEDURE_LABELS,
+    STAGE_LABELS,
+)
 from lawtrail.domain.devices import DEVICE_STATUS_LABELS, DEVICE_TYPE_LABELS, LOG_KIND_LABELS
 from lawtrail.domain.events import Action, Event
 from lawtrail.domain.org import UNIT_KIND_LABELS
@@ -56,10 +63,16 @@ ACTION_LABELS: dict[str, str] = {
     Action.MEDIA_READ_REFUSED: "查阅被拒绝", Action.MEDIA_REGISTRATION: "更正分类登记",
     Action.MEDIA_ALTER_REFUSED: "修改/删除原始文件被拒绝",
 }
-SUBJECT_LABELS = {"bureau": "机关", "unit": "执法机构", "user": "人员", "device": "设备",
+ACTION_LABELS.update({
+    Action.CASE_OPEN: "立案", Action.CASE_UPDATE: "修改案件信息", Action.CASE_PARTY_ADD: "添加当事人",
+    Action.CASE_HANDLERS_SET: "变更承办人", Action.CASE_STAGE_ADVANCE: "环节变更", Action.CASE_CLOSE: "案件终结",
+    Action.CASE_MEDIA_LINK: "关联音像资料", Action.CASE_MEDIA_UNLINK: "解除音像关联",
+})
+SUBJECT_LABELS = {"case": "案件", "bureau": "机关", "unit": "执法机构", "user": "人员", "device": "设备",
                   "token": "API令牌", "login": "登录", "deployment": "系统", "ledger": "账本",
                   "media": "音像资料", "vault": "原始文件存储"}
-SUBJECT_LINKS = {"unit": "/admin/units/{}", "user": "/admin/users/{}", "device": "/devices/{}", "media": "/media/{}"}
+SUBJECT_LINKS = {"case": "/cases/{}", "unit": "/admin/units/{}", "user": "/admin/users/{}", "device": "/devices/{}",
+                 "media": "/media/{}"}
 FIELD_LABELS = {
     "code": "代码", "name": "名称", "kind": "类型", "active": "启用", "unit_id": "所属机构",
     "username": "用户名", "display_name": "姓名", "roles": "角色", "phone": "电话",
@@ -75,6 +88,13 @@ FIELD_LABELS = {
     "case_name": "案由名称", "purpose": "用途", "range": "字节范围", "attempt": "尝试的操作",
     "sha256": "SHA-256", "officer_id": "执法人员", "file_size": "文件大小（字节）", "media_type": "资料类型",
     "probe_ok": "可读取", "device": "设备", "captured_at": "拍摄时间", "handed_in_at": "移交时间",
+    "stage": "环节", "action_type": "执法行为类别", "procedure": "程序", "origin": "来源", "cause": "案由",
+    "parties": "当事人", "handlers": "承办人", "correction": "更正", "closed_kind": "终结方式",
+    "closed_reason": "终结理由", "origin_detail": "来源说明", "complainant_name": "投诉举报人",
+    "complainant_contact": "联系方式", "complainant_real_name": "实名", "opened_by": "立案人",
+    "id_number": "证件号码", "legal_rep": "法定代表人", "address": "地址", "media_id": "音像资料",
+    "year": "年度", "opened_at": "立案时间", "secrecy": "密级", "ended_at": "终结时间",
+    "added_at": "登记时间", "added_by": "登记人",
 }
 #: Hashes are shown shortened (the full value is in the ledger and its proofs).
 HASH_FIELDS = frozenset({"root", "token_sha256", "sha256"})
@@ -94,6 +114,12 @@ ENUM_LABELS: dict[str, dict[str, str]] = {
     "purpose": {"view": "查看", "download": "下载", "ticket": "播放"},
     "attempt": {"delete": "删除", "replace": "替换/修改"},
     "media_type": {"video": "视频", "audio": "录音", "photo": "照片", "unknown": "无法识别"},
+    "stage": {k.value: v for k, v in STAGE_LABELS.items()},
+    "action_type": {k.value: v for k, v in ACTION_TYPE_LABELS.items()},
+    "procedure": {k.value: v for k, v in PROCEDURE_LABELS.items()},
+    "origin": {k.value: v for k, v in ORIGIN_LABELS.items()},
+    "closed_kind": {k.value: v for k, v in CLOSED_KIND_LABELS.items()},
+    "secrecy": {"ordinary": "普通"},
 }
 
 
@@ -125,6 +151,8 @@ def _show(key: str, value: Any, names: dict[str, str]) -> str:
     if isinstance(value, dict):
         if key == "certificate":
             return f"{value.get('number', '')}（{value.get('valid_from', '')} 至 {value.get('valid_to', '')}）"
+        if key in ("parties", "handlers") and value.get("name"):  # a case's party or handler: its name
+            return str(value["name"]) + ("（主办）" if value.get("lead") else "")
         if not value:
             return "—"
         text = json.dumps(value, ensure_ascii=False, sort_keys=True)
