@@ -20,6 +20,7 @@ from playwright.sync_api import (
     Dialog,
     Page,
     Playwright,
+    expect,
     sync_playwright,
 )
 
@@ -27,6 +28,10 @@ from lawtrail.bootstrap import Container, build
 from lawtrail.config import load_settings
 from lawtrail.services.demo import DEMO_PASSWORD, load_demo
 from lawtrail.web.app import create_app
+
+# Assertions wait up to 15 s (Playwright's default is 5 s): on a loaded 2-core machine a page can
+# take that long; an assertion that is wrong still fails, only later.
+expect.set_options(timeout=15_000)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -134,7 +139,7 @@ def open_tab(browser: Browser, base: str) -> tuple[Tab, BrowserContext]:
     Confirm dialogs (data-confirm) are accepted and their messages kept in ``Tab.dialogs``.
     """
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(30_000)  # generous: a loaded 2-core machine is slow, never wrong
     tab = Tab(page=context.new_page(), base=base)
 
     def on_console(msg: ConsoleMessage) -> None:
