@@ -194,3 +194,22 @@ def get_request(uow: UnitOfWork, ctx: Ctx, request_id: UUID) -> GrantView:
         raise PermissionDenied("无权查看他人的查阅申请", "not allowed to see another person's request",
                                code="permission_denied", details={"permission": Permission.ACCESS_REGISTER.value})
     return _view(ctx, grant)
+
+
+def scope_names(uow: UnitOfWork, ctx: Ctx, views: Sequence[GrantView]) -> tuple[dict[UUID, str], dict[UUID, str]]:
+    """Case numbers and original names for showing the scopes of ``views`` (already permitted to
+    the actor); metadata only, so nothing is read and nothing recorded."""
+    case_ids = {v.grant.request.case_id for v in views if v.grant.request.case_id}
+    media_ids = {m for v in views for m in v.grant.request.media_ids}
+    cases: dict[UUID, str] = {}
+    names: dict[UUID, str] = {}
+    with uow:
+        for case_id in case_ids:
+            case = uow.cases.get(case_id)
+            if case is not None and case.bureau_id == ctx.actor.bureau_id:
+                cases[case_id] = case.number
+        for media_id in media_ids:
+            media = uow.media.get(media_id)
+            if media is not None and media.bureau_id == ctx.actor.bureau_id:
+                names[media_id] = media.original_name
+    return cases, names

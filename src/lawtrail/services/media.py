@@ -132,6 +132,7 @@ class MediaDetail:
     registrations: list[Registration]  # every version, oldest first
     device_number: str
     unit_name: str
+    level: str = "ordinary"  # the effective confidentiality level (Art. 47): own, or its cases'
 
     @property
     def current(self) -> Registration | None:
@@ -139,17 +140,19 @@ class MediaDetail:
 
 
 def get_media(uow: UnitOfWork, ctx: Ctx, media_id: UUID) -> MediaDetail:
-    """The original's record and every version of its registration (media:view on its unit).
+    """The original's record, every version of its registration and its effective level, for
+    whoever may read it (``reading.check_read``: Art. 45 grant, handler of an open case, archivist;
+    Art. 47 clearance).
 
     Shows facts, not the original's bytes, so a permitted call records nothing (``open_original``
     is the read); a refused one is recorded as ``media:original:read-refused`` (purpose
     ``details``) before PermissionDenied (NotFound for another bureau's) is raised."""
-    media, _basis = _readable(uow, ctx, media_id, "details")
+    media, basis = _readable(uow, ctx, media_id, "details")
     with uow:
         device = uow.devices.get(media.device_id)
         unit = uow.units.get(media.unit_id)
         return MediaDetail(media, uow.media.registrations(media.id), device.number if device else "",
-                           unit.name if unit else "")
+                           unit.name if unit else "", basis.level.value)
 
 
 def registrations(uow: UnitOfWork, ctx: Ctx, media_id: UUID) -> list[Registration]:
@@ -376,7 +379,8 @@ def _readable(uow: UnitOfWork, ctx: Ctx, media_id: UUID, purpose: str) -> tuple[
 
 def open_original(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, media_id: UUID, *, purpose: Purpose,
                   ticket_key: bytes | None = None, range_spec: str | None = None) -> Original:
-    """Open an original for viewing or downloading: check media:view on its unit and record one
+    """Open an original for viewing or downloading: check it may be read (``reading.check_read``;
+    the basis goes into the event) and record one
     ``media:original:view`` / ``…:download`` event (``range_spec``, the HTTP Range asked for, goes
     into it). With ``ticket_key`` (and a person as the actor), issue the ticket that the range
     requests of this viewing present to ``ticketed_original``.
