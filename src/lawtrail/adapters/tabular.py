@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 Cell = str | int
 
@@ -44,7 +45,7 @@ def to_xlsx(title: str, columns: Sequence[str], rows: Sequence[Sequence[Cell]], 
         ws.append([_safe(v) for v in row])
     ws.freeze_panes = "A3"
     for i, name in enumerate(columns, start=1):
-        ws.column_dimensions[ws.cell(row=2, column=i).column_letter].width = max(10, min(40, len(name) * 3))
+        ws.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(name) * 3))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
