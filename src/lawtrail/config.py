@@ -79,6 +79,8 @@ class Settings(BaseSettings):
                                                 description="ART36 due this long after departure")
     activity_footage_hours: int = Field(48, ge=1, le=24 * 30,
                                         description="ART32/ART35 due this long after departure")
+    state_secret_content_allowed: bool = Field(
+        False, description="国家秘密内容 / store content of state-secret items (approved deployments only)")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="log level")
 
     @property

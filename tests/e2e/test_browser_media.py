@@ -14,9 +14,10 @@ import pytest
 from playwright.sync_api import expect
 
 from lawtrail.domain.events import Action
-from lawtrail.domain.org import BUREAU_TZ
+from lawtrail.domain.org import BUREAU_TZ, User
+from lawtrail.services import grants, vault
 from lawtrail.services import media as media_svc
-from lawtrail.services import vault
+from lawtrail.services.users import actor_for
 
 from .conftest import LiveServer
 
@@ -129,6 +130,22 @@ def test_archivist_plays_a_video_and_corrects_its_registration(new_tab, live_ser
     assert actions.count(Action.MEDIA_DOWNLOAD) == 1 and actions.count(Action.MEDIA_REGISTRATION) == 1
 
 
+def _grant(live_server: LiveServer, username: str, media_id: uuid.UUID) -> None:
+    """``username`` asks to read the original and the demo leader approves (through the services)."""
+    c = live_server.container
+    asker = c.ctx(actor_for(_user(live_server, username)), "e2e")
+    asked = grants.request_access(c.uow(), asker, purpose="登记核对", media_ids=[media_id],
+                                  ends_at=asker.now + timedelta(days=1))
+    grants.approve(c.uow(), c.ctx(actor_for(_user(live_server, "leader")), "e2e"), asked.request.id)
+
+
+def _user(live_server: LiveServer, username: str) -> User:
+    with live_server.container.uow() as uow:
+        user = uow.users.by_username(username)
+    assert user is not None
+    return user
+
+
 def _officer_id(live_server: LiveServer, username: str) -> uuid.UUID:
     with live_server.container.uow() as uow:
         user = uow.users.by_username(username)
@@ -143,12 +160,13 @@ def test_an_officer_of_another_unit_is_refused_and_it_is_recorded(new_tab, live_
     tab.go("/media")
     expect(tab.page.locator(f"a[href='/media/{clip}']")).to_have_count(0)
     tab.go(f"/media/{clip}")
-    expect(tab.page.locator(".error-card")).to_contain_text("无权")
+    expect(tab.page.locator(".error-card")).to_contain_text("不得查阅")
     tab.shot("media-refused")
     actions = media_actions(live_server, clip)
     assert Action.MEDIA_VIEW not in actions and actions[0] == Action.MEDIA_READ_REFUSED  # the refusal is on record
     tab.logout()
-    tab.login("officer")  # 陈志强, whose camera made it, may see it
+    _grant(live_server, "officer", clip)  # Art. 45: 陈志强, whose camera made it, reads it once approved
+    tab.login("officer")
     tab.go(f"/media/{clip}")
     tab.page.wait_for_function("() => document.querySelector('#player').readyState >= 1", timeout=15_000)
     assert media_actions(live_server, clip)[0] == Action.MEDIA_VIEW

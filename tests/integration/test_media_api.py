@@ -16,6 +16,7 @@ from lawtrail.domain.events import Action
 from lawtrail.domain.vault import MediaRecord
 from lawtrail.services import auth
 from lawtrail.web.app import create_app
+from tests.integration.access_support import approved_grant, make_leader
 from tests.integration.media_support import Vault, seed_vault
 from tests.integration.support import Seed, only_sqlite
 from tests.unit.factories import PASSWORD, T0
@@ -102,7 +103,7 @@ def test_if_range_with_another_validator_gives_the_whole_body(api: Api) -> None:
 
 def test_a_refused_download_is_recorded(api: Api) -> None:
     r = api.client.get(f"/api/v1/media/{api.media.id}/content", headers=api.officer_a)
-    assert r.status_code == 403 and r.json()["code"] == "permission_denied"
+    assert r.status_code == 403 and r.json()["code"] == "access.no_grant"  # another unit, no grant (Art. 45)
     assert api.actions() == [Action.MEDIA_READ_REFUSED]
 
 
@@ -174,6 +175,8 @@ def test_another_person_cannot_use_the_ticket(api: Api, seed: Seed) -> None:
     login(first, "wulh")
     src = re.search(r'<video[^>]+src="([^"]+)"', first.get(f"/media/{api.media.id}").text)
     assert src
-    login(api.client, "lixt")  # an officer of the same unit, with media:view, but not the ticket's holder
+    leader = make_leader(seed, seed.unit)
+    approved_grant(seed, api.vault.officer_b, leader, media_ids=[api.media.id])
+    login(api.client, "lixt")  # an officer with a grant to read it, but not the ticket's holder
     r = api.client.get(src.group(1).replace("&amp;", "&"), headers={"Range": "bytes=0-1"})
     assert r.status_code == 403 and "播放凭证" in r.text

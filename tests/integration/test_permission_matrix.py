@@ -11,7 +11,7 @@ import base64
 import secrets
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -27,8 +27,10 @@ from lawtrail.config import load_settings
 from lawtrail.domain.access import BUREAU_WIDE_ROLES, ROLE_PERMISSIONS, Permission, Role
 from lawtrail.domain.media import MediaType
 from lawtrail.domain.vault import MediaRecord, Registration
-from lawtrail.services import activities, auth, cases, devices, handins, ledger, org, users
+from lawtrail.errors import PermissionDenied
+from lawtrail.services import activities, auth, cases, devices, grants, handins, ledger, org, outside, users
 from lawtrail.services.case_input import CaseDetails
+from lawtrail.services.users import actor_for
 from lawtrail.web import ledger_runtime as rt
 from lawtrail.web.app import create_app
 from tests.conftest import ADMIN_URL
@@ -45,6 +47,7 @@ class World:
     unit_id: uuid.UUID
     other_unit_id: uuid.UUID
     tokens: dict[Role, str]
+    people: dict[Role, uuid.UUID] = field(default_factory=dict)
 
     def sys(self) -> Any:
         return self.container.system_ctx("matrix")
@@ -120,6 +123,42 @@ class World:
                 actor_id=None, actor_name="matrix", at=now))
             uow.commit()
         return media.id
+
+    def ctx_of(self, user_id: uuid.UUID) -> Any:
+        with self.container.uow() as uow:
+            user = uow.users.get(user_id)
+        assert user is not None
+        return self.container.ctx(actor_for(user), "matrix")
+
+    def approver(self) -> uuid.UUID:
+        """A second leader (no token), who approves the matrix's requests (the leader's too)."""
+        if not hasattr(self, "_approver"):
+            self._approver = users.create_user(self.container.uow(), self.sys(), self.container.deps,
+                                               unit_id=self.other_unit_id, username="approver",
+                                               display_name="审批人", roles=["leader"], password=PASSWORD).id
+        return self._approver
+
+    def new_request(self, who: uuid.UUID | None = None, **over: Any) -> uuid.UUID:
+        """A pending access request of ``who`` (a new officer by default) for a new original."""
+        ctx = self.ctx_of(who or self.new_user())
+        values: dict[str, Any] = {"purpose": "复核", "ends_at": ctx.now + timedelta(days=3),
+                                  "media_ids": [self.new_media()]}
+        return grants.request_access(self.container.uow(), ctx, **(values | over)).request.id
+
+    def granted_media(self) -> uuid.UUID:
+        """An original of unit A that every role able to ask holds an approved grant for (Art. 45)."""
+        media_id = self.new_media()
+        for role, user_id in self.people.items():
+            if P.ACCESS_REQUEST in ROLE_PERMISSIONS[role]:
+                request_id = self.new_request(user_id, media_ids=[media_id])
+                grants.approve(self.container.uow(), self.ctx_of(self.approver()), request_id)
+        return media_id
+
+    def new_outside(self) -> uuid.UUID:
+        ctx = self.ctx_of(self.people[Role.ARCHIVIST])
+        return outside.record_request(self.container.uow(), ctx, kind="party", requester_name="某公司",
+                                      requester_org="", legal_basis="行政处罚法", purpose="陈述申辩",
+                                      asked="现场执法录像", wants_copy=False, received_at=ctx.now).id
 
     def new_handin(self) -> uuid.UUID:
         """An open hand-in of a new device that has one original to link."""
@@ -236,15 +275,17 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/ledger/verify"): Rule(P.LEDGER_VERIFY, lambda w: ("/api/v1/ledger/verify", None)),
     ("GET", "/api/v1/ledger/public-key"): Rule(P.LEDGER_VIEW, lambda w: ("/api/v1/ledger/public-key", None)),
     ("GET", "/api/v1/media"): Rule(P.MEDIA_VIEW, lambda w: ("/api/v1/media", None)),
-    ("GET", "/api/v1/media/{media_id}"): Rule(P.MEDIA_VIEW, lambda w: (f"/api/v1/media/{w.new_media()}", None)),
-    ("GET", "/api/v1/media/{media_id}/registrations"): Rule(P.MEDIA_VIEW, lambda w: (
-        f"/api/v1/media/{w.new_media()}/registrations", None)),
+    # Reading an original needs a basis (Art. 45): the builder grants every role that may ask.
+    ("GET", "/api/v1/media/{media_id}"): Rule(P.ACCESS_REQUEST, lambda w: (
+        f"/api/v1/media/{w.granted_media()}", None)),
+    ("GET", "/api/v1/media/{media_id}/registrations"): Rule(P.ACCESS_REQUEST, lambda w: (
+        f"/api/v1/media/{w.granted_media()}/registrations", None)),
     ("POST", "/api/v1/media/{media_id}/registrations"): Rule(P.MEDIA_REGISTER, lambda w: (
         f"/api/v1/media/{w.new_media()}/registrations", {"unit_name": "甲科", "party": "某公司", "reason": "补登"})),
     ("GET", "/api/v1/media/{media_id}/suggestion"): Rule(P.MEDIA_REGISTER, lambda w: (
         f"/api/v1/media/{w.new_media()}/suggestion", None)),
-    ("GET", "/api/v1/media/{media_id}/content"): Rule(P.MEDIA_VIEW, lambda w: (
-        f"/api/v1/media/{w.new_media()}/content", None)),
+    ("GET", "/api/v1/media/{media_id}/content"): Rule(P.ACCESS_REQUEST, lambda w: (
+        f"/api/v1/media/{w.granted_media()}/content", None)),
     ("DELETE", "/api/v1/media/{media_id}"): Rule(P.MEDIA_VIEW, lambda w: (f"/api/v1/media/{w.new_media()}", None),
                                                  refused="media.original_immutable"),
     ("PUT", "/api/v1/media/{media_id}/content"): Rule(P.MEDIA_VIEW, lambda w: (
@@ -304,6 +345,29 @@ ROUTES: dict[tuple[str, str], Rule] = {
         f"/api/v1/cases/{w.new_case()}/media", {"media_id": str(w.new_media())})),
     ("POST", "/api/v1/cases/{case_id}/media/{media_id}/unlink"): Rule(P.CASE_MANAGE, lambda w: (
         w.linked(), {"reason": "误关联"})),
+    # Art. 45–47 (decision 0017)
+    ("POST", "/api/v1/access/requests"): Rule(P.ACCESS_REQUEST, lambda w: ("/api/v1/access/requests", {
+        "purpose": "复核证据", "ends_at": "2026-11-29T00:00:00Z", "media_ids": [str(w.new_media())]})),
+    ("GET", "/api/v1/access/requests"): Rule(P.ACCESS_REQUEST, lambda w: ("/api/v1/access/requests", None)),
+    ("GET", "/api/v1/access/requests/{request_id}"): Rule(P.ACCESS_REGISTER, lambda w: (
+        f"/api/v1/access/requests/{w.new_request()}", None)),
+    ("POST", "/api/v1/access/requests/{request_id}/{move}"): Rule(P.ACCESS_APPROVE, lambda w: (
+        f"/api/v1/access/requests/{w.new_request()}/approve", {"reason": "同意"})),
+    ("GET", "/api/v1/access/register"): Rule(P.ACCESS_REGISTER, lambda w: ("/api/v1/access/register", None),
+                                             bureau_wide=True),
+    ("POST", "/api/v1/access/outside"): Rule(P.ACCESS_OUTSIDE, lambda w: ("/api/v1/access/outside", {
+        "kind": "agency", "requester_name": "王某", "requester_org": "某区法院", "legal_basis": "民事诉讼法第六十七条",
+        "purpose": "审理案件", "asked": "现场录像", "received_at": "2026-11-25T00:00:00Z"}), bureau_wide=True),
+    ("GET", "/api/v1/access/outside"): Rule(P.ACCESS_OUTSIDE, lambda w: ("/api/v1/access/outside", None),
+                                            bureau_wide=True),
+    ("POST", "/api/v1/access/outside/{request_id}/decision"): Rule(P.ACCESS_APPROVE, lambda w: (
+        f"/api/v1/access/outside/{w.new_outside()}/decision", {"outcome": "refused", "reason": "依据不足"})),
+    ("PUT", "/api/v1/access/cases/{case_id}/level"): Rule(P.SECRECY_SET, lambda w: (
+        f"/api/v1/access/cases/{w.new_case()}/level", {"level": "trade_secret", "reason": "涉及商业秘密"})),
+    ("PUT", "/api/v1/access/media/{media_id}/level"): Rule(P.SECRECY_SET, lambda w: (
+        f"/api/v1/access/media/{w.new_media()}/level", {"level": "personal_privacy", "reason": "涉及个人隐私"})),
+    ("PUT", "/api/v1/access/users/{user_id}/clearance"): Rule(P.CLEARANCE_MANAGE, lambda w: (
+        f"/api/v1/access/users/{w.new_user()}/clearance", {"levels": ["trade_secret"], "reason": "经批准"})),
 }
 
 
@@ -329,7 +393,7 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     bureau = org.create_bureau(c.uow(), sys, code="T", name="测试局")
     unit = org.create_unit(c.uow(), sys, bureau_id=bureau.id, code="A", name="甲科", kind="business_section")
     other = org.create_unit(c.uow(), sys, bureau_id=bureau.id, code="B", name="乙科", kind="business_section")
-    tokens = {}
+    tokens, people = {}, {}
     for role in Role:
         u = users.create_user(c.uow(), sys, c.deps, unit_id=unit.id, username=f"r_{role.value}",
                               display_name=role.value, roles=[role.value], password=PASSWORD,
@@ -337,7 +401,8 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
                               cert_valid_to=date(2029, 1, 1))
         _, raw = auth.create_token(c.uow(), sys, owner_id=u.id, name="matrix")
         tokens[role] = raw
-    yield World(c, bureau.id, unit.id, other.id, tokens)
+        people[role] = u.id
+    yield World(c, bureau.id, unit.id, other.id, tokens, people)
     c.close()
     if drop is not None:
         drop()
@@ -350,6 +415,7 @@ def client(world: World) -> Iterator[TestClient]:
 
 
 def api_routes() -> list[tuple[str, str]]:
+    from lawtrail.web.api.access import router as access_router
     from lawtrail.web.api.activities import router as activities_router
     from lawtrail.web.api.cases import router as cases_router
     from lawtrail.web.api.findings import router as findings_router
@@ -359,7 +425,7 @@ def api_routes() -> list[tuple[str, str]]:
     from lawtrail.web.api.uploads import router as uploads_router
 
     routers = (router, ledger_router, media_router, uploads_router, activities_router,
-               findings_router, cases_router)
+               findings_router, cases_router, access_router)
     return sorted((m, r.path) for rt_ in routers for r in rt_.routes
                   if isinstance(r, APIRoute) for m in r.methods)
 
@@ -403,3 +469,71 @@ def test_route_refuses_anonymous(client: TestClient, world: World, route: tuple[
     if route[0] == "HEAD":  # a HEAD answer has no body to read the code from
         return
     assert response.json()["code"] in {"auth.no_session", "auth.bad_token"}
+
+
+# ---- reading: grants, levels and case states (Art. 45, 47) -------------------------------------
+
+def _officer_case(w: World, media_id: uuid.UUID, *, closed: bool = False, level: str = "ordinary") -> None:
+    """A case of unit A handled by the matrix's officer, holding ``media_id``; closed (not initiated)
+    or classified when asked."""
+    c, officer = w.container, w.people[Role.OFFICER]
+    case = cases.open_case(c.uow(), w.sys(), unit_id=w.unit_id, details=CASE_DETAILS,
+                           handler_ids=[officer, *w.officers()])
+    cases.link_media(c.uow(), w.sys(), case.id, media_id)
+    if level != "ordinary":
+        from lawtrail.services import secrecy
+        secrecy.set_case_level(c.uow(), w.ctx_of(w.approver()), case.id, level=level, reason="定密")
+    if closed:
+        cases.close_case(c.uow(), w.sys(), case.id, reason="不予立案")
+
+
+def _grant(w: World, media_id: uuid.UUID, then: str | None = None) -> None:
+    request_id = w.new_request(w.people[Role.OFFICER], media_ids=[media_id])
+    if then != "pending":
+        grants.approve(w.container.uow(), w.ctx_of(w.approver()), request_id)
+    if then == "revoked":
+        grants.revoke(w.container.uow(), w.ctx_of(w.approver()), request_id, reason="撤销")
+
+
+SCENARIOS: dict[str, tuple[Callable[[World, uuid.UUID], None], int, str | None]] = {
+    "own-unit-no-basis": (lambda w, m: None, 403, "access.no_grant"),
+    "pending-request": (lambda w, m: _grant(w, m, "pending"), 403, "access.grant_pending"),
+    "approved-grant": (lambda w, m: _grant(w, m), 200, None),
+    "revoked-grant": (lambda w, m: _grant(w, m, "revoked"), 403, "access.grant_revoked"),
+    "handler-open-case": (lambda w, m: _officer_case(w, m), 200, None),
+    "handler-closed-case": (lambda w, m: _officer_case(w, m, closed=True), 403, "access.no_grant"),
+    "handler-trade-secret-case": (lambda w, m: _officer_case(w, m, level="trade_secret"), 403,
+                                  "access.above_clearance"),
+    "handler-privacy-case": (lambda w, m: _officer_case(w, m, level="personal_privacy"), 200, None),
+}
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_reading_follows_grants_levels_and_case_states(client: TestClient, world: World, scenario: str) -> None:
+    """The officer of unit A reads an original of their own unit only on a basis, and never above
+    their clearance; each refusal is registered as one read-refused event."""
+    setup, status, code = SCENARIOS[scenario]
+    media_id = world.new_media()
+    setup(world, media_id)
+    officer = {"Authorization": f"Bearer {world.tokens[Role.OFFICER]}"}
+    r = client.get(f"/api/v1/media/{media_id}/content", headers=officer)
+    assert r.status_code == status, r.text[:300]
+    with world.container.uow() as uow:
+        latest = uow.events.list(subject_type="media", subject_id=str(media_id), limit=1)[0]
+    if code is None:
+        assert latest.action == "media:original:download"
+    else:
+        assert (r.json()["code"], latest.action, (latest.after or {}).get("code")) == (
+            code, "media:original:read-refused", code)
+
+
+def test_an_expired_grant_is_refused(world: World) -> None:
+    from lawtrail.services import media
+
+    media_id = world.new_media()
+    _grant(world, media_id)
+    later = world.container.clock.now() + timedelta(days=4)  # the matrix's grants last three days
+    ctx = world.ctx_of(world.people[Role.OFFICER])
+    with pytest.raises(PermissionDenied) as err:
+        media.get_media(world.container.uow(), replace(ctx, now=later), media_id)
+    assert err.value.code == "access.grant_expired"

@@ -44,10 +44,14 @@ from lawtrail.domain.evidence import (
     HandinCompletion,
     MediaMark,
 )
+from lawtrail.domain.grants import AccessRequest, CaseRef, Decision, Grant
 from lawtrail.domain.ledger import canonical_json
 from lawtrail.domain.media import MediaFacts, not_probeable
 from lawtrail.domain.org import Bureau, Unit, User
+from lawtrail.domain.outside import OutsideDecision, OutsideRequest
 from lawtrail.domain.parties import Party
+from lawtrail.domain.register import READ_ACTIONS, REFUSED_ACTIONS, RegisterFilter, RegisterRow
+from lawtrail.domain.secrecy import Clearance, Level, MediaLevel
 from lawtrail.domain.vault import MediaFilter, MediaRecord, MediaRow, Registration, missing_items
 from lawtrail.errors import Conflict, NotFound, ValidationFailed
 
@@ -90,6 +94,12 @@ class FakeState:
     case_stage_changes: list[StageChange] = field(default_factory=list)
     case_media: list[MediaLink] = field(default_factory=list)
     case_numbers: dict[tuple[UUID, int], int] = field(default_factory=dict)
+    access_requests: dict[UUID, AccessRequest] = field(default_factory=dict)
+    access_decisions: list[Decision] = field(default_factory=list)
+    outside_requests: dict[UUID, OutsideRequest] = field(default_factory=dict)
+    outside_decisions: dict[UUID, OutsideDecision] = field(default_factory=dict)
+    clearances: list[Clearance] = field(default_factory=list)
+    media_levels: list[MediaLevel] = field(default_factory=list)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -103,6 +113,9 @@ class FakeState:
             cases=dict(self.cases), case_parties=list(self.case_parties),
             case_handlers=dict(self.case_handlers), case_stage_changes=list(self.case_stage_changes),
             case_media=list(self.case_media), case_numbers=dict(self.case_numbers),
+            access_requests=dict(self.access_requests), access_decisions=list(self.access_decisions),
+            outside_requests=dict(self.outside_requests), outside_decisions=dict(self.outside_decisions),
+            clearances=list(self.clearances), media_levels=list(self.media_levels),
         )
 
 
@@ -741,6 +754,135 @@ class FakeCases(_Repo):
         return sorted(rows, key=lambda c: (c.opened_at, c.serial), reverse=True)
 
 
+class FakeAccess(_Repo):
+    """Access requests and decisions, outside requests, clearances, media levels: append-only,
+    keys and foreign keys checked; the register is computed from the events, as the SQL does."""
+
+    def add_request(self, request: AccessRequest) -> None:
+        _require_aware(request)
+        if request.id in self.s.access_requests:
+            raise FakeIntegrityError("duplicate access request")
+        _exists(self.s.users, request.requester_id, "user")
+        _exists(self.s.cases, request.case_id, "case")
+        for media_id in request.media_ids:
+            _exists(self.s.media, media_id, "media")
+        if request.ends_at <= request.starts_at:
+            raise FakeIntegrityError("check period_positive")
+        self.s.access_requests[request.id] = request
+
+    def add_decision(self, decision: Decision) -> None:
+        _require_aware(decision)
+        _exists(self.s.access_requests, decision.request_id, "access request")
+        if any(d.request_id == decision.request_id and d.status == decision.status for d in self.s.access_decisions):
+            raise Conflict("该申请已被他人处理，请刷新后重试", "the request was decided meanwhile; reload",
+                           code="access.decided")
+        self.s.access_decisions.append(decision)
+
+    def _grant(self, request: AccessRequest) -> Grant:
+        decisions = sorted((d for d in self.s.access_decisions if d.request_id == request.id), key=lambda d: d.at)
+        return Grant(request, tuple(decisions))
+
+    def grant(self, request_id: UUID) -> Grant | None:
+        request = self.s.access_requests.get(request_id)
+        return self._grant(request) if request else None
+
+    def grants_for(self, user_id: UUID) -> list[Grant]:
+        rows = [r for r in self.s.access_requests.values() if r.requester_id == user_id]
+        return [self._grant(r) for r in sorted(rows, key=lambda r: r.created_at, reverse=True)]
+
+    def list_grants(self, bureau_id: UUID, *, requester_id: UUID | None = None, limit: int = 500) -> list[Grant]:
+        rows = [r for r in self.s.access_requests.values() if r.bureau_id == bureau_id
+                and (requester_id is None or r.requester_id == requester_id)]
+        return [self._grant(r) for r in sorted(rows, key=lambda r: r.created_at, reverse=True)[:limit]]
+
+    def case_refs(self, media_id: UUID) -> list[CaseRef]:
+        latest: dict[UUID, MediaLink] = {}
+        for link in sorted((x for x in self.s.case_media if x.media_id == media_id), key=lambda x: x.at):
+            latest[link.case_id] = link
+        out = []
+        for case_id, link in latest.items():
+            case = self.s.cases[case_id]
+            if link.linked:
+                handlers = frozenset(h.user_id for h in self.s.case_handlers.get(case_id, ()))
+                out.append(CaseRef(case_id, case.number, case.ended_at is None, Level(case.secrecy), handlers))
+        return sorted(out, key=lambda c: c.number)
+
+    def clearance(self, user_id: UUID) -> Clearance | None:
+        rows = [c for c in self.s.clearances if c.user_id == user_id]
+        return max(rows, key=lambda c: c.version) if rows else None
+
+    def add_clearance(self, clearance: Clearance) -> None:
+        _require_aware(clearance)
+        _exists(self.s.users, clearance.user_id, "user")
+        if any((c.user_id, c.version) == (clearance.user_id, clearance.version) for c in self.s.clearances):
+            raise Conflict("知悉范围已被他人修改，请刷新后重试", "the clearance was changed meanwhile; reload",
+                           code="secrecy.stale")
+        self.s.clearances.append(clearance)
+
+    def media_level(self, media_id: UUID) -> MediaLevel | None:
+        rows = [m for m in self.s.media_levels if m.media_id == media_id]
+        return max(rows, key=lambda m: m.version) if rows else None
+
+    def add_media_level(self, level: MediaLevel) -> None:
+        _require_aware(level)
+        _exists(self.s.media, level.media_id, "media")
+        if any((m.media_id, m.version) == (level.media_id, level.version) for m in self.s.media_levels):
+            raise Conflict("密级已被他人修改，请刷新后重试", "the level was changed meanwhile; reload",
+                           code="secrecy.stale")
+        self.s.media_levels.append(level)
+
+    def register(self, query: RegisterFilter) -> tuple[list[RegisterRow], int]:
+        actions = {"read": READ_ACTIONS, "refused": REFUSED_ACTIONS}.get(query.outcome or "",
+                                                                          READ_ACTIONS + REFUSED_ACTIONS)
+        linked = {str(x.media_id) for x in self.s.case_media if x.case_id == query.case_id}
+        users = self.s.users
+
+        def keep(e: Event) -> bool:
+            user = users.get(e.actor_id) if e.actor_id else None
+            return (e.action in actions and e.subject_type == "media" and user is not None
+                    and user.bureau_id == query.bureau_id
+                    and (query.actor_id is None or e.actor_id == query.actor_id)
+                    and (query.unit_id is None or user.unit_id == query.unit_id)
+                    and (query.case_id is None or e.subject_id in linked)
+                    and (query.start is None or e.occurred_at >= query.start)
+                    and (query.end is None or e.occurred_at < query.end))
+
+        rows = [e for e in reversed(self.s.events) if keep(e)]
+        page = rows[query.offset:query.offset + query.limit]
+
+        def unit_name(e: Event) -> str:
+            user = users[e.actor_id] if e.actor_id else None
+            unit = self.s.units.get(user.unit_id) if user else None
+            return unit.name if unit else ""
+
+        return [RegisterRow(e.seq, e.occurred_at, e.actor_id, e.actor_name, unit_name(e), e.action, e.subject_id,
+                            e.subject_name, copy.deepcopy(e.after or {})) for e in page], len(rows)
+
+    def add_outside(self, request: OutsideRequest) -> None:
+        _require_aware(request)
+        if request.id in self.s.outside_requests:
+            raise FakeIntegrityError("duplicate outside request")
+        _exists(self.s.cases, request.case_id, "case")
+        self.s.outside_requests[request.id] = request
+
+    def outside(self, request_id: UUID) -> tuple[OutsideRequest, OutsideDecision | None] | None:
+        request = self.s.outside_requests.get(request_id)
+        return (request, self.s.outside_decisions.get(request_id)) if request else None
+
+    def decide_outside(self, decision: OutsideDecision) -> None:
+        _require_aware(decision)
+        _exists(self.s.outside_requests, decision.request_id, "outside request")
+        if decision.request_id in self.s.outside_decisions:
+            raise Conflict("该申请已作出决定", "the request was decided already", code="outside.decided")
+        self.s.outside_decisions[decision.request_id] = decision
+
+    def list_outside(self, bureau_id: UUID, limit: int = 500
+                     ) -> list[tuple[OutsideRequest, OutsideDecision | None]]:
+        rows = sorted((r for r in self.s.outside_requests.values() if r.bureau_id == bureau_id),
+                      key=lambda r: r.received_at, reverse=True)[:limit]
+        return [(r, self.s.outside_decisions.get(r.id)) for r in rows]
+
+
 class FakeUnitOfWork:
     """One transaction over a ``FakeDatabase``: snapshot on enter, publish on commit,
     discard on leaving without commit (DESIGN.md rule 1: both commit or neither does)."""
@@ -764,6 +906,7 @@ class FakeUnitOfWork:
         self.activities = FakeActivities(self)
         self.queries = 0  # reads of the activity and clip repositories, for set-based checks
         self.cases = FakeCases(self)
+        self.access = FakeAccess(self)
 
     @property
     def working(self) -> FakeState:

@@ -50,6 +50,19 @@ for _role in (Role.OFFICER, Role.UNIT_HEAD):
 for _role in (Role.LEGAL_REVIEWER, Role.LEADER, Role.ARCHIVIST, Role.SUPERVISOR):
     EXPECTED[_role] |= {P.CASE_VIEW}
 EXPECTED[Role.ADMIN] -= {P.CASE_VIEW, P.CASE_MANAGE}
+# Art. 45–47 (decision 0017): everyone reading evidence asks; the leader approves; register and outside
+# requests for leaders and archivists (and the register for supervisors); classifying for those who
+# handle cases and records; the administrator only sets clearances.
+for _role in (Role.OFFICER, Role.UNIT_HEAD, Role.LEGAL_REVIEWER, Role.LEADER, Role.ARCHIVIST, Role.SUPERVISOR):
+    EXPECTED[_role] |= {P.ACCESS_REQUEST}
+for _role in (Role.OFFICER, Role.UNIT_HEAD, Role.LEADER, Role.ARCHIVIST):
+    EXPECTED[_role] |= {P.SECRECY_SET}
+for _role in (Role.LEADER, Role.ARCHIVIST, Role.SUPERVISOR):
+    EXPECTED[_role] |= {P.ACCESS_REGISTER}
+for _role in (Role.LEADER, Role.ARCHIVIST):
+    EXPECTED[_role] |= {P.ACCESS_OUTSIDE}
+EXPECTED[Role.LEADER] |= {P.ACCESS_APPROVE}
+EXPECTED[Role.ADMIN] -= {P.ACCESS_REQUEST, P.ACCESS_APPROVE, P.ACCESS_REGISTER, P.ACCESS_OUTSIDE, P.SECRECY_SET}
 EXPECTED_BUREAU_WIDE = {Role.LEGAL_REVIEWER, Role.LEADER, Role.ARCHIVIST, Role.SUPERVISOR, Role.ADMIN}
 
 BUREAU = uuid.uuid4()

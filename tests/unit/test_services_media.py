@@ -19,6 +19,7 @@ from lawtrail.domain.vault import MediaRecord, Registration
 from lawtrail.errors import Conflict, NotFound, PermissionDenied, RuleViolation, ValidationFailed
 from lawtrail.services import devices
 from lawtrail.services import media as svc
+from tests.unit.access_support import grant_for, seed_case
 from tests.unit.factories import T0, World, only_new_event, refused
 from tests.unit.fakes import FakeBlobStore
 
@@ -126,18 +127,19 @@ def test_bad_list_filters_are_refused(world: World, kw: dict[str, Any]) -> None:
 
 # ---- one original and its registration ----------------------------------------------------------
 
-def test_get_media_needs_media_view_on_its_unit(world: World) -> None:
+def test_get_media_needs_a_basis_for_reading(world: World) -> None:
     media = put_media(world, device="b")
+    seed_case(world, world.unit_b, handlers=[world.officer_b], media_ids=[media.id])  # officer b handles it
     detail = svc.get_media(world.uow(), world.ctx(world.officer_b), media.id)
     assert (detail.media.id, detail.device_number, detail.unit_name, len(detail.registrations)) == (
         media.id, "ZFJLY-B001", world.unit_b.name, 1)
-    for who, exc in ((world.officer_a, PermissionDenied), (world.other_admin, NotFound)):
+    for who, exc, code in ((world.officer_a, PermissionDenied, "access.no_grant"),
+                           (world.other_admin, NotFound, "media.not_found")):
         before = len(world.events())
         with pytest.raises(exc):
             svc.get_media(world.uow(), world.ctx(who), media.id)
         event = only_new_event(world, before)  # a refused read of the record is on record too
-        assert (event.action, event.after) == (Action.MEDIA_READ_REFUSED, {"purpose": "details", "code": (
-            "permission_denied" if exc is PermissionDenied else "media.not_found")})
+        assert (event.action, event.after) == (Action.MEDIA_READ_REFUSED, {"purpose": "details", "code": code})
     refused(world, NotFound, lambda: svc.get_media(world.uow(), world.ctx(world.archivist), uuid.uuid4()))
 
 
@@ -234,7 +236,8 @@ def test_opening_an_original_records_one_event_and_issues_a_ticket(world: World)
                                  ticket_key=KEY)
     event = only_new_event(world, before)
     assert (event.action, event.subject_id, event.after) == (
-        Action.MEDIA_VIEW, str(media.id), {"purpose": "view", "sha256": media.sha256, "file_size": 100})
+        Action.MEDIA_VIEW, str(media.id), {"purpose": "view", "sha256": media.sha256, "file_size": 100,
+                                           "basis": "archivist", "level": "ordinary"})
     assert (original.size, original.content_type, original.etag) == (100, "video/mp4", f'"{media.sha256}"')
     assert original.ticket
     # Many range requests under the ticket: no more events.
@@ -249,15 +252,19 @@ def test_opening_an_original_records_one_event_and_issues_a_ticket(world: World)
 def test_a_download_is_recorded_with_its_range(world: World) -> None:
     blobs = FakeBlobStore()
     media = put_media(world, blobs)
+    approved = grant_for(world, world.officer_a, media_ids=[media.id])
     before = len(world.events())
     svc.open_original(world.uow(), world.ctx(world.officer_a), blobs, media.id, purpose="download",
                       range_spec="bytes=0-99")
     event = only_new_event(world, before)
     assert event.action == Action.MEDIA_DOWNLOAD and event.after and event.after["range"] == "bytes=0-99"
+    assert (event.after["basis"], event.after["grant_id"]) == ("grant", str(approved.request.id))
 
 
-@pytest.mark.parametrize("who", ["officer_b", "admin", "legal_reviewer", "nobody"])
-def test_a_refused_read_is_still_recorded(world: World, who: str) -> None:
+@pytest.mark.parametrize(("who", "code"), [("officer_b", "access.no_grant"), ("officer_a", "access.no_grant"),
+                                           ("admin", "permission_denied"), ("legal_reviewer", "access.no_grant"),
+                                           ("nobody", "permission_denied")])
+def test_a_refused_read_is_still_recorded(world: World, who: str, code: str) -> None:
     blobs = FakeBlobStore()
     media = put_media(world, blobs, device="a")
     before = len(world.events())
@@ -267,7 +274,7 @@ def test_a_refused_read_is_still_recorded(world: World, who: str) -> None:
     event = only_new_event(world, before)
     assert (event.action, event.subject_id, event.actor_id) == (
         Action.MEDIA_READ_REFUSED, str(media.id), getattr(world, who).id)
-    assert event.after == {"purpose": "view", "code": "permission_denied"}
+    assert event.after == {"purpose": "view", "code": code}
     assert blobs.opened == []
 
 
@@ -283,11 +290,12 @@ def test_another_bureaus_read_is_recorded_and_answered_not_found(world: World) -
 def test_a_bad_ticket_is_refused_and_recorded(world: World) -> None:
     blobs = FakeBlobStore()
     media, other = put_media(world, blobs), put_media(world, blobs)
+    grant_for(world, world.officer_a, media_ids=[media.id, other.id])
     ticket = svc.open_original(world.uow(), world.ctx(world.officer_a), blobs, media.id, purpose="view",
                                ticket_key=KEY).ticket
     assert ticket
     cases = [(world.officer_a, other.id, ticket, T0),  # another original
-             (world.unit_head_a, media.id, ticket, T0),  # another person
+             (world.archivist, media.id, ticket, T0),  # another person (who may read it)
              (world.officer_a, media.id, ticket, T0 + media_ticket.TICKET_TTL),  # expired
              (world.officer_a, media.id, "forged", T0)]
     for who, media_id, tk, now in cases:

@@ -58,6 +58,12 @@ class Permission(StrEnum):
     ACTIVITY_MANAGE = "activity:manage"
     CASE_VIEW = "case:view"
     CASE_MANAGE = "case:manage"
+    ACCESS_REQUEST = "access:request"
+    ACCESS_APPROVE = "access:approve"
+    ACCESS_REGISTER = "access:register"
+    ACCESS_OUTSIDE = "access:outside"
+    SECRECY_SET = "secrecy:set"
+    CLEARANCE_MANAGE = "user:clearance"
 
 
 P = Permission
@@ -73,16 +79,22 @@ _FIELD_WORK = frozenset({P.DEVICE_VIEW, P.DEVICE_LOG, P.MEDIA_INGEST, P.MEDIA_VI
 _OVERSIGHT = frozenset({P.DEVICE_VIEW, P.EVENT_VIEW, P.LEDGER_VIEW, P.MEDIA_VIEW, P.ACTIVITY_VIEW, P.FINDING_VIEW,
                         P.CASE_VIEW})
 
+#: Art. 45–47 (docs/decisions/0017): who asks to read, who approves, who keeps the register.
+_ASK = frozenset({P.ACCESS_REQUEST})
+_CLASSIFY = frozenset({P.SECRECY_SET})
+_REGISTER = frozenset({P.ACCESS_REGISTER})
+
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.OFFICER: _EVERYONE | _FIELD_WORK | {P.CASE_MANAGE},
-    Role.UNIT_HEAD: _EVERYONE | _FIELD_WORK | {P.EVENT_VIEW, P.CASE_MANAGE},
-    Role.LEGAL_REVIEWER: _EVERYONE | {P.FINDING_VIEW, P.CASE_VIEW},
-    Role.LEADER: _EVERYONE | _OVERSIGHT,
-    Role.ARCHIVIST: _EVERYONE | _FIELD_WORK | {P.DEVICE_MANAGE, P.TOKEN_MANAGE, P.LEDGER_VIEW},
-    Role.SUPERVISOR: _EVERYONE | _OVERSIGHT | {P.LEDGER_VERIFY, P.VAULT_VERIFY},
+    Role.OFFICER: _EVERYONE | _FIELD_WORK | {P.CASE_MANAGE} | _ASK | _CLASSIFY,
+    Role.UNIT_HEAD: _EVERYONE | _FIELD_WORK | {P.EVENT_VIEW, P.CASE_MANAGE} | _ASK | _CLASSIFY,
+    Role.LEGAL_REVIEWER: _EVERYONE | {P.FINDING_VIEW, P.CASE_VIEW} | _ASK,
+    Role.LEADER: _EVERYONE | _OVERSIGHT | _ASK | _CLASSIFY | _REGISTER | {P.ACCESS_APPROVE, P.ACCESS_OUTSIDE},
+    Role.ARCHIVIST: _EVERYONE | _FIELD_WORK | {P.DEVICE_MANAGE, P.TOKEN_MANAGE, P.LEDGER_VIEW} | _ASK | _CLASSIFY
+    | _REGISTER | {P.ACCESS_OUTSIDE},
+    Role.SUPERVISOR: _EVERYONE | _OVERSIGHT | {P.LEDGER_VERIFY, P.VAULT_VERIFY} | _ASK | _REGISTER,
     Role.ADMIN: _EVERYONE | {P.UNIT_MANAGE, P.USER_MANAGE, P.DEVICE_VIEW, P.DEVICE_MANAGE, P.DEVICE_LOG,
                              P.TOKEN_MANAGE, P.EVENT_VIEW, P.LEDGER_VIEW, P.LEDGER_VERIFY, P.MEDIA_INGEST,
-                             P.VAULT_VERIFY},
+                             P.VAULT_VERIFY, P.CLEARANCE_MANAGE},
 }
 
 BUREAU_WIDE_ROLES: frozenset[Role] = frozenset(

@@ -68,6 +68,17 @@ class Action(StrEnum):
     CASE_CLOSE = "case:case:close"
     CASE_MEDIA_LINK = "case:media:link"
     CASE_MEDIA_UNLINK = "case:media:unlink"
+    ACCESS_REQUEST = "access:request:create"
+    ACCESS_APPROVE = "access:request:approve"
+    ACCESS_REFUSE = "access:request:refuse"
+    ACCESS_WITHDRAW = "access:request:withdraw"
+    ACCESS_REVOKE = "access:request:revoke"
+    ACCESS_REGISTER_EXPORT = "access:register:export"
+    OUTSIDE_REQUEST = "access:outside:record"
+    OUTSIDE_DECIDE = "access:outside:decide"
+    USER_CLEARANCE = "org:user:clearance"
+    CASE_SECRECY = "case:secrecy:set"
+    MEDIA_SECRECY = "media:secrecy:set"
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from lawtrail.domain.cases import (
 from lawtrail.domain.events import Action, Event
 from lawtrail.domain.org import Problems, Unit, User, clean_text, local_date
 from lawtrail.domain.parties import Party, PartyInput, PartyKind, check_party
+from lawtrail.domain.secrecy import Level, content_refused
 from lawtrail.domain.vault import MediaRecord
 from lawtrail.errors import Conflict, NotFound, ValidationFailed, invalid
 from lawtrail.services.case_input import CaseDetails, check_details
@@ -316,13 +317,15 @@ def _media_visible(ctx: Ctx, media: MediaRecord) -> bool:
 
 
 def _media_change(uow: UnitOfWork, ctx: Ctx, case_id: UUID, media_id: UUID, reason: str,
-                  link: bool) -> MediaLink:
+                  link: bool, state_secret_content: bool = False) -> MediaLink:
     problems = Problems()
     reason = clean_text(reason, "reason", "理由", problems, max_len=500, required=not link)
     problems.raise_if_any()
     with uow:
         case = _load(uow, ctx, case_id)
         _not_archived(case)
+        if link and case.secrecy == Level.STATE_SECRET and not state_secret_content:
+            raise content_refused(Level.STATE_SECRET)  # Art. 47: only the registration is kept
         media = uow.cases.media(media_id)
         if media is None or not _media_visible(ctx, media):
             raise NotFound("音像资料不存在或无权查看", "no such media file, or not visible to you",
@@ -342,9 +345,13 @@ def _media_change(uow: UnitOfWork, ctx: Ctx, case_id: UUID, media_id: UUID, reas
     return row
 
 
-def link_media(uow: UnitOfWork, ctx: Ctx, case_id: UUID, media_id: UUID, *, reason: str = "") -> MediaLink:
-    """Link a vault original to the case (a new link row; Conflict if it is linked already)."""
-    return _media_change(uow, ctx, case_id, media_id, reason, True)
+def link_media(uow: UnitOfWork, ctx: Ctx, case_id: UUID, media_id: UUID, *, reason: str = "",
+               state_secret_content: bool = False) -> MediaLink:
+    """Link a vault original to the case (a new link row; Conflict if it is linked already).
+    A state-secret case takes no content unless the deployment is approved for it
+    (``state_secret_content``, LAWTRAIL_STATE_SECRET_CONTENT_ALLOWED): ValidationFailed
+    ``secrecy.state_secret_content``."""
+    return _media_change(uow, ctx, case_id, media_id, reason, True, state_secret_content)
 
 
 def unlink_media(uow: UnitOfWork, ctx: Ctx, case_id: UUID, media_id: UUID, *, reason: str) -> MediaLink:

@@ -18,6 +18,7 @@ from lawtrail.domain import media_ticket
 from lawtrail.domain.access import Permission, Role, allows
 from lawtrail.domain.devices import holder_at
 from lawtrail.domain.events import Action, Event, format_time
+from lawtrail.domain.grants import ReadAllowed
 from lawtrail.domain.media import MediaType
 from lawtrail.domain.media_ticket import Purpose
 from lawtrail.domain.org import Problems
@@ -35,6 +36,7 @@ from lawtrail.errors import Conflict, LawtrailError, NotFound, PermissionDenied,
 from lawtrail.services.context import Ctx
 from lawtrail.services.guard import require, visible_units
 from lawtrail.services.ports import BlobReader, BlobStore, UnitOfWork
+from lawtrail.services.reading import check_read, media_subject, read_facts
 from lawtrail.services.trail import record
 
 PER_PAGE_MAX = 200
@@ -130,6 +132,7 @@ class MediaDetail:
     registrations: list[Registration]  # every version, oldest first
     device_number: str
     unit_name: str
+    level: str = "ordinary"  # the effective confidentiality level (Art. 47): own, or its cases'
 
     @property
     def current(self) -> Registration | None:
@@ -137,17 +140,19 @@ class MediaDetail:
 
 
 def get_media(uow: UnitOfWork, ctx: Ctx, media_id: UUID) -> MediaDetail:
-    """The original's record and every version of its registration (media:view on its unit).
+    """The original's record, every version of its registration and its effective level, for
+    whoever may read it (``reading.check_read``: Art. 45 grant, handler of an open case, archivist;
+    Art. 47 clearance).
 
     Shows facts, not the original's bytes, so a permitted call records nothing (``open_original``
     is the read); a refused one is recorded as ``media:original:read-refused`` (purpose
     ``details``) before PermissionDenied (NotFound for another bureau's) is raised."""
-    media = _readable(uow, ctx, media_id, "details")
+    media, basis = _readable(uow, ctx, media_id, "details")
     with uow:
         device = uow.devices.get(media.device_id)
         unit = uow.units.get(media.unit_id)
         return MediaDetail(media, uow.media.registrations(media.id), device.number if device else "",
-                           unit.name if unit else "")
+                           unit.name if unit else "", basis.level.value)
 
 
 def registrations(uow: UnitOfWork, ctx: Ctx, media_id: UUID) -> list[Registration]:
@@ -360,22 +365,22 @@ def _refuse_read(uow: UnitOfWork, ctx: Ctx, media: MediaRecord, purpose: str, ex
     raise exc
 
 
-def _readable(uow: UnitOfWork, ctx: Ctx, media_id: UUID, purpose: str) -> MediaRecord:
-    """The original if the actor may read it; otherwise record the refusal and raise."""
+def _readable(uow: UnitOfWork, ctx: Ctx, media_id: UUID, purpose: str) -> tuple[MediaRecord, ReadAllowed]:
+    """The original and the basis of reading it, if the actor may (``reading.check_read``: Art.
+    45 grants, handlers of open cases, the archivist; Art. 47 clearance); otherwise record the
+    refusal and raise."""
     with uow:
         media = _load(uow, media_id)
+        subject = media_subject(uow, media)
     if ctx.actor.bureau_id and media.bureau_id != ctx.actor.bureau_id:
         _refuse_read(uow, ctx, media, purpose, _not_found())
-    try:
-        require(ctx.actor, Permission.MEDIA_VIEW, bureau_id=media.bureau_id, unit_id=media.unit_id)
-    except PermissionDenied as exc:
-        _refuse_read(uow, ctx, media, purpose, exc)
-    return media
+    return media, check_read(uow, ctx, subject, purpose=purpose)
 
 
 def open_original(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, media_id: UUID, *, purpose: Purpose,
                   ticket_key: bytes | None = None, range_spec: str | None = None) -> Original:
-    """Open an original for viewing or downloading: check media:view on its unit and record one
+    """Open an original for viewing or downloading: check it may be read (``reading.check_read``;
+    the basis goes into the event) and record one
     ``media:original:view`` / ``…:download`` event (``range_spec``, the HTTP Range asked for, goes
     into it). With ``ticket_key`` (and a person as the actor), issue the ticket that the range
     requests of this viewing present to ``ticketed_original``.
@@ -386,9 +391,9 @@ def open_original(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, media_id: UUID, *
     if purpose not in media_ticket.PURPOSES:
         raise ValidationFailed("读取用途须为 view 或 download", "purpose must be view or download",
                                code="validation_failed")
-    media = _readable(uow, ctx, media_id, purpose)
+    media, allowed = _readable(uow, ctx, media_id, purpose)
     size = blobs.size(media.sha256)
-    after: dict[str, Any] = {"purpose": purpose, "sha256": media.sha256, "file_size": size}
+    after: dict[str, Any] = {"purpose": purpose, "sha256": media.sha256, "file_size": size, **read_facts(allowed)}
     if range_spec:
         after["range"] = range_spec[:100]
     with uow:
@@ -408,7 +413,7 @@ def ticketed_original(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, media_id: UUI
     unexpired and issued to this actor for this original, and media:view must still hold. Records
     nothing when it does (the opening was recorded); a refusal is recorded as with
     ``open_original`` (PermissionDenied ``media.ticket_invalid`` for a bad ticket)."""
-    media = _readable(uow, ctx, media_id, "ticket")
+    media, _basis = _readable(uow, ctx, media_id, "ticket")  # a revoked grant stops the viewing at once
     valid = None if ctx.actor.user_id is None else media_ticket.check(
         ticket_key, ticket, user_id=ctx.actor.user_id, media_id=media.id, now=ctx.now)
     if valid is None:

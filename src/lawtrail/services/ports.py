@@ -19,10 +19,14 @@ from lawtrail.domain.cases import Case, CaseFilter, Handler, MediaLink, StageCha
 from lawtrail.domain.devices import Device, DeviceLogEntry
 from lawtrail.domain.events import Event
 from lawtrail.domain.evidence import Handin, HandinCompletion, MediaMark
+from lawtrail.domain.grants import AccessRequest, CaseRef, Decision, Grant
 from lawtrail.domain.ledger.audit import LeafRow, StoredCheckpoint
 from lawtrail.domain.media import MediaFacts
 from lawtrail.domain.org import Bureau, Unit, User
+from lawtrail.domain.outside import OutsideDecision, OutsideRequest
 from lawtrail.domain.parties import Party
+from lawtrail.domain.register import RegisterFilter, RegisterRow
+from lawtrail.domain.secrecy import Clearance, MediaLevel
 from lawtrail.domain.vault import MediaFilter, MediaRecord, MediaRow, Registration
 
 
@@ -255,6 +259,49 @@ class CaseRepo(Protocol):
         ...
 
 
+class AccessRepo(Protocol):
+    """Access requests and decisions, requests from outside, clearances and media levels (Art.
+    45–47): every row is a record (append-only); the register is read from the events."""
+
+    def add_request(self, request: AccessRequest) -> None: ...
+
+    def add_decision(self, decision: Decision) -> None:
+        """Raise Conflict ``access.decided`` when the request already took that status."""
+        ...
+
+    def grant(self, request_id: UUID) -> Grant | None: ...
+    def grants_for(self, user_id: UUID) -> list[Grant]: ...
+
+    def list_grants(self, bureau_id: UUID, *, requester_id: UUID | None = None, limit: int = 500) -> list[Grant]:
+        """Requests of the bureau (of one requester when given) with their decisions, newest first,
+        in a fixed number of queries."""
+        ...
+
+    def case_refs(self, media_id: UUID) -> list[CaseRef]:
+        """The cases the original is linked to now (latest link row is a link), with handlers."""
+        ...
+
+    def clearance(self, user_id: UUID) -> Clearance | None: ...
+    def add_clearance(self, clearance: Clearance) -> None: ...
+    def media_level(self, media_id: UUID) -> MediaLevel | None: ...
+    def add_media_level(self, level: MediaLevel) -> None: ...
+
+    def register(self, query: RegisterFilter) -> tuple[list[RegisterRow], int]:
+        """One page of readings and refusals of the bureau's originals, newest first, and the
+        number of all matches (set-based: one query for the page, one for the count)."""
+        ...
+
+    def add_outside(self, request: OutsideRequest) -> None: ...
+    def outside(self, request_id: UUID) -> tuple[OutsideRequest, OutsideDecision | None] | None: ...
+
+    def decide_outside(self, decision: OutsideDecision) -> None:
+        """Raise Conflict ``outside.decided`` when the request has a decision already."""
+        ...
+
+    def list_outside(self, bureau_id: UUID, limit: int = 500
+                     ) -> list[tuple[OutsideRequest, OutsideDecision | None]]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. ``with uow:`` opens it; leaving without ``commit()`` rolls back."""
 
@@ -286,6 +333,8 @@ class UnitOfWork(Protocol):
     def activities(self) -> ActivityRepo: ...
     @property
     def cases(self) -> CaseRepo: ...
+    @property
+    def access(self) -> AccessRepo: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

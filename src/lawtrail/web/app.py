@@ -16,6 +16,7 @@ from lawtrail.bootstrap import Container, build
 from lawtrail.config import load_settings
 from lawtrail.errors import LawtrailError
 from lawtrail.web import errors as handlers
+from lawtrail.web.api.access import router as access_api_router
 from lawtrail.web.api.activities import router as activities_api_router
 from lawtrail.web.api.cases import router as cases_api_router
 from lawtrail.web.api.findings import router as findings_api_router
@@ -25,6 +26,7 @@ from lawtrail.web.api.routes import router as api_router
 from lawtrail.web.api.uploads import router as uploads_api_router
 from lawtrail.web.ledger_runtime import CHECK_INTERVAL, Checkpointer, Periodic, VaultVerifier
 from lawtrail.web.middleware import RequestLimits
+from lawtrail.web.ui.access import router as access_ui_router
 from lawtrail.web.ui.activities import router as activities_ui_router
 from lawtrail.web.ui.media import router as media_ui_router
 from lawtrail.web.ui.pages import router as ui_router
@@ -77,12 +79,14 @@ def create_app(container: Container, *, checkpoint_interval: float | None = CHEC
     app.include_router(uploads_api_router)
     app.include_router(findings_api_router)
     app.include_router(cases_api_router)
+    app.include_router(access_api_router)
     app.include_router(ui_router)
     app.include_router(media_api_router)
     app.include_router(media_ui_router)
     app.include_router(activities_api_router)
     app.include_router(ui_router)
     app.include_router(activities_ui_router)
+    app.include_router(access_ui_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(RequestLimits, max_bytes=container.settings.max_request_bytes,
                        exempt_prefixes=STREAMING_PREFIXES)

@@ -487,3 +487,96 @@ case_numbers = Table(
     Column("year", Integer, primary_key=True, autoincrement=False),
     Column("last_serial", Integer, nullable=False),
 )
+
+# --- access to records (issue 6 items 1–4, Art. 45–47; docs/decisions/0017): requests, their
+# decisions, requests from outside, clearances and media levels; all append-only (migration 0010) ---
+
+access_requests = Table(
+    "access_requests", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("bureau_id", Uuid, ForeignKey("bureaus.id"), nullable=False),
+    Column("requester_id", Uuid, ForeignKey("users.id"), nullable=False, index=True),
+    Column("requester_name", String(100), nullable=False),
+    Column("requester_unit_id", Uuid, ForeignKey("units.id"), nullable=False),
+    Column("purpose", String(500), nullable=False),
+    Column("case_id", Uuid, ForeignKey("cases.id"), nullable=True),
+    _ts("starts_at"),
+    _ts("ends_at"),
+    _ts("created_at"),
+    CheckConstraint("ends_at > starts_at", name="period_positive"),
+    Index("ix_access_requests_bureau_created", "bureau_id", "created_at"),
+)
+
+access_request_media = Table(
+    "access_request_media", metadata,
+    Column("request_id", Uuid, ForeignKey("access_requests.id"), primary_key=True),
+    Column("media_id", Uuid, ForeignKey("media.id"), primary_key=True),
+    Index("ix_access_request_media_media_id", "media_id"),
+)
+
+access_decisions = Table(
+    "access_decisions", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("request_id", Uuid, ForeignKey("access_requests.id"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("actor_id", Uuid, nullable=True),
+    Column("actor_name", String(100), nullable=False),
+    _ts("at"),
+    Column("reason", String(500), nullable=False),
+    # A request takes each status at most once: two leaders approving at once cannot both win.
+    Index("uq_access_decisions_request_status", "request_id", "status", unique=True),
+)
+
+outside_requests = Table(
+    "outside_requests", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("bureau_id", Uuid, ForeignKey("bureaus.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("requester_name", String(100), nullable=False),
+    Column("requester_org", String(200), nullable=False),
+    Column("legal_basis", String(500), nullable=False),
+    Column("purpose", String(500), nullable=False),
+    Column("wants_copy", Boolean, nullable=False),
+    Column("case_id", Uuid, ForeignKey("cases.id"), nullable=True),
+    Column("asked", String(1000), nullable=False),
+    _ts("received_at"),
+    Column("recorded_by_id", Uuid, nullable=True),
+    Column("recorded_by", String(100), nullable=False),
+    _ts("recorded_at"),
+    Index("ix_outside_requests_bureau_received", "bureau_id", "received_at"),
+)
+
+outside_decisions = Table(
+    "outside_decisions", metadata,
+    Column("request_id", Uuid, ForeignKey("outside_requests.id"), primary_key=True),
+    Column("outcome", String(16), nullable=False),
+    Column("approver_id", Uuid, nullable=True),
+    Column("approver_name", String(100), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("provided", JSON, nullable=False),
+    _ts("at"),
+)
+
+user_clearances = Table(
+    "user_clearances", metadata,
+    Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("levels", JSON, nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("actor_id", Uuid, nullable=True),
+    Column("actor_name", String(100), nullable=False),
+    _ts("at"),
+    CheckConstraint("version >= 1", name="version_positive"),
+)
+
+media_levels = Table(
+    "media_levels", metadata,
+    Column("media_id", Uuid, ForeignKey("media.id"), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("level", String(16), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("actor_id", Uuid, nullable=True),
+    Column("actor_name", String(100), nullable=False),
+    _ts("at"),
+    CheckConstraint("version >= 1", name="version_positive"),
+)

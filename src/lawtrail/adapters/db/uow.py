@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from lawtrail.adapters.db import repositories as r
+from lawtrail.adapters.db.access_repo import SqlAccess
 from lawtrail.adapters.db.activity_repo import SqlActivities
 from lawtrail.adapters.db.case_repo import SqlCases
 from lawtrail.adapters.db.evidence_repo import SqlHandins, SqlMarks
@@ -65,6 +66,7 @@ class SqlUnitOfWork:
             self.marks = SqlMarks(conn)
             self.activities = SqlActivities(conn)
             self.cases = SqlCases(conn)
+            self.access = SqlAccess(conn)
         self._depth += 1
         return self
 

@@ -261,8 +261,9 @@ def close_case(request: Request, who: Who, case_id: UUID, body: CloseIn) -> Case
 
 @router.post("/{case_id}/media", response_model=LinkOut, status_code=201)
 def link_media(request: Request, who: Who, case_id: UUID, body: MediaIn) -> LinkOut:
-    return LinkOut.of(svc.link_media(container(request).uow(), who.ctx(request), case_id, body.media_id,
-                                     reason=body.reason))
+    c = container(request)
+    return LinkOut.of(svc.link_media(c.uow(), who.ctx(request), case_id, body.media_id, reason=body.reason,
+                                     state_secret_content=c.settings.state_secret_content_allowed))
 
 
 @router.post("/{case_id}/media/{media_id}/unlink", response_model=LinkOut)
