@@ -50,6 +50,11 @@ for _role in (Role.OFFICER, Role.UNIT_HEAD):
 for _role in (Role.LEGAL_REVIEWER, Role.LEADER, Role.ARCHIVIST, Role.SUPERVISOR):
     EXPECTED[_role] |= {P.CASE_VIEW}
 EXPECTED[Role.ADMIN] -= {P.CASE_VIEW, P.CASE_MANAGE}
+# Supervision (issue 6 items 7, 8): supervisors and leaders see the whole bureau's accountability
+# report and dashboard, unit heads their own unit's; nobody else.
+for _role in (Role.SUPERVISOR, Role.LEADER, Role.UNIT_HEAD):
+    EXPECTED[_role] |= {P.OVERSIGHT_VIEW}
+EXPECTED[Role.ADMIN] -= {P.OVERSIGHT_VIEW}
 EXPECTED_BUREAU_WIDE = {Role.LEGAL_REVIEWER, Role.LEADER, Role.ARCHIVIST, Role.SUPERVISOR, Role.ADMIN}
 
 BUREAU = uuid.uuid4()

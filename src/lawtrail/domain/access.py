@@ -58,6 +58,7 @@ class Permission(StrEnum):
     ACTIVITY_MANAGE = "activity:manage"
     CASE_VIEW = "case:view"
     CASE_MANAGE = "case:manage"
+    OVERSIGHT_VIEW = "oversight:view"
 
 
 P = Permission
@@ -71,11 +72,11 @@ _FIELD_WORK = frozenset({P.DEVICE_VIEW, P.DEVICE_LOG, P.MEDIA_INGEST, P.MEDIA_VI
                          P.CASE_VIEW})
 #: Looking on without taking part: leaders and supervisors.
 _OVERSIGHT = frozenset({P.DEVICE_VIEW, P.EVENT_VIEW, P.LEDGER_VIEW, P.MEDIA_VIEW, P.ACTIVITY_VIEW, P.FINDING_VIEW,
-                        P.CASE_VIEW})
+                        P.CASE_VIEW, P.OVERSIGHT_VIEW})
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OFFICER: _EVERYONE | _FIELD_WORK | {P.CASE_MANAGE},
-    Role.UNIT_HEAD: _EVERYONE | _FIELD_WORK | {P.EVENT_VIEW, P.CASE_MANAGE},
+    Role.UNIT_HEAD: _EVERYONE | _FIELD_WORK | {P.EVENT_VIEW, P.CASE_MANAGE, P.OVERSIGHT_VIEW},
     Role.LEGAL_REVIEWER: _EVERYONE | {P.FINDING_VIEW, P.CASE_VIEW},
     Role.LEADER: _EVERYONE | _OVERSIGHT,
     Role.ARCHIVIST: _EVERYONE | _FIELD_WORK | {P.DEVICE_MANAGE, P.TOKEN_MANAGE, P.LEDGER_VIEW},

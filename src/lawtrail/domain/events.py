@@ -68,6 +68,8 @@ class Action(StrEnum):
     CASE_CLOSE = "case:case:close"
     CASE_MEDIA_LINK = "case:media:link"
     CASE_MEDIA_UNLINK = "case:media:unlink"
+    OVERSIGHT_REPORT_VIEW = "oversight:report:view"
+    OVERSIGHT_REPORT_EXPORT = "oversight:report:export"
 
 
 @dataclass(frozen=True)
