@@ -304,6 +304,10 @@ ROUTES: dict[tuple[str, str], Rule] = {
         f"/api/v1/cases/{w.new_case()}/media", {"media_id": str(w.new_media())})),
     ("POST", "/api/v1/cases/{case_id}/media/{media_id}/unlink"): Rule(P.CASE_MANAGE, lambda w: (
         w.linked(), {"reason": "误关联"})),
+    ("GET", "/api/v1/oversight/report"): Rule(P.OVERSIGHT_VIEW, lambda w: (
+        "/api/v1/oversight/report?start=2026-11-01&end=2026-11-30", None)),
+    ("GET", "/api/v1/oversight/report.xlsx"): Rule(P.OVERSIGHT_VIEW, lambda w: ("/api/v1/oversight/report.xlsx", None)),
+    ("GET", "/api/v1/oversight/dashboard"): Rule(P.OVERSIGHT_VIEW, lambda w: ("/api/v1/oversight/dashboard", None)),
 }
 
 
@@ -355,11 +359,12 @@ def api_routes() -> list[tuple[str, str]]:
     from lawtrail.web.api.findings import router as findings_router
     from lawtrail.web.api.ledger import router as ledger_router
     from lawtrail.web.api.media import router as media_router
+    from lawtrail.web.api.oversight import router as oversight_router
     from lawtrail.web.api.routes import router
     from lawtrail.web.api.uploads import router as uploads_router
 
     routers = (router, ledger_router, media_router, uploads_router, activities_router,
-               findings_router, cases_router)
+               findings_router, cases_router, oversight_router)
     return sorted((m, r.path) for rt_ in routers for r in rt_.routes
                   if isinstance(r, APIRoute) for m in r.methods)
 

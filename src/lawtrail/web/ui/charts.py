@@ -9,9 +9,15 @@ from datetime import date
 from markupsafe import Markup, escape
 
 BAR_H = 26
-LABEL_W = 190
-BAR_W = 420
-VALUE_W = 90
+LABEL_W = 150
+BAR_W = 250
+VALUE_W = 100
+#: Longer labels are shortened with "…" (the whole label is the bar's tooltip).
+LABEL_CHARS = 10
+
+
+def short(label: str) -> str:
+    return label if len(label) <= LABEL_CHARS else label[:LABEL_CHARS - 1] + "…"
 
 
 def _tone(value: float | None) -> str:
@@ -20,9 +26,10 @@ def _tone(value: float | None) -> str:
     return "good" if value >= 0.95 else ("fair" if value >= 0.8 else "poor")
 
 
-def bar_chart(rows: Sequence[tuple[str, float | None, str]], *, title: str) -> Markup:
+def bar_chart(rows: Sequence[tuple[str, float | None, str]], *, title: str, counts: bool = False) -> Markup:
     """Horizontal bars, one per (label, rate 0..1 or None, caption such as ``12/15``), with the
-    percentage written at the end of each bar."""
+    percentage written at the end of each bar; ``counts``: the bars are counts scaled to the
+    largest, and only the caption (``3 项``) is written."""
     height = max(len(rows), 1) * BAR_H + 8
     width = LABEL_W + BAR_W + VALUE_W
     out = [f'<svg class="chart chart-bars" viewBox="0 0 {width} {height}" width="100%" role="img" '
@@ -31,12 +38,16 @@ def bar_chart(rows: Sequence[tuple[str, float | None, str]], *, title: str) -> M
         y = 4 + i * BAR_H
         length = 0 if value is None else round(BAR_W * value, 1)
         shown = "无数据" if value is None else f"{value * 100:.1f}%"
-        out.append(f'<text class="chart-label" x="{LABEL_W - 8}" y="{y + 17}" text-anchor="end">{escape(label)}</text>'
+        if counts:
+            shown, caption = caption, ""
+        out.append(f'<g><title>{escape(label)} {shown} {escape(caption)}</title>'
+                   f'<text class="chart-label" x="{LABEL_W - 8}" y="{y + 17}" text-anchor="end">'
+                   f'{escape(short(label))}</text>'
                    f'<rect class="chart-track" x="{LABEL_W}" y="{y + 4}" width="{BAR_W}" height="16" rx="3"/>'
-                   f'<rect class="chart-bar tone-{_tone(value)}" x="{LABEL_W}" y="{y + 4}" width="{length}" '
-                   f'height="16" rx="3"/>'
+                   f'<rect class="chart-bar tone-{"count" if counts else _tone(value)}" x="{LABEL_W}" y="{y + 4}" '
+                   f'width="{length}" height="16" rx="3"/>'
                    f'<text class="chart-value" x="{LABEL_W + BAR_W + 8}" y="{y + 17}">{shown}'
-                   f'<tspan class="chart-caption" dx="6">{escape(caption)}</tspan></text>')
+                   f'<tspan class="chart-caption" dx="6">{escape(caption)}</tspan></text></g>')
     if not rows:
         out.append(f'<text class="chart-empty" x="{width / 2}" y="20" text-anchor="middle">暂无数据</text>')
     out.append("</svg>")

@@ -42,6 +42,10 @@ from lawtrail.web.ui.render import page, templates
 router = APIRouter()
 Who = Depends(ui_principal)
 KINDS = [(c.value, *ART48_LABELS[c]) for c in CATEGORIES]
+#: Short names of the rules for chart labels (others: their title).
+RULE_SHORT = {"ART41-STORED-24H": "24小时储存", "ART42-REGISTRATION-COMPLETE": "分类登记",
+              "ART43-EVIDENCE-NOTE": "证据说明", "ART43-RETENTION": "保存期限", "ART32-AV-REQUIRED": "音像记录",
+              "ART35-CONTINUITY": "全程不间断", "ART36-INTERRUPTION-EXPLAINED": "中断说明"}
 
 
 # ---- filters (shared with the API) -------------------------------------------------------------
@@ -104,10 +108,10 @@ def report_page(request: Request, who: Principal = Who) -> Response:
                     kinds=KINDS, charts={}, query="")
     totals = report.totals
     charts = {
-        "kinds": bar_chart([(f"{n}{zh}", (totals[k] / max(totals.values())) if any(totals.values()) else None,
-                             f"{totals[k]} 项") for k, n, zh, _ in KINDS], title="按问责情形"),
+        "kinds": bar_chart([(f"{n}{zh}", totals[k] / max(max(totals.values()), 1), f"{totals[k]} 项")
+                            for k, n, zh, _ in KINDS], title="按问责情形", counts=True),
         "units": bar_chart([(r.name, r.total / report.by_unit[0].total, f"{r.total} 项")
-                            for r in report.by_unit[:12]], title="按执法机构"),
+                            for r in report.by_unit[:12]], title="按执法机构", counts=True),
     }
     return page(request, "oversight_report.html", report=report, filters=chosen, kinds=KINDS, charts=charts,
                 query=request.url.query, subject_link=_item_link)
@@ -171,7 +175,8 @@ def dashboard_charts(board: svc.Dashboard) -> dict[str, Any]:
     per_rule = []
     for rule_id, spec in RULES.items():
         num, den = combined(board.current, RULE_PREFIX + rule_id)
-        per_rule.append((f"{spec.article} {rule_id.split('-', 1)[1]}", rate(num, den), f"{num}/{den}"))
+        article = rule_id[3:].split("-", 1)[0].lstrip("0")
+        per_rule.append((f"{article}条 {RULE_SHORT.get(rule_id, spec.title_zh)}", rate(num, den), f"{num}/{den}"))
     rows = board.history + _today_rows(board)
     return {"units": per_unit(COMPLIANCE), "ingest": per_unit(INGEST_24H), "activation": per_unit(ACTIVATION),
             "rules": bar_chart(per_rule, title="按规则合规率"),
