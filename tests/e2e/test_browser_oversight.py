@@ -71,6 +71,8 @@ def test_supervisor_dashboard_and_accountability_report(new_tab, live_server: Li
     page = tab.page
     tab.login("supervisor")
     assert "监督看板" in tab.nav() and "问责报告" in tab.nav()
+    expect(page.locator(".home-oversight [data-kpi='compliance'] .kpi-value")).to_have_text(re.compile(r"%$"))
+    tab.shot("oversight-home-supervisor")
 
     page.locator(".nav-item", has_text="监督看板").click()
     expect(page.locator("h1")).to_have_text("监督看板")
@@ -122,5 +124,6 @@ def test_an_officer_has_no_oversight(new_tab) -> None:
     tab = new_tab()
     tab.login("officer")
     assert "监督看板" not in tab.nav()
+    expect(tab.page.locator(".home-oversight")).to_have_count(0)
     tab.go("/oversight/report")
     expect(tab.page.locator(".error-card")).to_be_visible()

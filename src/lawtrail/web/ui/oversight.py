@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import QueryParams
 
+from lawtrail.domain.access import Permission, has_permission
 from lawtrail.domain.findings import STATUS_LABELS
 from lawtrail.domain.org import BUREAU_TZ
 from lawtrail.domain.oversight import ART48_LABELS, CATEGORIES, Period
@@ -183,6 +184,15 @@ def dashboard_charts(board: svc.Dashboard) -> dict[str, Any]:
             "trend": line_chart(series(rows, COMPLIANCE), title="合规率（按日）"),
             "overdue_trend": line_chart([(d, float(n)) for d, n in count_series(rows, OVERDUE)],
                                         title="逾期问题数（按日）", percent=False)}
+
+
+def home_numbers(request: Request, who: Principal) -> dict[str, Any] | None:
+    """The dashboard's headline numbers for the home page of those with oversight:view (else None)."""
+    if not has_permission(who.actor, Permission.OVERSIGHT_VIEW):
+        return None
+    c = container(request)
+    board = svc.dashboard(c.uow(), who.ctx(request), settings=c.rules, days=1)
+    return headline(board.current)
 
 
 @router.get("/oversight", response_class=HTMLResponse)

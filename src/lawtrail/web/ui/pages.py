@@ -135,7 +135,8 @@ def home(request: Request, who: Principal = Depends(ui_principal)) -> Response:
     ctx = who.ctx(request)
     my_devices = dev_svc.held_devices(c.uow(), ctx)
     must_enrol = who.user.totp_required and not who.user.totp_enabled
-    return page(request, "home.html", my_devices=my_devices, must_enrol=must_enrol)
+    return page(request, "home.html", my_devices=my_devices, must_enrol=must_enrol,
+                oversight=oversight_pages.home_numbers(request, who))
 
 
 @router.get("/me", response_class=HTMLResponse)
