@@ -368,6 +368,10 @@ ROUTES: dict[tuple[str, str], Rule] = {
         f"/api/v1/access/media/{w.new_media()}/level", {"level": "personal_privacy", "reason": "涉及个人隐私"})),
     ("PUT", "/api/v1/access/users/{user_id}/clearance"): Rule(P.CLEARANCE_MANAGE, lambda w: (
         f"/api/v1/access/users/{w.new_user()}/clearance", {"levels": ["trade_secret"], "reason": "经批准"})),
+    ("GET", "/api/v1/oversight/report"): Rule(P.OVERSIGHT_VIEW, lambda w: (
+        "/api/v1/oversight/report?start=2026-11-01&end=2026-11-30", None)),
+    ("GET", "/api/v1/oversight/report.xlsx"): Rule(P.OVERSIGHT_VIEW, lambda w: ("/api/v1/oversight/report.xlsx", None)),
+    ("GET", "/api/v1/oversight/dashboard"): Rule(P.OVERSIGHT_VIEW, lambda w: ("/api/v1/oversight/dashboard", None)),
 }
 
 
@@ -421,11 +425,13 @@ def api_routes() -> list[tuple[str, str]]:
     from lawtrail.web.api.findings import router as findings_router
     from lawtrail.web.api.ledger import router as ledger_router
     from lawtrail.web.api.media import router as media_router
+    from lawtrail.web.api.oversight import router as oversight_router
     from lawtrail.web.api.routes import router
     from lawtrail.web.api.uploads import router as uploads_router
 
     routers = (router, ledger_router, media_router, uploads_router, activities_router,
-               findings_router, cases_router, access_router)
+               findings_router, cases_router, access_router,
+               oversight_router)
     return sorted((m, r.path) for rt_ in routers for r in rt_.routes
                   if isinstance(r, APIRoute) for m in r.methods)
 

@@ -26,7 +26,7 @@ import json
 import secrets
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Any, NamedTuple, Self
 from uuid import UUID
@@ -52,6 +52,7 @@ from lawtrail.domain.outside import OutsideDecision, OutsideRequest
 from lawtrail.domain.parties import Party
 from lawtrail.domain.register import READ_ACTIONS, REFUSED_ACTIONS, RegisterFilter, RegisterRow
 from lawtrail.domain.secrecy import Clearance, Level, MediaLevel
+from lawtrail.domain.supervision import SnapshotRow
 from lawtrail.domain.vault import MediaFilter, MediaRecord, MediaRow, Registration, missing_items
 from lawtrail.errors import Conflict, NotFound, ValidationFailed
 
@@ -100,6 +101,7 @@ class FakeState:
     outside_decisions: dict[UUID, OutsideDecision] = field(default_factory=dict)
     clearances: list[Clearance] = field(default_factory=list)
     media_levels: list[MediaLevel] = field(default_factory=list)
+    snapshots: dict[tuple[UUID, date], tuple[SnapshotRow, ...]] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -116,6 +118,7 @@ class FakeState:
             access_requests=dict(self.access_requests), access_decisions=list(self.access_decisions),
             outside_requests=dict(self.outside_requests), outside_decisions=dict(self.outside_decisions),
             clearances=list(self.clearances), media_levels=list(self.media_levels),
+            snapshots=dict(self.snapshots),
         )
 
 
@@ -881,6 +884,60 @@ class FakeAccess(_Repo):
         rows = sorted((r for r in self.s.outside_requests.values() if r.bureau_id == bureau_id),
                       key=lambda r: r.received_at, reverse=True)[:limit]
         return [(r, self.s.outside_decisions.get(r.id)) for r in rows]
+class FakeOversight(_Repo):
+    """Supervision reads over the other fakes' state, and the daily snapshots (replaced per day)."""
+
+    def population(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> dict[tuple[UUID, str], int]:
+        out: dict[tuple[UUID, str], int] = {}
+        latest = {a.id: a for a in self.s.activities}
+        for kind, rows in (("media", self.s.media.values()), ("handin", self.s.handins.values()),
+                           ("activity", latest.values()), ("case", self.s.cases.values())):
+            for row in rows:
+                if row.bureau_id == bureau_id and (unit_ids is None or row.unit_id in unit_ids):
+                    out[(row.unit_id, kind)] = out.get((row.unit_id, kind), 0) + 1
+        return out
+
+    def events_between(self, actions: Collection[str], start: datetime | None,
+                       end: datetime | None) -> list[Event]:
+        return copy.deepcopy([e for e in self.s.events if e.action in actions
+                              and (start is None or e.occurred_at >= start) and (end is None or e.occurred_at < end)])
+
+    def media_for(self, ids: Collection[UUID], digests: Collection[str]) -> list[MediaRecord]:
+        return [m for m in self.s.media.values() if m.id in ids or m.sha256 in digests]
+
+    def device_troubles(self, bureau_id: UUID, start: datetime | None, end: datetime | None
+                        ) -> list[DeviceLogEntry]:
+        from lawtrail.domain.devices import DeviceStatus, LogKind
+
+        mine = {d.id for d in self.s.devices.values() if d.bureau_id == bureau_id}
+        return sorted((e for e in self.s.device_log if e.device_id in mine
+                       and (e.kind is LogKind.FAULT or (e.kind is LogKind.STATUS and e.status is DeviceStatus.LOST))
+                       and (start is None or e.at >= start) and (end is None or e.at < end)), key=lambda e: e.at)
+
+    def device_logs(self, device_ids: Collection[UUID]) -> dict[UUID, list[DeviceLogEntry]]:
+        out: dict[UUID, list[DeviceLogEntry]] = {}
+        for entry in sorted(self.s.device_log, key=lambda e: e.at):
+            if entry.device_id in device_ids:
+                out.setdefault(entry.device_id, []).append(entry)
+        return out
+
+    def replace_snapshot(self, bureau_id: UUID, day: date, rows: Iterable[SnapshotRow]) -> None:
+        rows = tuple(rows)
+        for row in rows:
+            _require_aware(row)
+            if row.numerator < 0 or row.denominator < 0:
+                raise FakeIntegrityError("negative count in a snapshot")
+        self.s.snapshots[(bureau_id, day)] = rows
+
+    def snapshots(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, since: date,
+                  until: date) -> list[SnapshotRow]:
+        allowed = None if unit_ids is None else {str(u) for u in unit_ids}
+        return [r for (b, day), rows in sorted(self.s.snapshots.items(), key=lambda kv: kv[0][1])
+                if b == bureau_id and since <= day <= until for r in rows if allowed is None or r.unit_id in allowed]
+
+    def last_snapshot_at(self, bureau_id: UUID) -> datetime | None:
+        return max((r.taken_at for (b, _), rows in self.s.snapshots.items() if b == bureau_id for r in rows),
+                   default=None)
 
 
 class FakeUnitOfWork:
@@ -907,6 +964,7 @@ class FakeUnitOfWork:
         self.queries = 0  # reads of the activity and clip repositories, for set-based checks
         self.cases = FakeCases(self)
         self.access = FakeAccess(self)
+        self.oversight = FakeOversight(self)
 
     @property
     def working(self) -> FakeState:

@@ -63,6 +63,11 @@ for _role in (Role.LEADER, Role.ARCHIVIST):
     EXPECTED[_role] |= {P.ACCESS_OUTSIDE}
 EXPECTED[Role.LEADER] |= {P.ACCESS_APPROVE}
 EXPECTED[Role.ADMIN] -= {P.ACCESS_REQUEST, P.ACCESS_APPROVE, P.ACCESS_REGISTER, P.ACCESS_OUTSIDE, P.SECRECY_SET}
+# Supervision (issue 6 items 7, 8): supervisors and leaders see the whole bureau's accountability
+# report and dashboard, unit heads their own unit's; nobody else.
+for _role in (Role.SUPERVISOR, Role.LEADER, Role.UNIT_HEAD):
+    EXPECTED[_role] |= {P.OVERSIGHT_VIEW}
+EXPECTED[Role.ADMIN] -= {P.OVERSIGHT_VIEW}
 EXPECTED_BUREAU_WIDE = {Role.LEGAL_REVIEWER, Role.LEADER, Role.ARCHIVIST, Role.SUPERVISOR, Role.ADMIN}
 
 BUREAU = uuid.uuid4()

@@ -18,6 +18,7 @@ from lawtrail.cli import (
     ingest,
     init,
     ledger,
+    oversight,
     serve,
     units,
     users,
@@ -62,6 +63,7 @@ app.add_typer(users.app, name="user", help="人员与账号 / People and account
 app.add_typer(devices.app, name="device", help="现场执法记录设备 / Field recording devices")
 app.add_typer(ledger.app, name="ledger", help="账本：检查点、证明与校验 / Ledger: checkpoints, proofs, verification")
 app.add_typer(cases.app, name="case", help="案件 / Cases")
+app.add_typer(oversight.app, name="oversight", help="执法监督：看板快照 / Supervision: dashboard snapshots")
 
 
 def run() -> None:

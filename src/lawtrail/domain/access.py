@@ -64,6 +64,7 @@ class Permission(StrEnum):
     ACCESS_OUTSIDE = "access:outside"
     SECRECY_SET = "secrecy:set"
     CLEARANCE_MANAGE = "user:clearance"
+    OVERSIGHT_VIEW = "oversight:view"
 
 
 P = Permission
@@ -77,7 +78,7 @@ _FIELD_WORK = frozenset({P.DEVICE_VIEW, P.DEVICE_LOG, P.MEDIA_INGEST, P.MEDIA_VI
                          P.CASE_VIEW})
 #: Looking on without taking part: leaders and supervisors.
 _OVERSIGHT = frozenset({P.DEVICE_VIEW, P.EVENT_VIEW, P.LEDGER_VIEW, P.MEDIA_VIEW, P.ACTIVITY_VIEW, P.FINDING_VIEW,
-                        P.CASE_VIEW})
+                        P.CASE_VIEW, P.OVERSIGHT_VIEW})
 
 #: Art. 45–47 (docs/decisions/0017): who asks to read, who approves, who keeps the register.
 _ASK = frozenset({P.ACCESS_REQUEST})
@@ -86,7 +87,7 @@ _REGISTER = frozenset({P.ACCESS_REGISTER})
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OFFICER: _EVERYONE | _FIELD_WORK | {P.CASE_MANAGE} | _ASK | _CLASSIFY,
-    Role.UNIT_HEAD: _EVERYONE | _FIELD_WORK | {P.EVENT_VIEW, P.CASE_MANAGE} | _ASK | _CLASSIFY,
+    Role.UNIT_HEAD: _EVERYONE | _FIELD_WORK | {P.EVENT_VIEW, P.CASE_MANAGE, P.OVERSIGHT_VIEW} | _ASK | _CLASSIFY,
     Role.LEGAL_REVIEWER: _EVERYONE | {P.FINDING_VIEW, P.CASE_VIEW} | _ASK,
     Role.LEADER: _EVERYONE | _OVERSIGHT | _ASK | _CLASSIFY | _REGISTER | {P.ACCESS_APPROVE, P.ACCESS_OUTSIDE},
     Role.ARCHIVIST: _EVERYONE | _FIELD_WORK | {P.DEVICE_MANAGE, P.TOKEN_MANAGE, P.LEDGER_VIEW} | _ASK | _CLASSIFY

@@ -79,6 +79,8 @@ class Action(StrEnum):
     USER_CLEARANCE = "org:user:clearance"
     CASE_SECRECY = "case:secrecy:set"
     MEDIA_SECRECY = "media:secrecy:set"
+    OVERSIGHT_REPORT_VIEW = "oversight:report:view"
+    OVERSIGHT_REPORT_EXPORT = "oversight:report:export"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ both satisfy these. Services never import an adapter.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self, runtime_checkable
@@ -27,6 +27,7 @@ from lawtrail.domain.outside import OutsideDecision, OutsideRequest
 from lawtrail.domain.parties import Party
 from lawtrail.domain.register import RegisterFilter, RegisterRow
 from lawtrail.domain.secrecy import Clearance, MediaLevel
+from lawtrail.domain.supervision import SnapshotRow
 from lawtrail.domain.vault import MediaFilter, MediaRecord, MediaRow, Registration
 
 
@@ -300,6 +301,42 @@ class AccessRepo(Protocol):
 
     def list_outside(self, bureau_id: UUID, limit: int = 500
                      ) -> list[tuple[OutsideRequest, OutsideDecision | None]]: ...
+class OversightRepo(Protocol):
+    """Set-based reads of the supervisor's report and dashboard, and the daily snapshots
+    (decision 0020). Every read is one statement whatever the number of rows."""
+
+    def population(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> dict[tuple[UUID, str], int]:
+        """The number of originals (``media``), hand-ins, activities and cases per (unit, type)."""
+        ...
+
+    def events_between(self, actions: Collection[str], start: datetime | None,
+                       end: datetime | None) -> list[Event]:
+        """Events of ``actions`` with ``start <= occurred_at < end`` (open ends: None), oldest first."""
+        ...
+
+    def media_for(self, ids: Collection[UUID], digests: Collection[str]) -> list[MediaRecord]:
+        """The originals with one of ``ids`` or one of ``digests``."""
+        ...
+
+    def device_troubles(self, bureau_id: UUID, start: datetime | None, end: datetime | None
+                        ) -> list[DeviceLogEntry]:
+        """Log entries of the bureau's devices in the period reporting a fault or a loss."""
+        ...
+
+    def device_logs(self, device_ids: Collection[UUID]) -> dict[UUID, list[DeviceLogEntry]]:
+        """The whole log of each device, oldest first (to find the holder at a time)."""
+        ...
+
+    def replace_snapshot(self, bureau_id: UUID, day: date, rows: Sequence[SnapshotRow]) -> None:
+        """Make ``rows`` the bureau's snapshot of ``day`` (the day's earlier rows are replaced)."""
+        ...
+
+    def snapshots(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, since: date,
+                  until: date) -> list[SnapshotRow]:
+        """Snapshot rows of days ``since``..``until`` (inclusive), by day."""
+        ...
+
+    def last_snapshot_at(self, bureau_id: UUID) -> datetime | None: ...
 
 
 class UnitOfWork(Protocol):
@@ -335,6 +372,8 @@ class UnitOfWork(Protocol):
     def cases(self) -> CaseRepo: ...
     @property
     def access(self) -> AccessRepo: ...
+    @property
+    def oversight(self) -> OversightRepo: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

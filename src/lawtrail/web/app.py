@@ -22,10 +22,12 @@ from lawtrail.web.api.cases import router as cases_api_router
 from lawtrail.web.api.findings import router as findings_api_router
 from lawtrail.web.api.ledger import router as ledger_api_router
 from lawtrail.web.api.media import router as media_api_router
+from lawtrail.web.api.oversight import router as oversight_api_router
 from lawtrail.web.api.routes import router as api_router
 from lawtrail.web.api.uploads import router as uploads_api_router
 from lawtrail.web.ledger_runtime import CHECK_INTERVAL, Checkpointer, Periodic, VaultVerifier
 from lawtrail.web.middleware import RequestLimits
+from lawtrail.web.oversight_runtime import SnapshotTaker
 from lawtrail.web.ui.access import router as access_ui_router
 from lawtrail.web.ui.activities import router as activities_ui_router
 from lawtrail.web.ui.media import router as media_ui_router
@@ -52,6 +54,7 @@ def create_app(container: Container, *, checkpoint_interval: float | None = CHEC
             workers.append(Checkpointer(container, checkpoint_interval))
             if container.settings.vault_verify_hours:
                 workers.append(VaultVerifier(container, checkpoint_interval))
+            workers.append(SnapshotTaker(container, checkpoint_interval))
         for worker in workers:
             worker.start()
         try:
@@ -80,6 +83,7 @@ def create_app(container: Container, *, checkpoint_interval: float | None = CHEC
     app.include_router(findings_api_router)
     app.include_router(cases_api_router)
     app.include_router(access_api_router)
+    app.include_router(oversight_api_router)
     app.include_router(ui_router)
     app.include_router(media_api_router)
     app.include_router(media_ui_router)

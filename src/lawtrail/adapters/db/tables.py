@@ -201,6 +201,7 @@ events = Table(
     Column("leaf_hash", LargeBinary(32), nullable=False),
     Index("ix_events_subject", "subject_type", "subject_id", "seq"),
     Index("ix_events_actor", "actor_id", "seq"),
+    Index("ix_events_action_time", "action", "occurred_at"),  # oversight: events of a kind in a period
 )
 
 ledger_head = Table(
@@ -579,4 +580,19 @@ media_levels = Table(
     Column("actor_name", String(100), nullable=False),
     _ts("at"),
     CheckConstraint("version >= 1", name="version_positive"),
+)
+
+# --- supervision (issue 6 item 8): daily snapshots of the dashboard's counts. A snapshot is a
+# computation, not a record (decision 0020): re-taking a day replaces that day's rows. ---------------
+
+oversight_snapshots = Table(
+    "oversight_snapshots", metadata,
+    Column("bureau_id", Uuid, ForeignKey("bureaus.id"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("unit_id", Uuid, ForeignKey("units.id"), primary_key=True),
+    Column("metric", String(120), primary_key=True),
+    Column("numerator", Integer, nullable=False),
+    Column("denominator", Integer, nullable=False),
+    _ts("taken_at"),
+    CheckConstraint("numerator >= 0 AND denominator >= 0", name="counts_not_negative"),
 )

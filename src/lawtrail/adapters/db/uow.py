@@ -14,6 +14,7 @@ from lawtrail.adapters.db.activity_repo import SqlActivities
 from lawtrail.adapters.db.case_repo import SqlCases
 from lawtrail.adapters.db.evidence_repo import SqlHandins, SqlMarks
 from lawtrail.adapters.db.media_repo import SqlMedia
+from lawtrail.adapters.db.oversight_repo import SqlOversight
 from lawtrail.domain.ledger.audit import StoredCheckpoint
 from lawtrail.errors import Conflict
 
@@ -67,6 +68,7 @@ class SqlUnitOfWork:
             self.activities = SqlActivities(conn)
             self.cases = SqlCases(conn)
             self.access = SqlAccess(conn)
+            self.oversight = SqlOversight(conn)
         self._depth += 1
         return self
 

@@ -23,6 +23,7 @@ from lawtrail.web.ui import devices as devices_pages
 from lawtrail.web.ui import findings as findings_pages
 from lawtrail.web.ui import ledger as ledger_pages
 from lawtrail.web.ui import org as org_pages
+from lawtrail.web.ui import oversight as oversight_pages
 from lawtrail.web.ui import trail as trail_pages
 from lawtrail.web.ui import uploads as upload_pages
 from lawtrail.web.ui.forms import checked_form, done, form_state, text
@@ -36,6 +37,7 @@ router.include_router(ledger_pages.router)
 router.include_router(upload_pages.router)
 router.include_router(findings_pages.router)
 router.include_router(cases_pages.router)
+router.include_router(oversight_pages.router)
 
 LOGIN_CSRF_COOKIE = "lawtrail_login"
 REASONS = {
@@ -133,7 +135,8 @@ def home(request: Request, who: Principal = Depends(ui_principal)) -> Response:
     ctx = who.ctx(request)
     my_devices = dev_svc.held_devices(c.uow(), ctx)
     must_enrol = who.user.totp_required and not who.user.totp_enabled
-    return page(request, "home.html", my_devices=my_devices, must_enrol=must_enrol)
+    return page(request, "home.html", my_devices=my_devices, must_enrol=must_enrol,
+                oversight=oversight_pages.home_numbers(request, who))
 
 
 @router.get("/me", response_class=HTMLResponse)

@@ -67,6 +67,7 @@ ACTION_LABELS.update({
     Action.CASE_OPEN: "立案", Action.CASE_UPDATE: "修改案件信息", Action.CASE_PARTY_ADD: "添加当事人",
     Action.CASE_HANDLERS_SET: "变更承办人", Action.CASE_STAGE_ADVANCE: "环节变更", Action.CASE_CLOSE: "案件终结",
     Action.CASE_MEDIA_LINK: "关联音像资料", Action.CASE_MEDIA_UNLINK: "解除音像关联",
+    Action.OVERSIGHT_REPORT_VIEW: "查阅问责报告", Action.OVERSIGHT_REPORT_EXPORT: "导出问责报告",
 })
 SUBJECT_LABELS = {"case": "案件", "bureau": "机关", "unit": "执法机构", "user": "人员", "device": "设备",
                   "token": "API令牌", "login": "登录", "deployment": "系统", "ledger": "账本",
