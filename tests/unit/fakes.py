@@ -34,6 +34,7 @@ from uuid import UUID
 from lawtrail.domain.activities import Activity, Clip, Interruption
 from lawtrail.domain.auth import ApiToken, Session
 from lawtrail.domain.cases import Case, CaseFilter, Handler, MediaLink, StageChange
+from lawtrail.domain.catalogue import StoredCatalogue
 from lawtrail.domain.devices import Device, DeviceLogEntry
 from lawtrail.domain.events import Event
 from lawtrail.domain.evidence import (
@@ -48,6 +49,7 @@ from lawtrail.domain.ledger import canonical_json
 from lawtrail.domain.media import MediaFacts, not_probeable
 from lawtrail.domain.org import Bureau, Unit, User
 from lawtrail.domain.parties import Party
+from lawtrail.domain.records import Attachment, RecordVersion, Signature
 from lawtrail.domain.vault import MediaFilter, MediaRecord, MediaRow, Registration, missing_items
 from lawtrail.errors import Conflict, NotFound, ValidationFailed
 
@@ -90,6 +92,10 @@ class FakeState:
     case_stage_changes: list[StageChange] = field(default_factory=list)
     case_media: list[MediaLink] = field(default_factory=list)
     case_numbers: dict[tuple[UUID, int], int] = field(default_factory=dict)
+    catalogues: list[StoredCatalogue] = field(default_factory=list)
+    record_versions: list[RecordVersion] = field(default_factory=list)
+    record_attachments: list[Attachment] = field(default_factory=list)
+    record_signatures: list[Signature] = field(default_factory=list)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -103,6 +109,8 @@ class FakeState:
             cases=dict(self.cases), case_parties=list(self.case_parties),
             case_handlers=dict(self.case_handlers), case_stage_changes=list(self.case_stage_changes),
             case_media=list(self.case_media), case_numbers=dict(self.case_numbers),
+            catalogues=list(self.catalogues), record_versions=list(self.record_versions),
+            record_attachments=list(self.record_attachments), record_signatures=list(self.record_signatures),
         )
 
 
@@ -741,6 +749,94 @@ class FakeCases(_Repo):
         return sorted(rows, key=lambda c: (c.opened_at, c.serial), reverse=True)
 
 
+class FakeRecords(_Repo):
+    """Records and catalogue versions: append-only lists; the keys and references of migration
+    0008 are enforced (version clashes raise the Conflicts the SQL repository raises)."""
+
+    def add_catalogue(self, catalogue: StoredCatalogue) -> None:
+        if any(c.version == catalogue.version for c in self.s.catalogues):
+            raise Conflict("清单版本冲突", "catalogue version taken", code="catalogue.version_taken")
+        self.s.catalogues.append(catalogue)
+
+    def catalogue(self, version: int) -> StoredCatalogue | None:
+        return next((c for c in self.s.catalogues if c.version == version), None)
+
+    def latest_catalogue(self) -> StoredCatalogue | None:
+        return max(self.s.catalogues, key=lambda c: c.version, default=None)
+
+    def catalogues(self) -> list[StoredCatalogue]:
+        return sorted(self.s.catalogues, key=lambda c: c.version)
+
+    def add_version(self, version: RecordVersion) -> None:
+        _require_aware(version)
+        _exists(self.s.cases, version.case_id, "case")
+        if self.catalogue(version.catalogue_version) is None:
+            raise FakeIntegrityError(f"foreign key: no catalogue version {version.catalogue_version}")
+        if any(v.record_id == version.record_id and v.version == version.version for v in self.s.record_versions):
+            raise Conflict("记录版本冲突", "record version taken", code="record.version_taken")
+        if any(v.id == version.id for v in self.s.record_versions):
+            raise FakeIntegrityError("duplicate record version id")
+        self.s.record_versions.append(copy.deepcopy(version))
+
+    def versions(self, record_id: UUID) -> list[RecordVersion]:
+        return sorted((copy.deepcopy(v) for v in self.s.record_versions if v.record_id == record_id),
+                      key=lambda v: v.version)
+
+    def for_case(self, case_id: UUID) -> list[RecordVersion]:
+        return sorted((copy.deepcopy(v) for v in self.s.record_versions if v.case_id == case_id),
+                      key=lambda v: (v.created_at, str(v.record_id), v.version))
+
+    def add_attachment(self, attachment: Attachment) -> None:
+        _require_aware(attachment)
+        if any(a.id == attachment.id for a in self.s.record_attachments):
+            raise FakeIntegrityError("duplicate attachment id")
+        self.s.record_attachments.append(attachment)
+
+    def attachment(self, attachment_id: UUID) -> Attachment | None:
+        return next((a for a in self.s.record_attachments if a.id == attachment_id), None)
+
+    def attachments(self, record_id: UUID) -> list[Attachment]:
+        return sorted((a for a in self.s.record_attachments if a.record_id == record_id),
+                      key=lambda a: (a.added_at, a.name))
+
+    def add_signature(self, signature: Signature) -> None:
+        _require_aware(signature)
+        if not any(v.record_id == signature.record_id and v.version == signature.record_version
+                   for v in self.s.record_versions):
+            raise FakeIntegrityError("foreign key: no such record version")
+        if signature.scan_id is not None and self.attachment(signature.scan_id) is None:
+            raise FakeIntegrityError("foreign key: no such attachment")
+        _exists(self.s.users, signature.signer_user_id, "user")
+        self.s.record_signatures.append(signature)
+
+    def signatures(self, record_id: UUID) -> list[Signature]:
+        return sorted((x for x in self.s.record_signatures if x.record_id == record_id),
+                      key=lambda x: (x.recorded_at, x.signer_name))
+
+    def signatures_for_case(self, case_id: UUID) -> list[Signature]:
+        mine = {v.record_id for v in self.s.record_versions if v.case_id == case_id}
+        return sorted((x for x in self.s.record_signatures if x.record_id in mine),
+                      key=lambda x: (x.recorded_at, x.signer_name))
+
+
+class FakeCatalogueSource:
+    """The packaged catalogue text (or one given) and a YAML reader: the real adapter's functions,
+    which read a package resource and parse text (no other I/O)."""
+
+    def __init__(self, text: str | None = None) -> None:
+        from lawtrail.adapters.catalogue_file import packaged_catalogue_text
+
+        self.text = text if text is not None else packaged_catalogue_text()
+
+    def packaged_text(self) -> str:
+        return self.text
+
+    def load(self, text: str) -> Any:
+        from lawtrail.adapters.catalogue_file import load_yaml
+
+        return load_yaml(text)
+
+
 class FakeUnitOfWork:
     """One transaction over a ``FakeDatabase``: snapshot on enter, publish on commit,
     discard on leaving without commit (DESIGN.md rule 1: both commit or neither does)."""
@@ -764,6 +860,7 @@ class FakeUnitOfWork:
         self.activities = FakeActivities(self)
         self.queries = 0  # reads of the activity and clip repositories, for set-based checks
         self.cases = FakeCases(self)
+        self.records = FakeRecords(self)
 
     @property
     def working(self) -> FakeState:

@@ -50,6 +50,13 @@ for _role in (Role.OFFICER, Role.UNIT_HEAD):
 for _role in (Role.LEGAL_REVIEWER, Role.LEADER, Role.ARCHIVIST, Role.SUPERVISOR):
     EXPECTED[_role] |= {P.CASE_VIEW}
 EXPECTED[Role.ADMIN] -= {P.CASE_VIEW, P.CASE_MANAGE}
+# Records on cases (issue 5 items 2, 3): seen by whoever sees the case, made by officers and unit
+# heads of the unit; the administrator edits the record catalogue (configuration), nothing else.
+for _role in (Role.OFFICER, Role.UNIT_HEAD):
+    EXPECTED[_role] |= {P.RECORD_VIEW, P.RECORD_MANAGE}
+for _role in (Role.LEGAL_REVIEWER, Role.LEADER, Role.ARCHIVIST, Role.SUPERVISOR):
+    EXPECTED[_role] |= {P.RECORD_VIEW}
+EXPECTED[Role.ADMIN] -= {P.RECORD_VIEW, P.RECORD_MANAGE}
 EXPECTED_BUREAU_WIDE = {Role.LEGAL_REVIEWER, Role.LEADER, Role.ARCHIVIST, Role.SUPERVISOR, Role.ADMIN}
 
 BUREAU = uuid.uuid4()

@@ -58,6 +58,9 @@ class Permission(StrEnum):
     ACTIVITY_MANAGE = "activity:manage"
     CASE_VIEW = "case:view"
     CASE_MANAGE = "case:manage"
+    RECORD_VIEW = "record:view"
+    RECORD_MANAGE = "record:manage"
+    CATALOGUE_MANAGE = "catalogue:manage"
 
 
 P = Permission
@@ -68,21 +71,21 @@ _EVERYONE = frozenset({P.UNIT_VIEW, P.USER_VIEW, P.SELF_MANAGE})
 #: What an enforcement unit does with its own footage and on-site work (officers, unit heads).
 _FIELD_WORK = frozenset({P.DEVICE_VIEW, P.DEVICE_LOG, P.MEDIA_INGEST, P.MEDIA_VIEW, P.MEDIA_REGISTER,
                          P.MEDIA_HANDIN, P.MEDIA_EVIDENCE, P.ACTIVITY_VIEW, P.ACTIVITY_MANAGE, P.FINDING_VIEW,
-                         P.CASE_VIEW})
+                         P.CASE_VIEW, P.RECORD_VIEW})
 #: Looking on without taking part: leaders and supervisors.
 _OVERSIGHT = frozenset({P.DEVICE_VIEW, P.EVENT_VIEW, P.LEDGER_VIEW, P.MEDIA_VIEW, P.ACTIVITY_VIEW, P.FINDING_VIEW,
-                        P.CASE_VIEW})
+                        P.CASE_VIEW, P.RECORD_VIEW})
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.OFFICER: _EVERYONE | _FIELD_WORK | {P.CASE_MANAGE},
-    Role.UNIT_HEAD: _EVERYONE | _FIELD_WORK | {P.EVENT_VIEW, P.CASE_MANAGE},
-    Role.LEGAL_REVIEWER: _EVERYONE | {P.FINDING_VIEW, P.CASE_VIEW},
+    Role.OFFICER: _EVERYONE | _FIELD_WORK | {P.CASE_MANAGE, P.RECORD_MANAGE},
+    Role.UNIT_HEAD: _EVERYONE | _FIELD_WORK | {P.EVENT_VIEW, P.CASE_MANAGE, P.RECORD_MANAGE},
+    Role.LEGAL_REVIEWER: _EVERYONE | {P.FINDING_VIEW, P.CASE_VIEW, P.RECORD_VIEW},
     Role.LEADER: _EVERYONE | _OVERSIGHT,
     Role.ARCHIVIST: _EVERYONE | _FIELD_WORK | {P.DEVICE_MANAGE, P.TOKEN_MANAGE, P.LEDGER_VIEW},
     Role.SUPERVISOR: _EVERYONE | _OVERSIGHT | {P.LEDGER_VERIFY, P.VAULT_VERIFY},
     Role.ADMIN: _EVERYONE | {P.UNIT_MANAGE, P.USER_MANAGE, P.DEVICE_VIEW, P.DEVICE_MANAGE, P.DEVICE_LOG,
                              P.TOKEN_MANAGE, P.EVENT_VIEW, P.LEDGER_VIEW, P.LEDGER_VERIFY, P.MEDIA_INGEST,
-                             P.VAULT_VERIFY},
+                             P.VAULT_VERIFY, P.CATALOGUE_MANAGE},
 }
 
 BUREAU_WIDE_ROLES: frozenset[Role] = frozenset(

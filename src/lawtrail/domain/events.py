@@ -68,6 +68,13 @@ class Action(StrEnum):
     CASE_CLOSE = "case:case:close"
     CASE_MEDIA_LINK = "case:media:link"
     CASE_MEDIA_UNLINK = "case:media:unlink"
+    CATALOGUE_UPDATE = "config:catalogue:update"
+    RECORD_CREATE = "case:record:create"
+    RECORD_CORRECT = "case:record:correct"
+    RECORD_SIGN = "case:record:sign"
+    RECORD_REFUSE_SIGN = "case:record:refuse-sign"
+    RECORD_ATTACH = "case:record:attach"
+    RECORD_READ = "case:record:read"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from lawtrail.adapters.db.activity_repo import SqlActivities
 from lawtrail.adapters.db.case_repo import SqlCases
 from lawtrail.adapters.db.evidence_repo import SqlHandins, SqlMarks
 from lawtrail.adapters.db.media_repo import SqlMedia
+from lawtrail.adapters.db.record_repo import SqlRecords
 from lawtrail.domain.ledger.audit import StoredCheckpoint
 from lawtrail.errors import Conflict
 
@@ -65,6 +66,7 @@ class SqlUnitOfWork:
             self.marks = SqlMarks(conn)
             self.activities = SqlActivities(conn)
             self.cases = SqlCases(conn)
+            self.records = SqlRecords(conn)
         self._depth += 1
         return self
 
