@@ -42,7 +42,8 @@ def w() -> World:
 
 def open_case(w: World, stage: Stage = Stage.INVESTIGATION, **over: Any) -> Case:
     values: dict[str, Any] = dict(action_type="penalty", procedure="general", origin="complaint",
-                                  name="某食品公司销售过期食品案", cause="涉嫌销售过期食品", complainant_real_name=False)
+                                  name="某食品公司销售过期食品案", cause="涉嫌销售过期食品",
+                                  complainant_real_name=False)
     values.update(over)
     case = case_svc.open_case(w.uow(), w.ctx(w.officer_a), unit_id=w.unit_a.id, details=CaseDetails(**values),
                               handler_ids=[w.officer_a.id, w.second.id])  # type: ignore[attr-defined]

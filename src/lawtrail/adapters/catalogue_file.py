@@ -52,6 +52,7 @@ class CatalogueFiles:
         return load_yaml(text)
 
 
+@cache
 def check_packaged() -> Catalogue:
     """Parse the packaged catalogue (at start-up); raise ConfigurationError ``config.catalogue``
     when the shipped file is broken, so a bad release never serves."""
