@@ -160,7 +160,8 @@ def _check_time(spec: FieldSpec, value: datetime, key: str, opened_at: datetime,
                 problems: Problems) -> None:
     if not spec.future and value > now:
         problems.add(key, f"{spec.label}不能晚于当前时间", f"{spec.id} must not be in the future")
-    if value < opened_at and not spec.future:
+    # Forms give minutes: a time in the minute the case was opened is not "before" it.
+    if value < opened_at.replace(second=0, microsecond=0) and not spec.future:
         problems.add(key, f"{spec.label}不能早于立案时间", f"{spec.id} must not be before the case was opened")
 
 
