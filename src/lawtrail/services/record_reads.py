@@ -174,11 +174,15 @@ def open_attachment(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, record_id: UUID
     except PermissionDenied as exc:
         _refuse(uow, ctx, record_id, name, attachment_id, exc)
     reader = blobs.open(attachment.sha256)
-    with uow:
-        record(uow, ctx, Action.RECORD_READ, subject_type=SUBJECT, subject_id=record_id, subject_name=name,
-               after_dict={"attachment_id": str(attachment.id), "sha256": attachment.sha256,
-                           "name": attachment.name, "purpose": attachment.purpose})
-        uow.commit()
+    try:
+        with uow:
+            record(uow, ctx, Action.RECORD_READ, subject_type=SUBJECT, subject_id=record_id, subject_name=name,
+                   after_dict={"attachment_id": str(attachment.id), "sha256": attachment.sha256,
+                               "name": attachment.name, "purpose": attachment.purpose})
+            uow.commit()
+    except BaseException:
+        reader.close()  # no bytes leave without their recorded read
+        raise
     return OpenedFile(attachment, reader)
 
 
