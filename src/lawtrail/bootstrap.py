@@ -9,6 +9,7 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
+from lawtrail.adapters.catalogue_file import CatalogueFiles, check_packaged
 from lawtrail.adapters.clock import SystemClock
 from lawtrail.adapters.db.engine import make_engine, upgrade
 from lawtrail.adapters.db.uow import SqlUnitOfWork
@@ -25,7 +26,15 @@ from lawtrail.domain.rules import RuleSettings
 from lawtrail.errors import ConfigurationError
 from lawtrail.services.activities import continuity_policy
 from lawtrail.services.context import Ctx, Deps, Policy
-from lawtrail.services.ports import BlobStore, MediaProbe, Timestamper, TimestampVerifier, UnitOfWork, UploadStaging
+from lawtrail.services.ports import (
+    BlobStore,
+    CatalogueSource,
+    MediaProbe,
+    Timestamper,
+    TimestampVerifier,
+    UnitOfWork,
+    UploadStaging,
+)
 
 
 class Clock(Protocol):
@@ -46,6 +55,7 @@ class Container:
     probe: MediaProbe = field(default_factory=MediaFileProbe)
     rules: RuleSettings = None  # type: ignore[assignment]  # filled in __post_init__, never None after
     uploads: UploadStaging = None  # type: ignore[assignment]  # filled in __post_init__, never None after
+    catalogue: CatalogueSource = field(default_factory=CatalogueFiles)  # the record catalogue's YAML
 
     def __post_init__(self) -> None:
         if self.blobs is None:
@@ -94,6 +104,7 @@ def build(settings: Settings, *, clock: Clock | None = None, fast_hashing: bool 
           engine_factory: Callable[[str], Engine] | None = None) -> Container:
     """Wire the adapters for ``settings``. The database is not migrated here (see ``migrate``)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    check_packaged()  # a broken packaged record catalogue stops the start, not the first record
     timestamper = timestamper_from(settings)
     engine = (engine_factory or (lambda url: make_engine(
         url, sqlite_synchronous=settings.sqlite_synchronous, pool_size=settings.db_pool_size)))(settings.db_url)

@@ -37,8 +37,9 @@ from .flows import (
 pytestmark = pytest.mark.browser
 
 
-ALL_NAV = ["首页", "执法机构", "人员", "设备", "上传音像", "留痕", "账本", "个人设置"]
-NAV_PATHS = {"首页": "/", "案件": "/cases", "执法机构": "/admin/units", "人员": "/admin/users", "设备": "/devices",
+ALL_NAV = ["首页", "执法机构", "人员", "记录事项清单", "设备", "上传音像", "留痕", "账本", "个人设置"]
+NAV_PATHS = {"首页": "/", "案件": "/cases", "执法机构": "/admin/units", "人员": "/admin/users",
+             "记录事项清单": "/admin/catalogue", "设备": "/devices",
              "音像资料": "/media", "上传音像": "/media/upload", "现场执法": "/activities",
              "合规问题": "/findings", "交接登记": "/handins", "留痕": "/trail", "账本": "/ledger", "个人设置": "/me",
              "申请查阅": "/access", "查阅审批": "/access/pending", "查阅登记": "/access/register",

@@ -29,7 +29,7 @@ import pytest
 
 from lawtrail.bootstrap import Container, build
 from lawtrail.config import load_settings
-from lawtrail.services import auth, demo
+from lawtrail.services import auth, demo, demo_records
 from lawtrail.services.demo import DEMO_PASSWORD
 from lawtrail.services.demo_cases import DEMO_CASES
 
@@ -354,6 +354,7 @@ def test_demo_loads_a_realistic_bureau_once(demo_site: Site) -> None:
     holders = sum(1 for d in demo.DEVICES if d[-1] is not None)
     changes = 1 + len(demo.UNITS) + len(demo.PEOPLE) + len(demo.DEVICES) + holders + len(demo.DEVICE_LOG) + 1
     changes += sum(1 + len(x.stages) + bool(x.close) for x in DEMO_CASES)  # open, each move, closing
+    changes += demo_records.EVENTS  # each record, signature and refusal
     assert len(events) == changes  # each change of the demo is one event in the trail
 
 

@@ -184,6 +184,24 @@ class World:
                                handler_ids=self.officers())
         return case.id
 
+    def new_record(self) -> uuid.UUID:
+        """An initiation form on a fresh case, made as the system."""
+        from lawtrail.services import records
+
+        version = records.create_record(self.container.uow(), self.sys(), self.container.catalogue, self.new_case(),
+                                        kind_id="initiation_form", data=records.RecordInput(values=INITIATION))
+        return version.record_id
+
+    def new_attachment(self) -> str:
+        import io
+
+        from lawtrail.services import records
+
+        record_id = self.new_record()
+        att = records.add_attachment(self.container.uow(), self.sys(), self.container.blobs, record_id,
+                                     records.Upload("scan.png", "image/png", io.BytesIO(PNG_SCAN)))
+        return f"/api/v1/records/{record_id}/attachments/{att.id}"
+
     def linked(self) -> str:
         case_id = self.new_case()
         media_id = self.new_media()
@@ -209,6 +227,25 @@ def new_upload(w: World) -> str:
     info = uploads.create_upload(c.uow(), w.sys(), c.uploads, length="10", max_bytes=100,
                                  metadata=UPLOAD_METADATA)
     return f"/api/v1/uploads/{info.id}"
+
+INITIATION = {"start_reason": "日常检查发现", "party_info": "某公司", "handler_opinion": "建议立案",
+              "unit_opinion": "同意", "leader_opinion": "同意", "source_materials": ["监督检查报告"]}
+PNG_SCAN = b"\x89PNG\r\n\x1a\n" + b"matrix-scan" * 8
+BOUNDARY = "matrixboundary"
+MULTIPART = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+
+
+def multipart(**fields: str) -> bytes:
+    """A multipart/form-data body of text fields (the signature and refusal routes take forms)."""
+    parts = [f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n' for k, v in fields.items()]
+    return ("".join(parts) + f"--{BOUNDARY}--\r\n").encode()
+
+
+def file_part(name: str, filename: str, kind: str, data: bytes) -> bytes:
+    head = (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            f"Content-Type: {kind}\r\n\r\n").encode()
+    return head + data + f"\r\n--{BOUNDARY}--\r\n".encode()
+
 
 CASE_DETAILS = CaseDetails(action_type="inspection", procedure="general", origin="inspection",
                            name="矩阵测试案件", cause="日常监督检查")
@@ -372,6 +409,32 @@ ROUTES: dict[tuple[str, str], Rule] = {
         "/api/v1/oversight/report?start=2026-11-01&end=2026-11-30", None)),
     ("GET", "/api/v1/oversight/report.xlsx"): Rule(P.OVERSIGHT_VIEW, lambda w: ("/api/v1/oversight/report.xlsx", None)),
     ("GET", "/api/v1/oversight/dashboard"): Rule(P.OVERSIGHT_VIEW, lambda w: ("/api/v1/oversight/dashboard", None)),
+    # The catalogue is read by everyone who sees records and by the administrator who edits it: every role.
+    ("GET", "/api/v1/catalogue"): Rule(P.SELF_MANAGE, lambda w: ("/api/v1/catalogue", None)),
+    ("PUT", "/api/v1/catalogue"): Rule(P.CATALOGUE_MANAGE, lambda w: ("/api/v1/catalogue", {
+        "text": w.container.catalogue.packaged_text() + f"\n# {uuid.uuid4().hex}\n", "reason": "矩阵测试"})),
+    ("GET", "/api/v1/cases/{case_id}/records"): Rule(P.RECORD_VIEW, lambda w: (
+        f"/api/v1/cases/{w.new_case()}/records", None)),
+    ("GET", "/api/v1/cases/{case_id}/records/gaps"): Rule(P.RECORD_VIEW, lambda w: (
+        f"/api/v1/cases/{w.new_case()}/records/gaps", None)),
+    ("POST", "/api/v1/cases/{case_id}/records"): Rule(P.RECORD_MANAGE, lambda w: (
+        f"/api/v1/cases/{w.new_case()}/records", {"kind_id": "initiation_form", "values": INITIATION})),
+    ("GET", "/api/v1/records/{record_id}"): Rule(P.RECORD_VIEW, lambda w: (
+        f"/api/v1/records/{w.new_record()}", None)),
+    ("POST", "/api/v1/records/{record_id}/versions"): Rule(P.RECORD_MANAGE, lambda w: (
+        f"/api/v1/records/{w.new_record()}/versions", {"values": {**INITIATION, "unit_opinion": "同意立案"},
+                                                       "reason": "补充意见"})),
+    ("POST", "/api/v1/records/{record_id}/signatures"): Rule(P.RECORD_MANAGE, lambda w: (
+        f"/api/v1/records/{w.new_record()}/signatures", None), headers=MULTIPART,
+        content=multipart(capacity="approver", signer_name="分管领导", method="electronic")),
+    ("POST", "/api/v1/records/{record_id}/refusals"): Rule(P.RECORD_MANAGE, lambda w: (
+        f"/api/v1/records/{w.new_record()}/refusals", None), headers=MULTIPART,
+        content=multipart(capacity="party", signer_name="张三", reason="拒绝签名", witness_name="李四")),
+    ("POST", "/api/v1/records/{record_id}/attachments"): Rule(P.RECORD_MANAGE, lambda w: (
+        f"/api/v1/records/{w.new_record()}/attachments", None), headers=MULTIPART,
+        content=file_part("file", "scan.png", "image/png", PNG_SCAN)),
+    ("GET", "/api/v1/records/{record_id}/attachments/{attachment_id}"): Rule(P.RECORD_VIEW, lambda w: (
+        w.new_attachment(), None)),
 }
 
 
@@ -426,12 +489,13 @@ def api_routes() -> list[tuple[str, str]]:
     from lawtrail.web.api.ledger import router as ledger_router
     from lawtrail.web.api.media import router as media_router
     from lawtrail.web.api.oversight import router as oversight_router
+    from lawtrail.web.api.records import router as records_router
     from lawtrail.web.api.routes import router
     from lawtrail.web.api.uploads import router as uploads_router
 
     routers = (router, ledger_router, media_router, uploads_router, activities_router,
                findings_router, cases_router, access_router,
-               oversight_router)
+               oversight_router, records_router)
     return sorted((m, r.path) for rt_ in routers for r in rt_.routes
                   if isinstance(r, APIRoute) for m in r.methods)
 

@@ -34,6 +34,7 @@ from uuid import UUID
 from lawtrail.domain.activities import Activity, Clip, Interruption
 from lawtrail.domain.auth import ApiToken, Session
 from lawtrail.domain.cases import Case, CaseFilter, Handler, MediaLink, StageChange
+from lawtrail.domain.catalogue import StoredCatalogue
 from lawtrail.domain.devices import Device, DeviceLogEntry
 from lawtrail.domain.events import Event
 from lawtrail.domain.evidence import (
@@ -50,6 +51,7 @@ from lawtrail.domain.media import MediaFacts, not_probeable
 from lawtrail.domain.org import Bureau, Unit, User
 from lawtrail.domain.outside import OutsideDecision, OutsideRequest
 from lawtrail.domain.parties import Party
+from lawtrail.domain.records import Attachment, RecordVersion, Signature
 from lawtrail.domain.register import READ_ACTIONS, REFUSED_ACTIONS, RegisterFilter, RegisterRow
 from lawtrail.domain.secrecy import Clearance, Level, MediaLevel
 from lawtrail.domain.supervision import SnapshotRow
@@ -102,6 +104,10 @@ class FakeState:
     clearances: list[Clearance] = field(default_factory=list)
     media_levels: list[MediaLevel] = field(default_factory=list)
     snapshots: dict[tuple[UUID, date], tuple[SnapshotRow, ...]] = field(default_factory=dict)
+    catalogues: list[StoredCatalogue] = field(default_factory=list)
+    record_versions: list[RecordVersion] = field(default_factory=list)
+    record_attachments: list[Attachment] = field(default_factory=list)
+    record_signatures: list[Signature] = field(default_factory=list)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -119,6 +125,8 @@ class FakeState:
             outside_requests=dict(self.outside_requests), outside_decisions=dict(self.outside_decisions),
             clearances=list(self.clearances), media_levels=list(self.media_levels),
             snapshots=dict(self.snapshots),
+            catalogues=list(self.catalogues), record_versions=list(self.record_versions),
+            record_attachments=list(self.record_attachments), record_signatures=list(self.record_signatures),
         )
 
 
@@ -938,6 +946,92 @@ class FakeOversight(_Repo):
     def last_snapshot_at(self, bureau_id: UUID) -> datetime | None:
         return max((r.taken_at for (b, _), rows in self.s.snapshots.items() if b == bureau_id for r in rows),
                    default=None)
+class FakeRecords(_Repo):
+    """Records and catalogue versions: append-only lists; the keys and references of migration
+    0008 are enforced (version clashes raise the Conflicts the SQL repository raises)."""
+
+    def add_catalogue(self, catalogue: StoredCatalogue) -> None:
+        if any(c.version == catalogue.version for c in self.s.catalogues):
+            raise Conflict("清单版本冲突", "catalogue version taken", code="catalogue.version_taken")
+        self.s.catalogues.append(catalogue)
+
+    def catalogue(self, version: int) -> StoredCatalogue | None:
+        return next((c for c in self.s.catalogues if c.version == version), None)
+
+    def latest_catalogue(self) -> StoredCatalogue | None:
+        return max(self.s.catalogues, key=lambda c: c.version, default=None)
+
+    def catalogues(self) -> list[StoredCatalogue]:
+        return sorted(self.s.catalogues, key=lambda c: c.version)
+
+    def add_version(self, version: RecordVersion) -> None:
+        _require_aware(version)
+        _exists(self.s.cases, version.case_id, "case")
+        if self.catalogue(version.catalogue_version) is None:
+            raise FakeIntegrityError(f"foreign key: no catalogue version {version.catalogue_version}")
+        if any(v.record_id == version.record_id and v.version == version.version for v in self.s.record_versions):
+            raise Conflict("记录版本冲突", "record version taken", code="record.version_taken")
+        if any(v.id == version.id for v in self.s.record_versions):
+            raise FakeIntegrityError("duplicate record version id")
+        self.s.record_versions.append(copy.deepcopy(version))
+
+    def versions(self, record_id: UUID) -> list[RecordVersion]:
+        return sorted((copy.deepcopy(v) for v in self.s.record_versions if v.record_id == record_id),
+                      key=lambda v: v.version)
+
+    def for_case(self, case_id: UUID) -> list[RecordVersion]:
+        return sorted((copy.deepcopy(v) for v in self.s.record_versions if v.case_id == case_id),
+                      key=lambda v: (v.created_at, str(v.record_id), v.version))
+
+    def add_attachment(self, attachment: Attachment) -> None:
+        _require_aware(attachment)
+        if any(a.id == attachment.id for a in self.s.record_attachments):
+            raise FakeIntegrityError("duplicate attachment id")
+        self.s.record_attachments.append(attachment)
+
+    def attachment(self, attachment_id: UUID) -> Attachment | None:
+        return next((a for a in self.s.record_attachments if a.id == attachment_id), None)
+
+    def attachments(self, record_id: UUID) -> list[Attachment]:
+        return sorted((a for a in self.s.record_attachments if a.record_id == record_id),
+                      key=lambda a: (a.added_at, a.name))
+
+    def add_signature(self, signature: Signature) -> None:
+        _require_aware(signature)
+        if not any(v.record_id == signature.record_id and v.version == signature.record_version
+                   for v in self.s.record_versions):
+            raise FakeIntegrityError("foreign key: no such record version")
+        if signature.scan_id is not None and self.attachment(signature.scan_id) is None:
+            raise FakeIntegrityError("foreign key: no such attachment")
+        _exists(self.s.users, signature.signer_user_id, "user")
+        self.s.record_signatures.append(signature)
+
+    def signatures(self, record_id: UUID) -> list[Signature]:
+        return sorted((x for x in self.s.record_signatures if x.record_id == record_id),
+                      key=lambda x: (x.recorded_at, x.signer_name))
+
+    def signatures_for_case(self, case_id: UUID) -> list[Signature]:
+        mine = {v.record_id for v in self.s.record_versions if v.case_id == case_id}
+        return sorted((x for x in self.s.record_signatures if x.record_id in mine),
+                      key=lambda x: (x.recorded_at, x.signer_name))
+
+
+class FakeCatalogueSource:
+    """The packaged catalogue text (or one given) and a YAML reader: the real adapter's functions,
+    which read a package resource and parse text (no other I/O)."""
+
+    def __init__(self, text: str | None = None) -> None:
+        from lawtrail.adapters.catalogue_file import packaged_catalogue_text
+
+        self.text = text if text is not None else packaged_catalogue_text()
+
+    def packaged_text(self) -> str:
+        return self.text
+
+    def load(self, text: str) -> Any:
+        from lawtrail.adapters.catalogue_file import load_yaml
+
+        return load_yaml(text)
 
 
 class FakeUnitOfWork:
@@ -965,6 +1059,7 @@ class FakeUnitOfWork:
         self.cases = FakeCases(self)
         self.access = FakeAccess(self)
         self.oversight = FakeOversight(self)
+        self.records = FakeRecords(self)
 
     @property
     def working(self) -> FakeState:

@@ -68,6 +68,13 @@ EXPECTED[Role.ADMIN] -= {P.ACCESS_REQUEST, P.ACCESS_APPROVE, P.ACCESS_REGISTER, 
 for _role in (Role.SUPERVISOR, Role.LEADER, Role.UNIT_HEAD):
     EXPECTED[_role] |= {P.OVERSIGHT_VIEW}
 EXPECTED[Role.ADMIN] -= {P.OVERSIGHT_VIEW}
+# Records on cases (issue 5 items 2, 3): seen by whoever sees the case, made by officers and unit
+# heads of the unit; the administrator edits the record catalogue (configuration), nothing else.
+for _role in (Role.OFFICER, Role.UNIT_HEAD):
+    EXPECTED[_role] |= {P.RECORD_VIEW, P.RECORD_MANAGE}
+for _role in (Role.LEGAL_REVIEWER, Role.LEADER, Role.ARCHIVIST, Role.SUPERVISOR):
+    EXPECTED[_role] |= {P.RECORD_VIEW}
+EXPECTED[Role.ADMIN] -= {P.RECORD_VIEW, P.RECORD_MANAGE}
 EXPECTED_BUREAU_WIDE = {Role.LEGAL_REVIEWER, Role.LEADER, Role.ARCHIVIST, Role.SUPERVISOR, Role.ADMIN}
 
 BUREAU = uuid.uuid4()

@@ -65,6 +65,9 @@ class Permission(StrEnum):
     SECRECY_SET = "secrecy:set"
     CLEARANCE_MANAGE = "user:clearance"
     OVERSIGHT_VIEW = "oversight:view"
+    RECORD_VIEW = "record:view"
+    RECORD_MANAGE = "record:manage"
+    CATALOGUE_MANAGE = "catalogue:manage"
 
 
 P = Permission
@@ -75,10 +78,10 @@ _EVERYONE = frozenset({P.UNIT_VIEW, P.USER_VIEW, P.SELF_MANAGE})
 #: What an enforcement unit does with its own footage and on-site work (officers, unit heads).
 _FIELD_WORK = frozenset({P.DEVICE_VIEW, P.DEVICE_LOG, P.MEDIA_INGEST, P.MEDIA_VIEW, P.MEDIA_REGISTER,
                          P.MEDIA_HANDIN, P.MEDIA_EVIDENCE, P.ACTIVITY_VIEW, P.ACTIVITY_MANAGE, P.FINDING_VIEW,
-                         P.CASE_VIEW})
+                         P.CASE_VIEW, P.RECORD_VIEW})
 #: Looking on without taking part: leaders and supervisors.
 _OVERSIGHT = frozenset({P.DEVICE_VIEW, P.EVENT_VIEW, P.LEDGER_VIEW, P.MEDIA_VIEW, P.ACTIVITY_VIEW, P.FINDING_VIEW,
-                        P.CASE_VIEW, P.OVERSIGHT_VIEW})
+                        P.CASE_VIEW, P.OVERSIGHT_VIEW, P.RECORD_VIEW})
 
 #: Art. 45–47 (docs/decisions/0017): who asks to read, who approves, who keeps the register.
 _ASK = frozenset({P.ACCESS_REQUEST})
@@ -86,16 +89,17 @@ _CLASSIFY = frozenset({P.SECRECY_SET})
 _REGISTER = frozenset({P.ACCESS_REGISTER})
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.OFFICER: _EVERYONE | _FIELD_WORK | {P.CASE_MANAGE} | _ASK | _CLASSIFY,
-    Role.UNIT_HEAD: _EVERYONE | _FIELD_WORK | {P.EVENT_VIEW, P.CASE_MANAGE, P.OVERSIGHT_VIEW} | _ASK | _CLASSIFY,
-    Role.LEGAL_REVIEWER: _EVERYONE | {P.FINDING_VIEW, P.CASE_VIEW} | _ASK,
+    Role.OFFICER: _EVERYONE | _FIELD_WORK | {P.CASE_MANAGE, P.RECORD_MANAGE} | _ASK | _CLASSIFY,
+    Role.UNIT_HEAD: _EVERYONE | _FIELD_WORK | {P.EVENT_VIEW, P.CASE_MANAGE, P.OVERSIGHT_VIEW, P.RECORD_MANAGE}
+    | _ASK | _CLASSIFY,
+    Role.LEGAL_REVIEWER: _EVERYONE | {P.FINDING_VIEW, P.CASE_VIEW, P.RECORD_VIEW} | _ASK,
     Role.LEADER: _EVERYONE | _OVERSIGHT | _ASK | _CLASSIFY | _REGISTER | {P.ACCESS_APPROVE, P.ACCESS_OUTSIDE},
     Role.ARCHIVIST: _EVERYONE | _FIELD_WORK | {P.DEVICE_MANAGE, P.TOKEN_MANAGE, P.LEDGER_VIEW} | _ASK | _CLASSIFY
     | _REGISTER | {P.ACCESS_OUTSIDE},
     Role.SUPERVISOR: _EVERYONE | _OVERSIGHT | {P.LEDGER_VERIFY, P.VAULT_VERIFY} | _ASK | _REGISTER,
     Role.ADMIN: _EVERYONE | {P.UNIT_MANAGE, P.USER_MANAGE, P.DEVICE_VIEW, P.DEVICE_MANAGE, P.DEVICE_LOG,
                              P.TOKEN_MANAGE, P.EVENT_VIEW, P.LEDGER_VIEW, P.LEDGER_VERIFY, P.MEDIA_INGEST,
-                             P.VAULT_VERIFY, P.CLEARANCE_MANAGE},
+                             P.VAULT_VERIFY, P.CLEARANCE_MANAGE, P.CATALOGUE_MANAGE},
 }
 
 BUREAU_WIDE_ROLES: frozenset[Role] = frozenset(

@@ -81,6 +81,13 @@ class Action(StrEnum):
     MEDIA_SECRECY = "media:secrecy:set"
     OVERSIGHT_REPORT_VIEW = "oversight:report:view"
     OVERSIGHT_REPORT_EXPORT = "oversight:report:export"
+    CATALOGUE_UPDATE = "config:catalogue:update"
+    RECORD_CREATE = "case:record:create"
+    RECORD_CORRECT = "case:record:correct"
+    RECORD_SIGN = "case:record:sign"
+    RECORD_REFUSE_SIGN = "case:record:refuse-sign"
+    RECORD_ATTACH = "case:record:attach"
+    RECORD_READ = "case:record:read"
 
 
 @dataclass(frozen=True)

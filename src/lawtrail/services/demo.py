@@ -19,7 +19,8 @@ from lawtrail.errors import Conflict
 from lawtrail.services import devices, org, queries, users
 from lawtrail.services.context import Ctx, Deps
 from lawtrail.services.demo_cases import load_cases
-from lawtrail.services.ports import UnitOfWork
+from lawtrail.services.demo_records import load_records
+from lawtrail.services.ports import BlobStore, CatalogueSource, UnitOfWork
 
 DEMO_PASSWORD = "demo-password-2026"  # printed on purpose: shared by the demo logins only
 DEMO_ACTOR = "lawtrail demo"
@@ -127,6 +128,8 @@ class DemoTarget(Protocol):
     """What the demo needs of the container (``lawtrail.bootstrap.Container`` has it)."""
 
     deps: Deps
+    catalogue: CatalogueSource
+    blobs: BlobStore
 
     def uow(self) -> UnitOfWork: ...
     def ctx(self, actor: Actor, request_id: str | None = None) -> Ctx: ...
@@ -202,6 +205,7 @@ class _Loader:
     def cases(self) -> None:
         load_cases(self.target.uow, self.ctx, {code: u.id for code, u in self.units_by_code.items()},
                    self.users_by_name)
+        load_records(self.target.uow, self.ctx, self.target.catalogue, self.target.blobs, self.users_by_name)
 
 
 def certificate(state: str, today: date, index: int) -> tuple[str | None, date | None, date | None]:

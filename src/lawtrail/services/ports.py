@@ -16,6 +16,7 @@ from uuid import UUID
 from lawtrail.domain.activities import Activity, Clip, Interruption
 from lawtrail.domain.auth import ApiToken, Session
 from lawtrail.domain.cases import Case, CaseFilter, Handler, MediaLink, StageChange
+from lawtrail.domain.catalogue import StoredCatalogue
 from lawtrail.domain.devices import Device, DeviceLogEntry
 from lawtrail.domain.events import Event
 from lawtrail.domain.evidence import Handin, HandinCompletion, MediaMark
@@ -25,6 +26,7 @@ from lawtrail.domain.media import MediaFacts
 from lawtrail.domain.org import Bureau, Unit, User
 from lawtrail.domain.outside import OutsideDecision, OutsideRequest
 from lawtrail.domain.parties import Party
+from lawtrail.domain.records import Attachment, RecordVersion, Signature
 from lawtrail.domain.register import RegisterFilter, RegisterRow
 from lawtrail.domain.secrecy import Clearance, MediaLevel
 from lawtrail.domain.supervision import SnapshotRow
@@ -338,6 +340,54 @@ class OversightRepo(Protocol):
 
     def last_snapshot_at(self, bureau_id: UUID) -> datetime | None: ...
 
+class RecordRepo(Protocol):
+    """Records on cases and the stored catalogue versions; every table is append-only."""
+
+    def add_catalogue(self, catalogue: StoredCatalogue) -> None:
+        """Insert; raise Conflict ``catalogue.version_taken`` when that version exists already."""
+        ...
+
+    def catalogue(self, version: int) -> StoredCatalogue | None: ...
+    def latest_catalogue(self) -> StoredCatalogue | None: ...
+    def catalogues(self) -> list[StoredCatalogue]:
+        """Every stored version, oldest first."""
+        ...
+
+    def add_version(self, version: RecordVersion) -> None:
+        """Insert; raise Conflict ``record.version_taken`` when that version of the record exists."""
+        ...
+
+    def versions(self, record_id: UUID) -> list[RecordVersion]:
+        """Every version of the record, oldest first (empty for an unknown record)."""
+        ...
+
+    def for_case(self, case_id: UUID) -> list[RecordVersion]:
+        """Every version of every record of the case, by creation time then version."""
+        ...
+
+    def add_attachment(self, attachment: Attachment) -> None: ...
+    def attachment(self, attachment_id: UUID) -> Attachment | None: ...
+    def attachments(self, record_id: UUID) -> list[Attachment]: ...
+    def add_signature(self, signature: Signature) -> None: ...
+    def signatures(self, record_id: UUID) -> list[Signature]:
+        """Every signature and refusal of every version of the record, in recording order."""
+        ...
+
+    def signatures_for_case(self, case_id: UUID) -> list[Signature]: ...
+
+
+class CatalogueSource(Protocol):
+    """The packaged catalogue and the YAML reader (``adapters.catalogue_file``)."""
+
+    def packaged_text(self) -> str:
+        """The text of the catalogue shipped in the package (version 1)."""
+        ...
+
+    def load(self, text: str) -> Any:
+        """The data of a YAML document; raise ValidationFailed ``catalogue.yaml`` (with the line)
+        when it is not YAML."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One transaction. ``with uow:`` opens it; leaving without ``commit()`` rolls back."""
@@ -374,6 +424,8 @@ class UnitOfWork(Protocol):
     def access(self) -> AccessRepo: ...
     @property
     def oversight(self) -> OversightRepo: ...
+    @property
+    def records(self) -> RecordRepo: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

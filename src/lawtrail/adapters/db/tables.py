@@ -596,3 +596,78 @@ oversight_snapshots = Table(
     _ts("taken_at"),
     CheckConstraint("numerator >= 0 AND denominator >= 0", name="counts_not_negative"),
 )
+
+# --- records (issue 5 items 2, 3, 7): catalogue versions, record versions, signatures and refusals,
+# attachments; every table append-only (triggers in migration 0008) -------------------------------------
+
+record_catalogues = Table(
+    "record_catalogues", metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("text", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    _ts("created_at"),
+    Column("actor_id", Uuid, nullable=True),
+    Column("actor_name", String(100), nullable=False),
+    Column("reason", String(1000), nullable=False),
+    CheckConstraint("version >= 1", name="version_positive"),
+)
+
+record_versions = Table(
+    "record_versions", metadata,
+    Column("id", Uuid, nullable=False, unique=True),
+    Column("record_id", Uuid, primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("case_id", Uuid, ForeignKey("cases.id"), nullable=False),
+    Column("stage", String(16), nullable=False),
+    Column("kind_id", String(48), nullable=False),
+    Column("kind_name", String(60), nullable=False),
+    Column("catalogue_version", Integer, ForeignKey("record_catalogues.version"), nullable=False),
+    Column("values", JSON, nullable=False),
+    Column("officers", JSON, nullable=False),
+    Column("rights_method", String(20), nullable=True),
+    Column("av_media_ids", JSON, nullable=False),
+    Column("av_waiver", String(1000), nullable=False),
+    Column("reason", String(1000), nullable=False),
+    _ts("created_at"),
+    Column("actor_id", Uuid, nullable=True),
+    Column("actor_name", String(100), nullable=False),
+    CheckConstraint("version >= 1", name="version_positive"),
+    Index("ix_record_versions_case", "case_id", "created_at"),
+)
+
+record_attachments = Table(
+    "record_attachments", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("record_id", Uuid, nullable=False, index=True),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("content_type", String(60), nullable=False),
+    Column("purpose", String(16), nullable=False),
+    _ts("added_at"),
+    Column("actor_id", Uuid, nullable=True),
+    Column("actor_name", String(100), nullable=False),
+)
+
+record_signatures = Table(
+    "record_signatures", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("record_id", Uuid, nullable=False),
+    Column("record_version", Integer, nullable=False),
+    Column("capacity", String(16), nullable=False),
+    Column("signer_name", String(100), nullable=False),
+    Column("signer_user_id", Uuid, ForeignKey("users.id"), nullable=True),
+    Column("refused", Boolean, nullable=False),
+    Column("method", String(16), nullable=True),
+    _ts("signed_at"),
+    Column("scan_id", Uuid, ForeignKey("record_attachments.id"), nullable=True),
+    Column("refusal_reason", String(1000), nullable=False),
+    Column("witness_name", String(100), nullable=False),
+    Column("witness_org", String(100), nullable=False),
+    _ts("recorded_at"),
+    Column("actor_id", Uuid, nullable=True),
+    Column("actor_name", String(100), nullable=False),
+    ForeignKeyConstraint(["record_id", "record_version"], ["record_versions.record_id", "record_versions.version"],
+                         name="fk_record_signatures_version_record_versions"),
+    Index("ix_record_signatures_record", "record_id", "record_version"),
+)

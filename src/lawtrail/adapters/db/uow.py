@@ -15,6 +15,7 @@ from lawtrail.adapters.db.case_repo import SqlCases
 from lawtrail.adapters.db.evidence_repo import SqlHandins, SqlMarks
 from lawtrail.adapters.db.media_repo import SqlMedia
 from lawtrail.adapters.db.oversight_repo import SqlOversight
+from lawtrail.adapters.db.record_repo import SqlRecords
 from lawtrail.domain.ledger.audit import StoredCheckpoint
 from lawtrail.errors import Conflict
 
@@ -69,6 +70,7 @@ class SqlUnitOfWork:
             self.cases = SqlCases(conn)
             self.access = SqlAccess(conn)
             self.oversight = SqlOversight(conn)
+            self.records = SqlRecords(conn)
         self._depth += 1
         return self
 

@@ -24,6 +24,7 @@ from lawtrail.web.ui import findings as findings_pages
 from lawtrail.web.ui import ledger as ledger_pages
 from lawtrail.web.ui import org as org_pages
 from lawtrail.web.ui import oversight as oversight_pages
+from lawtrail.web.ui import records as records_pages
 from lawtrail.web.ui import trail as trail_pages
 from lawtrail.web.ui import uploads as upload_pages
 from lawtrail.web.ui.forms import checked_form, done, form_state, text
@@ -38,6 +39,7 @@ router.include_router(upload_pages.router)
 router.include_router(findings_pages.router)
 router.include_router(cases_pages.router)
 router.include_router(oversight_pages.router)
+router.include_router(records_pages.router)
 
 LOGIN_CSRF_COOKIE = "lawtrail_login"
 REASONS = {

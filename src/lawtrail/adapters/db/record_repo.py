@@ -1,0 +1,120 @@
+"""SQL repository of records (``services.ports.RecordRepo``): catalogue versions, record versions,
+signatures and refusals, attachments. Insert and select only: the tables refuse UPDATE and DELETE
+(triggers of migration 0008)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy.exc import IntegrityError as SqlIntegrityError
+
+from lawtrail.adapters.db import tables as t
+from lawtrail.domain.cases import Stage
+from lawtrail.domain.catalogue import Capacity, StoredCatalogue
+from lawtrail.domain.records import Attachment, OfficerPresent, RecordVersion, RightsMethod, Signature, SignMethod
+from lawtrail.errors import Conflict
+
+
+def _version(row: Row[Any]) -> RecordVersion:
+    d = dict(row._mapping)
+    d["stage"] = Stage(d["stage"])
+    d["officers"] = tuple(OfficerPresent(user_id=UUID(o["user_id"]), name=o["name"], cert_number=o["cert_number"],
+                                         cert_shown=bool(o["cert_shown"])) for o in d["officers"])
+    d["rights_method"] = RightsMethod(d["rights_method"]) if d["rights_method"] else None
+    d["av_media_ids"] = tuple(UUID(m) for m in d["av_media_ids"])
+    return RecordVersion(**d)
+
+
+def _version_values(v: RecordVersion) -> dict[str, Any]:
+    values = vars(v).copy()
+    values["stage"] = v.stage.value
+    values["officers"] = [{"user_id": str(o.user_id), "name": o.name, "cert_number": o.cert_number,
+                           "cert_shown": o.cert_shown} for o in v.officers]
+    values["rights_method"] = v.rights_method.value if v.rights_method else None
+    values["av_media_ids"] = [str(m) for m in v.av_media_ids]
+    return values
+
+
+def _signature(row: Row[Any]) -> Signature:
+    d = dict(row._mapping)
+    d["capacity"] = Capacity(d["capacity"])
+    d["method"] = SignMethod(d["method"]) if d["method"] else None
+    return Signature(**d)
+
+
+class SqlRecords:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def _insert(self, table: Any, values: dict[str, Any], conflict: Conflict) -> None:
+        try:  # the transaction is useless afterwards; the service leaves it (rollback)
+            self.conn.execute(insert(table).values(**values))
+        except SqlIntegrityError:
+            raise conflict from None
+
+    def add_catalogue(self, catalogue: StoredCatalogue) -> None:
+        self._insert(t.record_catalogues, vars(catalogue).copy(), Conflict(
+            "记录事项清单已被他人更新，请刷新后重试", "the catalogue was changed meanwhile; reload and retry",
+            code="catalogue.version_taken", details={"version": catalogue.version}))
+
+    def catalogue(self, version: int) -> StoredCatalogue | None:
+        row = self.conn.execute(select(t.record_catalogues).where(t.record_catalogues.c.version == version)).first()
+        return StoredCatalogue(**dict(row._mapping)) if row else None
+
+    def latest_catalogue(self) -> StoredCatalogue | None:
+        row = self.conn.execute(select(t.record_catalogues).order_by(t.record_catalogues.c.version.desc())
+                                .limit(1)).first()
+        return StoredCatalogue(**dict(row._mapping)) if row else None
+
+    def catalogues(self) -> list[StoredCatalogue]:
+        rows = self.conn.execute(select(t.record_catalogues).order_by(t.record_catalogues.c.version))
+        return [StoredCatalogue(**dict(r._mapping)) for r in rows]
+
+    def add_version(self, version: RecordVersion) -> None:
+        self._insert(t.record_versions, _version_values(version), Conflict(
+            "记录已被他人更正，请刷新后重试", "the record was corrected meanwhile; reload and retry",
+            code="record.version_taken", details={"version": version.version}))
+
+    def versions(self, record_id: UUID) -> list[RecordVersion]:
+        rows = self.conn.execute(select(t.record_versions).where(t.record_versions.c.record_id == record_id)
+                                 .order_by(t.record_versions.c.version))
+        return [_version(r) for r in rows]
+
+    def for_case(self, case_id: UUID) -> list[RecordVersion]:
+        c = t.record_versions.c
+        rows = self.conn.execute(select(t.record_versions).where(c.case_id == case_id)
+                                 .order_by(c.created_at, c.record_id, c.version))
+        return [_version(r) for r in rows]
+
+    def add_attachment(self, attachment: Attachment) -> None:
+        self.conn.execute(insert(t.record_attachments).values(**vars(attachment)))
+
+    def attachment(self, attachment_id: UUID) -> Attachment | None:
+        row = self.conn.execute(select(t.record_attachments).where(t.record_attachments.c.id == attachment_id)).first()
+        return Attachment(**dict(row._mapping)) if row else None
+
+    def attachments(self, record_id: UUID) -> list[Attachment]:
+        c = t.record_attachments.c
+        rows = self.conn.execute(select(t.record_attachments).where(c.record_id == record_id)
+                                 .order_by(c.added_at, c.name))
+        return [Attachment(**dict(r._mapping)) for r in rows]
+
+    def add_signature(self, signature: Signature) -> None:
+        values = vars(signature) | {"capacity": signature.capacity.value,
+                                    "method": signature.method.value if signature.method else None}
+        self.conn.execute(insert(t.record_signatures).values(**values))
+
+    def signatures(self, record_id: UUID) -> list[Signature]:
+        c = t.record_signatures.c
+        rows = self.conn.execute(select(t.record_signatures).where(c.record_id == record_id)
+                                 .order_by(c.recorded_at, c.signer_name))
+        return [_signature(r) for r in rows]
+
+    def signatures_for_case(self, case_id: UUID) -> list[Signature]:
+        s, v = t.record_signatures.c, t.record_versions.c
+        rows = self.conn.execute(select(t.record_signatures).join(
+            t.record_versions, (v.record_id == s.record_id) & (v.version == s.record_version))
+            .where(v.case_id == case_id).order_by(s.recorded_at, s.signer_name))
+        return [_signature(r) for r in rows]
