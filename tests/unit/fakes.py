@@ -50,6 +50,7 @@ from lawtrail.domain.org import Bureau, Unit, User
 from lawtrail.domain.parties import Party
 from lawtrail.domain.vault import MediaFilter, MediaRecord, MediaRow, Registration, missing_items
 from lawtrail.errors import Conflict, NotFound, ValidationFailed
+from tests.unit.fake_archive import FakeArchive
 
 
 class FakeIntegrityError(Exception):
@@ -90,6 +91,11 @@ class FakeState:
     case_stage_changes: list[StageChange] = field(default_factory=list)
     case_media: list[MediaLink] = field(default_factory=list)
     case_numbers: dict[tuple[UUID, int], int] = field(default_factory=dict)
+    overrides: list[Any] = field(default_factory=list)  # tests/unit/fake_archive.py
+    holds: list[Any] = field(default_factory=list)
+    hold_releases: list[Any] = field(default_factory=list)
+    disposals: list[Any] = field(default_factory=list)
+    decisions: list[Any] = field(default_factory=list)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -103,6 +109,8 @@ class FakeState:
             cases=dict(self.cases), case_parties=list(self.case_parties),
             case_handlers=dict(self.case_handlers), case_stage_changes=list(self.case_stage_changes),
             case_media=list(self.case_media), case_numbers=dict(self.case_numbers),
+            overrides=list(self.overrides), holds=list(self.holds), hold_releases=list(self.hold_releases),
+            disposals=list(self.disposals), decisions=list(self.decisions),
         )
 
 
@@ -764,6 +772,7 @@ class FakeUnitOfWork:
         self.activities = FakeActivities(self)
         self.queries = 0  # reads of the activity and clip repositories, for set-based checks
         self.cases = FakeCases(self)
+        self.archive = FakeArchive(self)
 
     @property
     def working(self) -> FakeState:
@@ -902,8 +911,9 @@ class FakeBlobStore:
         self.opened.append((sha256, start, end))
         return io.BytesIO(self.objects[sha256][start:end])
 
-    def remove_for_disposal(self, sha256: str) -> None:
-        raise NotImplementedError  # not used by the services under test
+    def dispose(self, sha256: str) -> None:
+        if self.objects.pop(sha256, None) is None:
+            raise NotFound("无", "no such object", code="vault.not_found")
 
     files: dict[str, bytes] | None = None  # where adopt_file finds a file's bytes (FakeUploadStaging.parts)
     adopted: int = 0

@@ -58,6 +58,8 @@ class Permission(StrEnum):
     ACTIVITY_MANAGE = "activity:manage"
     CASE_VIEW = "case:view"
     CASE_MANAGE = "case:manage"
+    ARCHIVE_MANAGE = "archive:manage"  # retention, legal holds, disposal proposals, case files (Art. 39–44)
+    ARCHIVE_APPROVE = "archive:approve"  # approve or reject a disposal (the second person)
 
 
 P = Permission
@@ -77,8 +79,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OFFICER: _EVERYONE | _FIELD_WORK | {P.CASE_MANAGE},
     Role.UNIT_HEAD: _EVERYONE | _FIELD_WORK | {P.EVENT_VIEW, P.CASE_MANAGE},
     Role.LEGAL_REVIEWER: _EVERYONE | {P.FINDING_VIEW, P.CASE_VIEW},
-    Role.LEADER: _EVERYONE | _OVERSIGHT,
-    Role.ARCHIVIST: _EVERYONE | _FIELD_WORK | {P.DEVICE_MANAGE, P.TOKEN_MANAGE, P.LEDGER_VIEW},
+    Role.LEADER: _EVERYONE | _OVERSIGHT | {P.ARCHIVE_APPROVE},
+    Role.ARCHIVIST: _EVERYONE | _FIELD_WORK | {P.DEVICE_MANAGE, P.TOKEN_MANAGE, P.LEDGER_VIEW, P.ARCHIVE_MANAGE},
     Role.SUPERVISOR: _EVERYONE | _OVERSIGHT | {P.LEDGER_VERIFY, P.VAULT_VERIFY},
     Role.ADMIN: _EVERYONE | {P.UNIT_MANAGE, P.USER_MANAGE, P.DEVICE_VIEW, P.DEVICE_MANAGE, P.DEVICE_LOG,
                              P.TOKEN_MANAGE, P.EVENT_VIEW, P.LEDGER_VIEW, P.LEDGER_VERIFY, P.MEDIA_INGEST,

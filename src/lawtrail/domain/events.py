@@ -68,6 +68,14 @@ class Action(StrEnum):
     CASE_CLOSE = "case:case:close"
     CASE_MEDIA_LINK = "case:media:link"
     CASE_MEDIA_UNLINK = "case:media:unlink"
+    RETENTION_RAISE = "archive:retention:raise"
+    HOLD_PLACE = "archive:hold:place"
+    HOLD_RELEASE = "archive:hold:release"
+    DISPOSAL_PROPOSE = "archive:disposal:propose"
+    DISPOSAL_APPROVE = "archive:disposal:approve"
+    DISPOSAL_REJECT = "archive:disposal:reject"
+    DISPOSAL_EXECUTE = "archive:disposal:execute"
+    CASEFILE_EXPORT = "archive:casefile:export"
 
 
 @dataclass(frozen=True)
