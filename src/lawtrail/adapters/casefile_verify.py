@@ -233,11 +233,18 @@ def _usable(path: Path, item: dict[str, Any], check: Check) -> None:
         head = fh.read(16)
     if path.stat().st_size != item.get("size"):
         check.fail("大小与目录不符 / size differs from the index")
-    if fmt.startswith("application/json"):
+    if fmt in ("application/json", "application/jsonl"):
         try:
-            json.loads(path.read_bytes())
+            data = path.read_bytes()
+            for part in data.splitlines() if fmt.endswith("l") else [data]:
+                json.loads(part)
         except ValueError:
             check.fail("JSON 无法解析 / not readable JSON")
+    elif fmt.startswith("text/"):
+        try:
+            path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            check.fail("不是 UTF-8 文本 / not UTF-8 text")
     elif fmt in _MAGIC and not any(test(head) for test in _MAGIC[fmt]):
         check.fail(f"文件头与类型 {fmt} 不符 / content is not {fmt}")
 
