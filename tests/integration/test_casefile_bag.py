@@ -65,7 +65,8 @@ def test_a_concluded_case_becomes_a_valid_bag(world: World, tmp_path: Path) -> N
     video = index["items"][1]
     assert video["sha256"] == world.media[0].sha256 and video["format"] == "video" and video["attested_by"]
     meta = json.loads((out / index["items"][2]["path"]).read_text(encoding="utf-8"))
-    assert meta["固定性 / fixity"]["sha256"] == world.media[0].sha256 and meta["档号 / case_number"] == world.case.number
+    assert meta["固定性 / fixity"]["sha256"] == world.media[0].sha256
+    assert meta["档号 / case_number"] == world.case.number
     assert meta["时长秒 / duration_s"] == pytest.approx(1.0, abs=0.2)
     report = verify_bag(out)
     assert report.ok, json.dumps(report.to_json(), ensure_ascii=False)
@@ -74,7 +75,7 @@ def test_a_concluded_case_becomes_a_valid_bag(world: World, tmp_path: Path) -> N
     assert trail[0].action == "archive:casefile:export" and trail[0].after["payload_oxum"] == result.payload_oxum
 
 
-def test_the_original_in_the_bag_is_the_stored_original(world: World, bag: Path, media_files: tuple[Path, Path]) -> None:
+def test_the_originals_in_the_bag_are_the_stored_ones(world: World, bag: Path, media_files: tuple[Path, Path]) -> None:
     index = json.loads((bag / "data" / "index.json").read_text(encoding="utf-8"))
     stored = [bag / i["path"] for i in index["items"] if i["kind"] == "av_original"]
     assert sorted(p.read_bytes() for p in stored) == sorted(p.read_bytes() for p in media_files)
