@@ -153,7 +153,7 @@ def approve_disposal(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, signer: Signer
     every original again, then carry it out (``execute_disposal``). Needs archive:approve."""
     _decide(uow, ctx, policy, disposal_id, DecisionKind.APPROVE, _text(note, "note", "审批意见", required=False))
     try:
-        return Outcome(execute_disposal(uow, ctx, blobs, signer, policy=policy, disposal_id=disposal_id))
+        return Outcome(_execute(uow, ctx, blobs, signer, policy, disposal_id))
     except Conflict as exc:
         if exc.code != "vault.retention_locked":
             raise
@@ -167,7 +167,8 @@ def reject_disposal(uow: UnitOfWork, ctx: Ctx, *, policy: RetentionPolicy, dispo
     return _decide(uow, ctx, policy, disposal_id, DecisionKind.REJECT, _text(note, "note", "驳回理由"))
 
 
-def _may_execute(ctx: Ctx) -> None:
+def _may_read(ctx: Ctx) -> None:
+    """archive:manage (the proposers) or archive:approve (the approvers) may see disposals."""
     bureau_id = bureau_of(ctx)
     try:
         require(ctx.actor, Permission.ARCHIVE_APPROVE, bureau_id=bureau_id)
@@ -177,12 +178,17 @@ def _may_execute(ctx: Ctx) -> None:
 
 def execute_disposal(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, signer: Signer, *,
                      policy: RetentionPolicy, disposal_id: UUID) -> Disposal:
-    """Delete the bytes of an approved disposal and record the certificate. Every original is
-    checked again first (a hold placed since the approval stops it). Raise InvalidTransition
-    ``archive.not_approved``, RuleViolation, Conflict ``vault.retention_locked`` (the object
-    store's lock has not ended: nothing recorded, run again later). Needs archive:manage or
-    archive:approve."""
-    _may_execute(ctx)
+    """Carry out an approved disposal again (after an Object Lock refusal): delete the bytes and
+    record the certificate. Needs archive:manage; raise as ``_execute``."""
+    require(ctx.actor, Permission.ARCHIVE_MANAGE, bureau_id=bureau_of(ctx))
+    return _execute(uow, ctx, blobs, signer, policy, disposal_id)
+
+
+def _execute(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, signer: Signer, policy: RetentionPolicy,
+             disposal_id: UUID) -> Disposal:
+    """Every original is checked again first (a hold placed since the approval stops it). Raise
+    InvalidTransition ``archive.not_approved``, RuleViolation, Conflict ``vault.retention_locked``
+    (the object store's lock has not ended: nothing recorded, run again later)."""
     with uow:
         disposal = _load(uow, ctx, disposal_id)
         check_decision(disposal, DecisionKind.EXECUTE, ctx.actor.user_id)
@@ -226,12 +232,12 @@ def _certificate(uow: UnitOfWork, ctx: Ctx, disposal: Disposal, signer: Signer, 
 
 def list_disposals(uow: UnitOfWork, ctx: Ctx) -> list[Disposal]:
     """Every disposal of the bureau, newest first; needs archive:manage or archive:approve."""
-    _may_execute(ctx)
+    _may_read(ctx)
     with uow:
         return uow.archive.disposals(bureau_of(ctx))
 
 
 def get_disposal(uow: UnitOfWork, ctx: Ctx, disposal_id: UUID) -> Disposal:
-    _may_execute(ctx)
+    _may_read(ctx)
     with uow:
         return _load(uow, ctx, disposal_id)
