@@ -40,7 +40,8 @@ pytestmark = pytest.mark.browser
 ALL_NAV = ["首页", "执法机构", "人员", "设备", "上传音像", "留痕", "账本", "个人设置"]
 NAV_PATHS = {"首页": "/", "案件": "/cases", "执法机构": "/admin/units", "人员": "/admin/users", "设备": "/devices",
              "音像资料": "/media", "上传音像": "/media/upload", "现场执法": "/activities",
-             "合规问题": "/findings", "交接登记": "/handins", "留痕": "/trail", "账本": "/ledger", "个人设置": "/me"}
+             "合规问题": "/findings", "交接登记": "/handins", "留痕": "/trail", "账本": "/ledger", "档案": "/archive",
+             "个人设置": "/me"}
 #: What each demo login may use, as the navigation must show it.
 _BASE = ["首页", "案件", "执法机构", "人员"]
 _FIELD = ["设备", "音像资料", "上传音像", "现场执法", "合规问题", "交接登记"]
@@ -50,8 +51,8 @@ EXPECTED_NAV = {
     "officer2": [*_BASE, *_FIELD, "个人设置"],
     "unithead": [*_BASE, *_FIELD, "留痕", "个人设置"],
     "reviewer": [*_BASE, "合规问题", "个人设置"],
-    "leader": [*_BASE, *_OVERSIGHT, "个人设置"],
-    "archivist": [*_BASE, *_FIELD, "账本", "个人设置"],
+    "leader": [*_BASE, *_OVERSIGHT, "档案", "个人设置"],
+    "archivist": [*_BASE, *_FIELD, "账本", "档案", "个人设置"],
     "supervisor": [*_BASE, *_OVERSIGHT, "个人设置"],
     "admin": ALL_NAV,
 }
