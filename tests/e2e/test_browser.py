@@ -43,7 +43,8 @@ NAV_PATHS = {"首页": "/", "案件": "/cases", "执法机构": "/admin/units", 
              "音像资料": "/media", "上传音像": "/media/upload", "现场执法": "/activities",
              "合规问题": "/findings", "交接登记": "/handins", "留痕": "/trail", "账本": "/ledger", "个人设置": "/me",
              "申请查阅": "/access", "查阅审批": "/access/pending", "查阅登记": "/access/register",
-             "外部查阅": "/access/outside", "监督看板": "/oversight", "问责报告": "/oversight/report"}
+             "外部查阅": "/access/outside", "监督看板": "/oversight", "问责报告": "/oversight/report",
+             "档案": "/archive"}
 #: What each demo login may use, as the navigation must show it.
 _BASE = ["首页", "案件", "执法机构", "人员"]
 _FIELD = ["设备", "音像资料", "上传音像", "现场执法", "合规问题", "交接登记"]
@@ -54,8 +55,8 @@ EXPECTED_NAV = {
     "officer2": [*_BASE, *_FIELD, "申请查阅", "个人设置"],
     "unithead": [*_BASE, *_FIELD, "申请查阅", "监督看板", "问责报告", "留痕", "个人设置"],
     "reviewer": [*_BASE, "合规问题", "申请查阅", "个人设置"],
-    "leader": [*_BASE, *_OVERSIGHT, "申请查阅", "查阅审批", "查阅登记", "外部查阅", *_WATCH, "个人设置"],
-    "archivist": [*_BASE, *_FIELD, "申请查阅", "查阅登记", "外部查阅", "账本", "个人设置"],
+    "leader": [*_BASE, *_OVERSIGHT, "申请查阅", "查阅审批", "查阅登记", "外部查阅", *_WATCH, "档案", "个人设置"],
+    "archivist": [*_BASE, *_FIELD, "申请查阅", "查阅登记", "外部查阅", "账本", "档案", "个人设置"],
     "supervisor": [*_BASE, *_OVERSIGHT, "申请查阅", "查阅登记", *_WATCH, "个人设置"],
     "admin": ALL_NAV,
 }

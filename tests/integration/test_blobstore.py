@@ -210,7 +210,7 @@ def test_iter_digests_finds_an_untracked_object(backend: Backend, store: BlobSto
 def test_missing_objects_and_malformed_digests(store: BlobStore) -> None:
     absent = hashlib.sha256(b"never stored").hexdigest()
     assert not store.exists(absent)
-    for call in (store.open, store.size, store.verify, store.remove_for_disposal):
+    for call in (store.open, store.size, store.verify, store.dispose):
         with pytest.raises(NotFound) as err:
             call(absent)
         assert err.value.code == "vault.not_found"
@@ -225,7 +225,7 @@ def test_missing_objects_and_malformed_digests(store: BlobStore) -> None:
 def test_disposal_removes_the_bytes(backend: Backend, store: BlobStore) -> None:
     sha = store.put_stream([b"retention expired; disposal approved"]).sha256
     keep = store.put_stream([b"still kept"]).sha256
-    store.remove_for_disposal(sha)
+    store.dispose(sha)
     assert not store.exists(sha) and store.exists(keep)
     assert list(store.iter_digests()) == [keep]
 
@@ -350,8 +350,9 @@ def test_s3_object_lock_retention_is_set_when_the_bucket_supports_it(moto_client
     assert abs((until - expected).total_seconds()) < 3600
     assert backend.leftovers() == []  # the temporary object carried no retention and is gone
     with pytest.raises(Conflict) as err:
-        backend.store.remove_for_disposal(blob.sha256)
+        backend.store.dispose(blob.sha256)
     assert err.value.code == "vault.retention_locked"
+    assert "Object Lock" in err.value.message_en and err.value.details["locked_until"][:10] == f"{until:%Y-%m-%d}"
     assert backend.store.verify(blob.sha256)
 
 

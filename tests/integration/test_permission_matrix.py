@@ -245,6 +245,63 @@ def file_part(name: str, filename: str, kind: str, data: bytes) -> bytes:
     head = (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
             f"Content-Type: {kind}\r\n\r\n").encode()
     return head + data + f"\r\n--{BOUNDARY}--\r\n".encode()
+def old_media(w: World) -> uuid.UUID:
+    """An original captured eight months ago: past the six-month standard retention (Art. 43)."""
+    media_id = w.new_media()
+    with w.container.uow() as uow:
+        media = uow.media.get(media_id)
+    assert media is not None
+    c = w.container
+    at = c.clock.now() - timedelta(days=245)
+    blob = c.blobs.put_stream([uuid.uuid4().bytes * 64])
+    old = MediaRecord(**{**vars(media), "id": uuid.uuid4(), "sha256": blob.sha256, "size": blob.size,
+                         "captured_at": at, "captured_end": at, "stored_at": at, "handed_in_at": at})
+    with c.uow() as uow:
+        uow.media.add(old)
+        uow.commit()
+    return old.id
+
+
+def proposed(w: World) -> uuid.UUID:
+    """A disposal proposed by the system (so any named leader is a second person)."""
+    from lawtrail.services import disposal
+    c = w.container
+    return disposal.propose_disposal(c.uow(), bureau_sys(w), policy=c.rules.retention, media_ids=[old_media(w)],
+                                     reason="期满").id
+
+
+def approved(w: World) -> uuid.UUID:
+    """A disposal approved but not carried out (as after an Object Lock refusal)."""
+    from lawtrail.domain.archive import DecisionKind, DisposalDecision
+    disposal_id = proposed(w)
+    with w.container.uow() as uow:
+        uow.archive.add_decision(DisposalDecision(disposal_id, DecisionKind.APPROVE, uuid.uuid4(), "领导",
+                                                  w.container.clock.now(), ""))
+        uow.commit()
+    return disposal_id
+
+
+def disposed(w: World) -> uuid.UUID:
+    from lawtrail.services import disposal
+    c = w.container
+    leader = users.create_user(c.uow(), w.sys(), c.deps, unit_id=w.unit_id, username=f"l{uuid.uuid4().hex[:8]}",
+                               display_name="领导", roles=["leader"], password=PASSWORD)
+    disposal_id = proposed(w)
+    disposal.approve_disposal(rt.uow(c), c.ctx(users.actor_for(leader)), c.blobs, rt.signer(c),
+                              policy=c.rules.retention, disposal_id=disposal_id)
+    return disposal_id
+
+
+def new_hold(w: World) -> uuid.UUID:
+    from lawtrail.services import retention
+    return retention.place_hold(w.container.uow(), bureau_sys(w), target="case", target_id=w.new_case(),
+                                reason="诉讼").id
+
+
+def bureau_sys(w: World) -> Any:
+    """The system acting on the matrix's bureau (the archive services work on one bureau)."""
+    from lawtrail.domain.access import system_actor
+    return w.container.ctx(system_actor("matrix", w.bureau_id))
 
 
 CASE_DETAILS = CaseDetails(action_type="inspection", procedure="general", origin="inspection",
@@ -261,6 +318,7 @@ class Rule:
     refused: str | None = None  # refused for every role with this error code (422), e.g. Art. 37
     headers: dict[str, str] | None = None  # sent instead of a JSON body (the tus upload routes)
     content: bytes | None = None
+    or_permission: Permission | None = None  # also allowed with this one (disposals: proposers and approvers)
 
 
 ROUTES: dict[tuple[str, str], Rule] = {
@@ -435,6 +493,26 @@ ROUTES: dict[tuple[str, str], Rule] = {
         content=file_part("file", "scan.png", "image/png", PNG_SCAN)),
     ("GET", "/api/v1/records/{record_id}/attachments/{attachment_id}"): Rule(P.RECORD_VIEW, lambda w: (
         w.new_attachment(), None)),
+    ("GET", "/api/v1/archive/retention"): Rule(P.ARCHIVE_MANAGE, lambda w: ("/api/v1/archive/retention", None)),
+    ("POST", "/api/v1/archive/retention/preview"): Rule(P.ARCHIVE_MANAGE, lambda w: (
+        "/api/v1/archive/retention/preview", {"standard_months": 6, "archival_months": 360})),
+    ("GET", "/api/v1/archive/holds"): Rule(P.ARCHIVE_MANAGE, lambda w: ("/api/v1/archive/holds", None)),
+    ("POST", "/api/v1/archive/holds"): Rule(P.ARCHIVE_MANAGE, lambda w: (
+        "/api/v1/archive/holds", {"target": "case", "target_id": str(w.new_case()), "reason": "行政诉讼中"})),
+    ("POST", "/api/v1/archive/holds/{hold_id}/release"): Rule(P.ARCHIVE_MANAGE, lambda w: (
+        f"/api/v1/archive/holds/{new_hold(w)}/release", {"reason": "诉讼终结"})),
+    ("GET", "/api/v1/archive/disposals"): Rule(P.ARCHIVE_MANAGE, lambda w: ("/api/v1/archive/disposals", None),
+                                               or_permission=P.ARCHIVE_APPROVE),
+    ("POST", "/api/v1/archive/disposals"): Rule(P.ARCHIVE_MANAGE, lambda w: (
+        "/api/v1/archive/disposals", {"media_ids": [str(old_media(w))], "reason": "保存期限届满"})),
+    ("POST", "/api/v1/archive/disposals/{disposal_id}/approve"): Rule(P.ARCHIVE_APPROVE, lambda w: (
+        f"/api/v1/archive/disposals/{proposed(w)}/approve", {"note": "同意"})),
+    ("POST", "/api/v1/archive/disposals/{disposal_id}/reject"): Rule(P.ARCHIVE_APPROVE, lambda w: (
+        f"/api/v1/archive/disposals/{proposed(w)}/reject", {"note": "仍有保存价值"})),
+    ("POST", "/api/v1/archive/disposals/{disposal_id}/execute"): Rule(P.ARCHIVE_MANAGE, lambda w: (
+        f"/api/v1/archive/disposals/{approved(w)}/execute", None)),
+    ("GET", "/api/v1/archive/disposals/{disposal_id}/certificate"): Rule(P.ARCHIVE_MANAGE, lambda w: (
+        f"/api/v1/archive/disposals/{disposed(w)}/certificate", None), or_permission=P.ARCHIVE_APPROVE),
 }
 
 
@@ -484,6 +562,7 @@ def client(world: World) -> Iterator[TestClient]:
 def api_routes() -> list[tuple[str, str]]:
     from lawtrail.web.api.access import router as access_router
     from lawtrail.web.api.activities import router as activities_router
+    from lawtrail.web.api.archive import router as archive_router
     from lawtrail.web.api.cases import router as cases_router
     from lawtrail.web.api.findings import router as findings_router
     from lawtrail.web.api.ledger import router as ledger_router
@@ -495,7 +574,7 @@ def api_routes() -> list[tuple[str, str]]:
 
     routers = (router, ledger_router, media_router, uploads_router, activities_router,
                findings_router, cases_router, access_router,
-               oversight_router, records_router)
+               oversight_router, records_router, archive_router)
     return sorted((m, r.path) for rt_ in routers for r in rt_.routes
                   if isinstance(r, APIRoute) for m in r.methods)
 
@@ -508,7 +587,8 @@ def test_every_api_route_is_in_the_table() -> None:
 
 
 def expected_allowed(role: Role, rule: Rule) -> bool:
-    return rule.permission in ROLE_PERMISSIONS[role] and (not rule.bureau_wide or role in BUREAU_WIDE_ROLES)
+    granted = rule.permission in ROLE_PERMISSIONS[role] or rule.or_permission in ROLE_PERMISSIONS[role]
+    return granted and (not rule.bureau_wide or role in BUREAU_WIDE_ROLES)
 
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)

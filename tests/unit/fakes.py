@@ -57,6 +57,7 @@ from lawtrail.domain.secrecy import Clearance, Level, MediaLevel
 from lawtrail.domain.supervision import SnapshotRow
 from lawtrail.domain.vault import MediaFilter, MediaRecord, MediaRow, Registration, missing_items
 from lawtrail.errors import Conflict, NotFound, ValidationFailed
+from tests.unit.fake_archive import FakeArchive
 
 
 class FakeIntegrityError(Exception):
@@ -108,6 +109,11 @@ class FakeState:
     record_versions: list[RecordVersion] = field(default_factory=list)
     record_attachments: list[Attachment] = field(default_factory=list)
     record_signatures: list[Signature] = field(default_factory=list)
+    overrides: list[Any] = field(default_factory=list)  # tests/unit/fake_archive.py
+    holds: list[Any] = field(default_factory=list)
+    hold_releases: list[Any] = field(default_factory=list)
+    disposals: list[Any] = field(default_factory=list)
+    decisions: list[Any] = field(default_factory=list)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -127,6 +133,8 @@ class FakeState:
             snapshots=dict(self.snapshots),
             catalogues=list(self.catalogues), record_versions=list(self.record_versions),
             record_attachments=list(self.record_attachments), record_signatures=list(self.record_signatures),
+            overrides=list(self.overrides), holds=list(self.holds), hold_releases=list(self.hold_releases),
+            disposals=list(self.disposals), decisions=list(self.decisions),
         )
 
 
@@ -1060,6 +1068,7 @@ class FakeUnitOfWork:
         self.access = FakeAccess(self)
         self.oversight = FakeOversight(self)
         self.records = FakeRecords(self)
+        self.archive = FakeArchive(self)
 
     @property
     def working(self) -> FakeState:
@@ -1198,8 +1207,9 @@ class FakeBlobStore:
         self.opened.append((sha256, start, end))
         return io.BytesIO(self.objects[sha256][start:end])
 
-    def remove_for_disposal(self, sha256: str) -> None:
-        raise NotImplementedError  # not used by the services under test
+    def dispose(self, sha256: str) -> None:
+        if self.objects.pop(sha256, None) is None:
+            raise NotFound("无", "no such object", code="vault.not_found")
 
     files: dict[str, bytes] | None = None  # where adopt_file finds a file's bytes (FakeUploadStaging.parts)
     adopted: int = 0

@@ -75,6 +75,11 @@ for _role in (Role.OFFICER, Role.UNIT_HEAD):
 for _role in (Role.LEGAL_REVIEWER, Role.LEADER, Role.ARCHIVIST, Role.SUPERVISOR):
     EXPECTED[_role] |= {P.RECORD_VIEW}
 EXPECTED[Role.ADMIN] -= {P.RECORD_VIEW, P.RECORD_MANAGE}
+# Retention, holds, disposal and case files (issue 6): the archivist proposes and compiles, a
+# leader approves a disposal (two different people); nobody else, not the administrator either.
+EXPECTED[Role.ARCHIVIST] |= {P.ARCHIVE_MANAGE}
+EXPECTED[Role.LEADER] |= {P.ARCHIVE_APPROVE}
+EXPECTED[Role.ADMIN] -= {P.ARCHIVE_MANAGE, P.ARCHIVE_APPROVE}
 EXPECTED_BUREAU_WIDE = {Role.LEGAL_REVIEWER, Role.LEADER, Role.ARCHIVIST, Role.SUPERVISOR, Role.ADMIN}
 
 BUREAU = uuid.uuid4()

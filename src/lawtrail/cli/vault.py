@@ -30,7 +30,8 @@ def verify(tctx: typer.Context, as_json: JsonOption = False) -> None:
     if as_json:
         emit_json(report.to_json())
     elif report.clean:
-        say(f"存储完整 / vault verified: {report.checked} originals, {report.bytes} bytes")
+        say(f"存储完整 / vault verified: {report.checked} originals, {report.bytes} bytes"
+            + (f"; 已依批准销毁 / disposed: {len(report.disposed)}" if report.disposed else ""))
     else:
         table = Table(title="存储校验问题 / vault problems")
         table.add_column("问题 / problem")

@@ -68,6 +68,8 @@ class Permission(StrEnum):
     RECORD_VIEW = "record:view"
     RECORD_MANAGE = "record:manage"
     CATALOGUE_MANAGE = "catalogue:manage"
+    ARCHIVE_MANAGE = "archive:manage"  # retention, legal holds, disposal proposals, case files (Art. 39–44)
+    ARCHIVE_APPROVE = "archive:approve"  # approve or reject a disposal (the second person)
 
 
 P = Permission
@@ -93,9 +95,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.UNIT_HEAD: _EVERYONE | _FIELD_WORK | {P.EVENT_VIEW, P.CASE_MANAGE, P.OVERSIGHT_VIEW, P.RECORD_MANAGE}
     | _ASK | _CLASSIFY,
     Role.LEGAL_REVIEWER: _EVERYONE | {P.FINDING_VIEW, P.CASE_VIEW, P.RECORD_VIEW} | _ASK,
-    Role.LEADER: _EVERYONE | _OVERSIGHT | _ASK | _CLASSIFY | _REGISTER | {P.ACCESS_APPROVE, P.ACCESS_OUTSIDE},
+    Role.LEADER: _EVERYONE | _OVERSIGHT | _ASK | _CLASSIFY | _REGISTER | {P.ACCESS_APPROVE, P.ACCESS_OUTSIDE,
+                                                                           P.ARCHIVE_APPROVE},
     Role.ARCHIVIST: _EVERYONE | _FIELD_WORK | {P.DEVICE_MANAGE, P.TOKEN_MANAGE, P.LEDGER_VIEW} | _ASK | _CLASSIFY
-    | _REGISTER | {P.ACCESS_OUTSIDE},
+    | _REGISTER | {P.ACCESS_OUTSIDE, P.ARCHIVE_MANAGE},
     Role.SUPERVISOR: _EVERYONE | _OVERSIGHT | {P.LEDGER_VERIFY, P.VAULT_VERIFY} | _ASK | _REGISTER,
     Role.ADMIN: _EVERYONE | {P.UNIT_MANAGE, P.USER_MANAGE, P.DEVICE_VIEW, P.DEVICE_MANAGE, P.DEVICE_LOG,
                              P.TOKEN_MANAGE, P.EVENT_VIEW, P.LEDGER_VIEW, P.LEDGER_VERIFY, P.MEDIA_INGEST,

@@ -88,6 +88,14 @@ class Action(StrEnum):
     RECORD_REFUSE_SIGN = "case:record:refuse-sign"
     RECORD_ATTACH = "case:record:attach"
     RECORD_READ = "case:record:read"
+    RETENTION_RAISE = "archive:retention:raise"
+    HOLD_PLACE = "archive:hold:place"
+    HOLD_RELEASE = "archive:hold:release"
+    DISPOSAL_PROPOSE = "archive:disposal:propose"
+    DISPOSAL_APPROVE = "archive:disposal:approve"
+    DISPOSAL_REJECT = "archive:disposal:reject"
+    DISPOSAL_EXECUTE = "archive:disposal:execute"
+    CASEFILE_EXPORT = "archive:casefile:export"
 
 
 @dataclass(frozen=True)

@@ -74,12 +74,18 @@ SITUATION_LABELS: dict[Situation, str] = {
 class RetentionClass(StrEnum):
     STANDARD = "standard"  # a fixed period, at least six months
     LONG_TERM = "long_term"  # kept indefinitely (evidence, Art. 44)
+    ARCHIVAL = "archival"  # part of an archived case file (案卷): the archives rules' period (Art. 39)
 
 
 RETENTION_LABELS: dict[RetentionClass, str] = {
     RetentionClass.STANDARD: "一般保存",
     RetentionClass.LONG_TERM: "长期保存",
+    RetentionClass.ARCHIVAL: "归档保存（案卷）",
 }
+
+#: The archives rules' shortest fixed period (定期 10 年) and the default for case files (定期 30 年).
+ARCHIVAL_MIN_MONTHS = 120
+ARCHIVAL_DEFAULT_MONTHS = 360
 
 
 @dataclass(frozen=True)
@@ -177,9 +183,13 @@ class RetentionPolicy:
 
     standard_months: int
     version: int = 1
+    archival_months: int = ARCHIVAL_DEFAULT_MONTHS  # an archived case file's items, from the case's end
 
     def standard_until(self, base: datetime) -> datetime:
         return add_months(base, self.standard_months)
+
+    def archival_until(self, concluded: datetime) -> datetime:
+        return add_months(concluded, self.archival_months)
 
 
 def legal_minimum_until(base: datetime) -> datetime:
@@ -196,15 +206,16 @@ def parse_retention(data: Any) -> RetentionPolicy:
     """Validate the mapping read from retention.yaml; raise ConfigurationError (``config.retention``).
 
     Expected: ``{"version": 1, "classes": {"standard": {"months": N}, "long_term": {"months": None}}}``
-    with ``N`` a whole number of at least six (Art. 43) and at most 1200."""
+    with ``N`` a whole number of at least six (Art. 43) and at most 1200; optionally also
+    ``"archival": {"months": A}`` (case files, Art. 39) with ``A`` from 120 (定期 10 年) to 1200."""
     if not isinstance(data, Mapping):
         raise _config_error("顶层应为映射", "the top level must be a mapping")
     if data.get("version") != 1:
         raise _config_error("version 应为 1", "version must be 1")
     classes = data.get("classes")
-    if not isinstance(classes, Mapping) or set(classes) != {c.value for c in RetentionClass}:
-        raise _config_error("classes 应恰好包含 standard 与 long_term",
-                            "classes must hold exactly standard and long_term")
+    if not isinstance(classes, Mapping) or set(classes) - {"archival"} != {"standard", "long_term"}:
+        raise _config_error("classes 应包含 standard 与 long_term（可另有 archival）",
+                            "classes must hold standard and long_term (and optionally archival)")
     standard, long_term = classes["standard"], classes["long_term"]
     months = standard.get("months") if isinstance(standard, Mapping) else None
     if isinstance(months, bool) or not isinstance(months, int) or not LEGAL_MINIMUM_MONTHS <= months <= 1200:
@@ -212,4 +223,13 @@ def parse_retention(data: Any) -> RetentionPolicy:
                             f"standard.months must be a whole number from {LEGAL_MINIMUM_MONTHS} to 1200")
     if not isinstance(long_term, Mapping) or long_term.get("months") is not None:
         raise _config_error("long_term.months 应为空（长期保存）", "long_term.months must be null (indefinite)")
-    return RetentionPolicy(standard_months=months, version=1)
+    return RetentionPolicy(standard_months=months, version=1, archival_months=_archival_months(classes))
+
+
+def _archival_months(classes: Mapping[str, Any]) -> int:
+    archival = classes.get("archival", {"months": ARCHIVAL_DEFAULT_MONTHS})
+    months = archival.get("months") if isinstance(archival, Mapping) else None
+    if isinstance(months, bool) or not isinstance(months, int) or not ARCHIVAL_MIN_MONTHS <= months <= 1200:
+        raise _config_error(f"archival.months 应为 {ARCHIVAL_MIN_MONTHS}–1200 的整数（案卷定期保存不少于十年）",
+                            f"archival.months must be a whole number from {ARCHIVAL_MIN_MONTHS} to 1200")
+    return months

@@ -67,6 +67,9 @@ def _retention_class(value: str | RetentionClass | None, retain_until: datetime 
         except ValueError:
             problems.add("retention", "保存期限须为 standard（一般保存）或 long_term（长期保存）",
                          "retention must be standard or long_term")
+    if chosen is RetentionClass.ARCHIVAL:  # follows from a case's archiving, never chosen by hand
+        problems.add("retention", "归档保存随案件归档自动适用，不能手工标记",
+                     "archival retention follows from a case being archived; it cannot be chosen")
     if retain_until is not None and retain_until.utcoffset() is None:
         problems.add("retain_until", "保存截止时间须带时区", "retain_until must carry a time zone")
     if retain_until is not None and chosen is RetentionClass.LONG_TERM:

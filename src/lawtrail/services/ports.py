@@ -6,7 +6,7 @@ both satisfy these. Services never import an adapter.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
@@ -14,6 +14,7 @@ from typing import Any, Protocol, Self, runtime_checkable
 from uuid import UUID
 
 from lawtrail.domain.activities import Activity, Clip, Interruption
+from lawtrail.domain.archive import ArchivedIn, Disposal, DisposalDecision, HoldRelease, LegalHold, RetentionOverride
 from lawtrail.domain.auth import ApiToken, Session
 from lawtrail.domain.cases import Case, CaseFilter, Handler, MediaLink, StageChange
 from lawtrail.domain.catalogue import StoredCatalogue
@@ -426,6 +427,8 @@ class UnitOfWork(Protocol):
     def oversight(self) -> OversightRepo: ...
     @property
     def records(self) -> RecordRepo: ...
+    @property
+    def archive(self) -> ArchiveRepo: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -476,6 +479,55 @@ class LedgerUnitOfWork(Protocol):
                  tb: TracebackType | None) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
+
+
+class ArchiveRepo(Protocol):
+    """Append-only retention overrides, legal holds (and releases), disposals (and decisions)."""
+
+    def add_override(self, override: RetentionOverride) -> None:
+        """Raise Conflict ``archive.override_version_taken`` when the version exists."""
+        ...
+
+    def overrides_for(self, media_id: UUID) -> list[RetentionOverride]: ...
+    def latest_overrides(self, bureau_id: UUID) -> dict[UUID, RetentionOverride]: ...
+    def add_hold(self, hold: LegalHold) -> None: ...
+
+    def add_release(self, release: HoldRelease) -> None:
+        """Raise Conflict ``archive.hold_released`` when already released."""
+        ...
+
+    def hold(self, hold_id: UUID) -> LegalHold | None: ...
+    def holds(self, bureau_id: UUID) -> list[LegalHold]: ...
+    def add_disposal(self, disposal: Disposal) -> None: ...
+
+    def add_decision(self, decision: DisposalDecision) -> None:
+        """Raise Conflict ``archive.decided`` when that decision exists already."""
+        ...
+
+    def disposal(self, disposal_id: UUID) -> Disposal | None: ...
+    def disposals(self, bureau_id: UUID) -> list[Disposal]: ...
+
+    def authorised_digests(self) -> set[str]:
+        """Digests of originals whose disposal was approved: absent bytes are ``disposed``."""
+        ...
+
+    def pending_media(self, bureau_id: UUID) -> dict[UUID, UUID]: ...
+    def disposed_media(self, bureau_id: UUID) -> set[UUID]: ...
+
+    def case_links(self, bureau_id: UUID) -> dict[UUID, list[ArchivedIn | UUID]]:
+        """media id → its current cases: ``ArchivedIn`` for a concluded (归档) case, else the id."""
+        ...
+
+
+class ArchiveUnitOfWork(UnitOfWork, Protocol):
+    """A unit of work with the ledger's repositories too (case files carry inclusion proofs)."""
+
+    @property
+    def events(self) -> LedgerEventRepo: ...
+    @property
+    def ledger_nodes(self) -> LedgerNodeRepo: ...
+    @property
+    def checkpoints(self) -> CheckpointRepo: ...
 
 
 class LedgerExportSink(Protocol):
@@ -611,10 +663,38 @@ class BlobStore(Protocol):
         for an empty file, ``vault.bad_digest`` for a malformed digest."""
         ...
 
-    def remove_for_disposal(self, sha256: str) -> None:
+    def dispose(self, sha256: str) -> None:
         """Delete the bytes. The ONLY deleting path: the caller (the approved-disposal service)
         must have checked and recorded the approval; this method checks nothing. The S3 backend
         raises ``Conflict`` (``vault.retention_locked``) while Object Lock retention holds."""
+        ...
+
+
+class PayloadFile(Protocol):
+    """One file written into a bag: path (``data/…``), size, SHA-256 and SHA-512 (hex)."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def sha512(self) -> str: ...
+
+
+class BagSink(Protocol):
+    """Where a case file is written (``adapters.bag.BagWriter``: a BagIt bag, RFC 8493)."""
+
+    def add_stream(self, rel: str, source: ByteSource,
+                   on_bytes: Callable[[int], None] | None = None) -> PayloadFile:
+        """Copy ``source`` to ``data/<rel>`` in blocks (constant memory), hashing as it goes."""
+        ...
+
+    def add_bytes(self, rel: str, data: bytes) -> PayloadFile: ...
+
+    def finish(self, info: Sequence[tuple[str, str]], today: date) -> str:
+        """Write the manifests and tag files; return the Payload-Oxum."""
         ...
 
 

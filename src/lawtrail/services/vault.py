@@ -320,6 +320,7 @@ class VaultReport:
     checked: int = 0
     bytes: int = 0
     problems: list[VaultProblem] = field(default_factory=list)
+    disposed: list[str] = field(default_factory=list)  # absent after an approved disposal: not a problem
 
     @property
     def clean(self) -> bool:
@@ -330,6 +331,7 @@ class VaultReport:
 
     def to_json(self) -> dict[str, Any]:
         return {"clean": self.clean, "checked": self.checked, "bytes": self.bytes, **self.counts(),
+                "disposed": len(self.disposed),
                 "problems": [{"sha256": p.sha256, "kind": p.kind} for p in self.problems]}
 
 
@@ -343,12 +345,18 @@ def recorded_originals(uow: UnitOfWork, ctx: Ctx) -> list[tuple[str, int]]:
 def verify_vault(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, *,
                  on_checked: Callable[[str, int], None] | None = None) -> VaultReport:
     """Re-hash every recorded original and look for stored bytes without a row; record the run
-    as one ``media:vault:verify`` event (its ``after`` is the summary). Needs vault:verify."""
+    as one ``media:vault:verify`` event (its ``after`` is the summary). An original whose bytes
+    are absent after an approved disposal is reported ``disposed``, not ``missing``. Needs vault:verify."""
     report = VaultReport()
     recorded = recorded_originals(uow, ctx)
+    with uow:
+        authorised = uow.archive.authorised_digests()
     for sha256, size in recorded:
         if not blobs.exists(sha256):
-            report.problems.append(VaultProblem(sha256, "missing"))
+            if sha256 in authorised:  # bytes deleted by an approved, recorded disposal
+                report.disposed.append(sha256)
+            else:
+                report.problems.append(VaultProblem(sha256, "missing"))
         elif not blobs.verify(sha256):
             report.problems.append(VaultProblem(sha256, "changed"))
         report.checked += 1

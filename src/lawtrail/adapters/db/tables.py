@@ -582,6 +582,22 @@ media_levels = Table(
     CheckConstraint("version >= 1", name="version_positive"),
 )
 
+# --- retention, legal holds, disposal (issue 6, Art. 39, 43, 44): all append-only (triggers in
+# migration 0013); a hold's release and a disposal's decisions are rows of their own ------------
+
+retention_overrides = Table(
+    "retention_overrides", metadata,
+    Column("media_id", Uuid, ForeignKey("media.id"), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("retention", String(16), nullable=False),
+    _ts("retain_until", nullable=True),
+    Column("reason", String(1000), nullable=False),
+    Column("actor_id", Uuid, nullable=True),
+    Column("actor_name", String(100), nullable=False),
+    _ts("at"),
+    CheckConstraint("version >= 1", name="version_positive"),
+)
+
 # --- supervision (issue 6 item 8): daily snapshots of the dashboard's counts. A snapshot is a
 # computation, not a record (decision 0020): re-taking a day replaces that day's rows. ---------------
 
@@ -670,4 +686,61 @@ record_signatures = Table(
     ForeignKeyConstraint(["record_id", "record_version"], ["record_versions.record_id", "record_versions.version"],
                          name="fk_record_signatures_version_record_versions"),
     Index("ix_record_signatures_record", "record_id", "record_version"),
+)
+
+legal_holds = Table(
+    "legal_holds", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("bureau_id", Uuid, ForeignKey("bureaus.id"), nullable=False),
+    Column("target", String(8), nullable=False),
+    Column("target_id", Uuid, nullable=False, index=True),
+    Column("target_name", String(300), nullable=False),
+    Column("reason", String(1000), nullable=False),
+    Column("placed_by_id", Uuid, nullable=True),
+    Column("placed_by_name", String(100), nullable=False),
+    _ts("placed_at"),
+    CheckConstraint("target IN ('media', 'case')", name="target_kind"),
+)
+
+legal_hold_releases = Table(
+    "legal_hold_releases", metadata,
+    Column("hold_id", Uuid, ForeignKey("legal_holds.id"), primary_key=True),
+    Column("reason", String(1000), nullable=False),
+    Column("actor_id", Uuid, nullable=True),
+    Column("actor_name", String(100), nullable=False),
+    _ts("at"),
+)
+
+disposals = Table(
+    "disposals", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("bureau_id", Uuid, ForeignKey("bureaus.id"), nullable=False, index=True),
+    Column("reason", String(1000), nullable=False),
+    Column("proposed_by_id", Uuid, nullable=True),
+    Column("proposed_by_name", String(100), nullable=False),
+    _ts("proposed_at"),
+)
+
+disposal_items = Table(
+    "disposal_items", metadata,
+    Column("disposal_id", Uuid, ForeignKey("disposals.id"), primary_key=True),
+    Column("media_id", Uuid, ForeignKey("media.id"), primary_key=True),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("size", BigInteger, nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("retention", String(16), nullable=False),
+    _ts("retain_until", nullable=True),
+)
+
+disposal_decisions = Table(
+    "disposal_decisions", metadata,
+    Column("disposal_id", Uuid, ForeignKey("disposals.id"), primary_key=True),
+    Column("kind", String(8), primary_key=True),
+    Column("actor_id", Uuid, nullable=True),
+    Column("actor_name", String(100), nullable=False),
+    _ts("at"),
+    Column("note", String(1000), nullable=False),
+    Column("ledger_index", BigInteger, nullable=True),
+    Column("certificate", JSON, nullable=True),
+    CheckConstraint("kind IN ('approve', 'reject', 'execute')", name="decision_kind"),
 )

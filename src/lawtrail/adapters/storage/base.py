@@ -113,10 +113,15 @@ def disk_full(where: str) -> StorageFull:
                        code="vault.disk_full", details={"where": where})
 
 
-def retention_locked(sha256: str) -> Conflict:
-    return Conflict(message_zh="该对象仍在保存期锁定（Object Lock）之内，不能删除",
-                    message_en="the object is still under Object Lock retention and cannot be deleted",
-                    code="vault.retention_locked", details={"sha256": sha256})
+def retention_locked(sha256: str, until: str | None = None) -> Conflict:
+    """The object store refuses the deletion: its Object Lock retention (until ``until``) holds."""
+    when_zh = f"（锁定至 {until}）" if until else ""
+    when_en = f" (locked until {until})" if until else ""
+    return Conflict(message_zh=f"对象存储的保存期锁定（Object Lock）尚未届满{when_zh}，"
+                               "字节未删除；届满后请重新执行销毁",
+                    message_en=f"the object store's Object Lock retention has not ended{when_en}; the bytes were "
+                               "not deleted; carry out the disposal again once it ends",
+                    code="vault.retention_locked", details={"sha256": sha256, "locked_until": until})
 
 
 def bad_range(start: int, end: int, size: int) -> ValidationFailed:

@@ -273,8 +273,9 @@ class LocalBlobStore:
 
     # --- disposal ----------------------------------------------------------------------------
 
-    def remove_for_disposal(self, sha256: str) -> None:
-        """Delete the object's bytes. The caller must hold a recorded, approved disposal."""
+    def dispose(self, sha256: str) -> None:
+        """Delete the object's bytes (the file is read-only, its folder is not: unlink works).
+        The caller must hold a recorded, approved disposal; raise NotFound when absent."""
         path = self.path_of(sha256)
         try:
             path.unlink()

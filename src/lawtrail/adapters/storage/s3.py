@@ -245,12 +245,20 @@ class S3BlobStore:
 
     # --- disposal ----------------------------------------------------------------------------
 
-    def remove_for_disposal(self, sha256: str) -> None:
+    def dispose(self, sha256: str) -> None:
         """Delete every version of the object. The caller must hold a recorded, approved disposal;
-        raise Conflict (``vault.retention_locked``) while Object Lock retention still holds."""
+        raise Conflict (``vault.retention_locked``, with the lock's end) while Object Lock
+        retention still holds — checked first, so nothing is deleted then."""
         key = self.key_of(sha256)
-        if not self.exists(sha256):
-            raise not_found(sha256)
+        try:
+            head = self._s3.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if _code(exc) in _MISSING:
+                raise not_found(sha256) from None
+            raise
+        until = head.get("ObjectLockRetainUntilDate")
+        if until is not None and until > datetime.now(UTC):
+            raise retention_locked(sha256, until.isoformat())
         try:
             self._purge(key)
         except ClientError as exc:

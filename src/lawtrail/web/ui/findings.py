@@ -54,6 +54,10 @@ LABELS: dict[str, Any] = {
 }
 
 
+#: The classes a mark may choose; archival follows from archiving a case, never chosen by hand.
+MARKABLE = [RetentionClass.STANDARD, RetentionClass.LONG_TERM]
+
+
 def subject_link(f: Finding) -> str | None:
     """Where the subject of a finding is shown: an original, the hand-ins, an activity."""
     kind = f.subject.type
@@ -201,7 +205,7 @@ def _marks_page(request: Request, who: Principal, media_id: UUID, status: int = 
     state = ctx if "values" in ctx else {**_mark_defaults(marks[-1] if marks else None), **ctx}
     return page(request, "media_marks.html", status=status, media=media, marks=list(reversed(marks)),
                 latest=marks[-1] if marks else None, found=found, subject_link=subject_link,
-                may_mark=has_permission(who.actor, Permission.MEDIA_EVIDENCE), retention_classes=list(RetentionClass),
+                may_mark=has_permission(who.actor, Permission.MEDIA_EVIDENCE), retention_classes=MARKABLE,
                 **LABELS, **state)
 
 

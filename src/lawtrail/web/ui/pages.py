@@ -18,6 +18,7 @@ from lawtrail.services import auth as auth_svc
 from lawtrail.services import devices as dev_svc
 from lawtrail.services import users as user_svc
 from lawtrail.web.auth import SESSION_COOKIE, Principal, container, ui_pending_principal, ui_principal
+from lawtrail.web.ui import archive as archive_pages
 from lawtrail.web.ui import cases as cases_pages
 from lawtrail.web.ui import devices as devices_pages
 from lawtrail.web.ui import findings as findings_pages
@@ -40,6 +41,7 @@ router.include_router(findings_pages.router)
 router.include_router(cases_pages.router)
 router.include_router(oversight_pages.router)
 router.include_router(records_pages.router)
+router.include_router(archive_pages.router)
 
 LOGIN_CSRF_COOKIE = "lawtrail_login"
 REASONS = {
