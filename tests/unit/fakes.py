@@ -32,6 +32,7 @@ from typing import Any, NamedTuple, Self
 from uuid import UUID
 
 from lawtrail.domain.activities import Activity, Clip, Interruption
+from lawtrail.domain.approvals import ApprovalAction, ApprovalRequest, CaseRef
 from lawtrail.domain.auth import ApiToken, Session
 from lawtrail.domain.cases import Case, CaseFilter, Handler, MediaLink, StageChange
 from lawtrail.domain.devices import Device, DeviceLogEntry
@@ -48,6 +49,7 @@ from lawtrail.domain.ledger import canonical_json
 from lawtrail.domain.media import MediaFacts, not_probeable
 from lawtrail.domain.org import Bureau, Unit, User
 from lawtrail.domain.parties import Party
+from lawtrail.domain.rules.approvals import DECIDED_STAGES, ApprovalFacts
 from lawtrail.domain.vault import MediaFilter, MediaRecord, MediaRow, Registration, missing_items
 from lawtrail.errors import Conflict, NotFound, ValidationFailed
 
@@ -90,6 +92,8 @@ class FakeState:
     case_stage_changes: list[StageChange] = field(default_factory=list)
     case_media: list[MediaLink] = field(default_factory=list)
     case_numbers: dict[tuple[UUID, int], int] = field(default_factory=dict)
+    approval_requests: list[ApprovalRequest] = field(default_factory=list)
+    approval_actions: list[ApprovalAction] = field(default_factory=list)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -103,6 +107,7 @@ class FakeState:
             cases=dict(self.cases), case_parties=list(self.case_parties),
             case_handlers=dict(self.case_handlers), case_stage_changes=list(self.case_stage_changes),
             case_media=list(self.case_media), case_numbers=dict(self.case_numbers),
+            approval_requests=list(self.approval_requests), approval_actions=list(self.approval_actions),
         )
 
 
@@ -741,6 +746,70 @@ class FakeCases(_Repo):
         return sorted(rows, key=lambda c: (c.opened_at, c.serial), reverse=True)
 
 
+def _case_ref(case: Case) -> CaseRef:
+    return CaseRef(id=case.id, unit_id=case.unit_id, number=case.number, name=case.name, stage=case.stage,
+                   procedure=case.procedure, origin=case.origin, closed=case.closed)
+
+
+class FakeApprovals(_Repo):
+    """Approval requests and actions: foreign keys checked, append-only (nothing is changed or
+    removed); reads count as queries like the SQL adapter's fixed number of statements."""
+
+    def add_request(self, request: ApprovalRequest) -> None:
+        _require_aware(request)
+        _exists(self.s.cases, request.case_id, "case")
+        _exists(self.s.users, request.submitted_by, "user")
+        if any(r.id == request.id for r in self.s.approval_requests):
+            raise FakeIntegrityError("duplicate approval request id")
+        self.s.approval_requests.append(request)
+
+    def add_action(self, action: ApprovalAction) -> None:
+        _require_aware(action)
+        _exists(self.s.users, action.actor_id, "user")
+        if not any(r.id == action.request_id for r in self.s.approval_requests):
+            raise FakeIntegrityError("action of a missing request")
+        if any(a.id == action.id for a in self.s.approval_actions) or action.level < 0:
+            raise FakeIntegrityError("duplicate approval action id or negative level")
+        self.s.approval_actions.append(action)
+
+    def _actions(self, ids: Collection[UUID]) -> list[ApprovalAction]:
+        return sorted((a for a in self.s.approval_actions if a.request_id in ids), key=lambda a: a.at)
+
+    def get(self, request_id: UUID) -> tuple[ApprovalRequest, list[ApprovalAction]] | None:
+        request = next((r for r in self.s.approval_requests if r.id == request_id), None)
+        return None if request is None else (request, self._actions({request_id}))
+
+    def for_case(self, case_id: UUID) -> tuple[list[ApprovalRequest], list[ApprovalAction]]:
+        self._uow.queries += 2
+        rows = sorted((r for r in self.s.approval_requests if r.case_id == case_id), key=lambda r: r.submitted_at)
+        return rows, self._actions({r.id for r in rows})
+
+    def open_in(self, bureau_id: UUID) -> tuple[list[ApprovalRequest], list[ApprovalAction], dict[UUID, CaseRef]]:
+        self._uow.queries += 2
+        ended = {a.request_id for a in self.s.approval_actions if a.final}
+        rows = sorted((r for r in self.s.approval_requests if r.id not in ended
+                       and self.s.cases[r.case_id].bureau_id == bureau_id), key=lambda r: r.submitted_at)
+        return rows, self._actions({r.id for r in rows}), {r.case_id: _case_ref(self.s.cases[r.case_id]) for r in rows}
+
+    def facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> ApprovalFacts:
+        self._uow.queries += 4
+
+        def mine(case: Case) -> bool:
+            return case.bureau_id == bureau_id and (unit_ids is None or case.unit_id in unit_ids)
+
+        rows = [r for r in self.s.approval_requests if mine(self.s.cases[r.case_id])]
+        decided: dict[UUID, datetime] = {}
+        for change in self.s.case_stage_changes:
+            case = self.s.cases[change.case_id]
+            if change.to_stage.value == "service" and not change.correction and mine(case) \
+                    and case.stage in DECIDED_STAGES:
+                decided[case.id] = max(decided.get(case.id, change.at), change.at)
+        cases = {cid: _case_ref(self.s.cases[cid]) for cid in {r.case_id for r in rows} | set(decided)}
+        return ApprovalFacts(cases=cases, requests=rows, actions=self._actions({r.id for r in rows}),
+                             decided_at=decided,
+                             names={u.id: u.display_name for u in self.s.users.values() if u.bureau_id == bureau_id})
+
+
 class FakeUnitOfWork:
     """One transaction over a ``FakeDatabase``: snapshot on enter, publish on commit,
     discard on leaving without commit (DESIGN.md rule 1: both commit or neither does)."""
@@ -764,6 +833,7 @@ class FakeUnitOfWork:
         self.activities = FakeActivities(self)
         self.queries = 0  # reads of the activity and clip repositories, for set-based checks
         self.cases = FakeCases(self)
+        self.approvals = FakeApprovals(self)
 
     @property
     def working(self) -> FakeState:

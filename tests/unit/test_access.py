@@ -50,6 +50,11 @@ for _role in (Role.OFFICER, Role.UNIT_HEAD):
 for _role in (Role.LEGAL_REVIEWER, Role.LEADER, Role.ARCHIVIST, Role.SUPERVISOR):
     EXPECTED[_role] |= {P.CASE_VIEW}
 EXPECTED[Role.ADMIN] -= {P.CASE_VIEW, P.CASE_MANAGE}
+# Approvals (issue 5 item 4): unit heads (their unit's cases), leaders and legal reviewers give
+# opinions; officers submit through case:manage; the administrator approves nothing.
+for _role in (Role.UNIT_HEAD, Role.LEADER, Role.LEGAL_REVIEWER):
+    EXPECTED[_role] |= {P.APPROVAL_ACT}
+EXPECTED[Role.ADMIN] -= {P.APPROVAL_ACT}
 EXPECTED_BUREAU_WIDE = {Role.LEGAL_REVIEWER, Role.LEADER, Role.ARCHIVIST, Role.SUPERVISOR, Role.ADMIN}
 
 BUREAU = uuid.uuid4()

@@ -68,6 +68,9 @@ class Action(StrEnum):
     CASE_CLOSE = "case:case:close"
     CASE_MEDIA_LINK = "case:media:link"
     CASE_MEDIA_UNLINK = "case:media:unlink"
+    CASE_APPROVAL_SUBMIT = "case:approval:submit"
+    CASE_APPROVAL_ACT = "case:approval:act"
+    CASE_APPROVAL_WITHDRAW = "case:approval:withdraw"
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any, Protocol, Self, runtime_checkable
 from uuid import UUID
 
 from lawtrail.domain.activities import Activity, Clip, Interruption
+from lawtrail.domain.approvals import ApprovalAction, ApprovalRequest, CaseRef
 from lawtrail.domain.auth import ApiToken, Session
 from lawtrail.domain.cases import Case, CaseFilter, Handler, MediaLink, StageChange
 from lawtrail.domain.devices import Device, DeviceLogEntry
@@ -23,6 +24,7 @@ from lawtrail.domain.ledger.audit import LeafRow, StoredCheckpoint
 from lawtrail.domain.media import MediaFacts
 from lawtrail.domain.org import Bureau, Unit, User
 from lawtrail.domain.parties import Party
+from lawtrail.domain.rules.approvals import ApprovalFacts
 from lawtrail.domain.vault import MediaFilter, MediaRecord, MediaRow, Registration
 
 
@@ -255,6 +257,31 @@ class CaseRepo(Protocol):
         ...
 
 
+class ApprovalRepo(Protocol):
+    """Approval requests and their actions; both append-only (no method changes or removes a row)."""
+
+    def add_request(self, request: ApprovalRequest) -> None: ...
+    def add_action(self, action: ApprovalAction) -> None: ...
+
+    def get(self, request_id: UUID) -> tuple[ApprovalRequest, list[ApprovalAction]] | None:
+        """The request and its actions, oldest first; None if there is no such request."""
+        ...
+
+    def for_case(self, case_id: UUID) -> tuple[list[ApprovalRequest], list[ApprovalAction]]:
+        """Every request of the case (oldest submission first) and every action on them."""
+        ...
+
+    def open_in(self, bureau_id: UUID) -> tuple[list[ApprovalRequest], list[ApprovalAction], dict[UUID, CaseRef]]:
+        """The bureau's requests that no action ended yet, their actions and their cases: a fixed
+        number of statements whatever their number (the inboxes are worked out from these)."""
+        ...
+
+    def facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> ApprovalFacts:
+        """What the approval rules read for the cases in scope (``unit_ids`` None: every unit), with
+        a fixed number of statements whatever the number of cases."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. ``with uow:`` opens it; leaving without ``commit()`` rolls back."""
 
@@ -286,6 +313,8 @@ class UnitOfWork(Protocol):
     def activities(self) -> ActivityRepo: ...
     @property
     def cases(self) -> CaseRepo: ...
+    @property
+    def approvals(self) -> ApprovalRepo: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
