@@ -27,7 +27,7 @@ from lawtrail.config import load_settings
 from lawtrail.domain.access import BUREAU_WIDE_ROLES, ROLE_PERMISSIONS, Permission, Role
 from lawtrail.domain.media import MediaType
 from lawtrail.domain.vault import MediaRecord, Registration
-from lawtrail.services import activities, auth, cases, devices, handins, ledger, org, users
+from lawtrail.services import activities, approvals, auth, cases, devices, handins, ledger, org, users
 from lawtrail.services.case_input import CaseDetails
 from lawtrail.web import ledger_runtime as rt
 from lawtrail.web.app import create_app
@@ -144,6 +144,37 @@ class World:
         case = cases.open_case(self.container.uow(), self.sys(), unit_id=self.unit_id, details=CASE_DETAILS,
                                handler_ids=self.officers())
         return case.id
+
+    def as_role(self, role: Role) -> Any:
+        """The context of the matrix's person holding ``role`` (all of unit A)."""
+        with self.container.uow() as uow:
+            user = uow.users.by_username(f"r_{role.value}")
+        assert user is not None
+        return self.container.ctx(users.actor_for(user))
+
+    def submitted(self, step: str = "initiation", case_id: uuid.UUID | None = None, **more: Any) -> uuid.UUID:
+        """A request of ``step`` submitted by the officer on a new case (or ``case_id``)."""
+        return approvals.submit(self.container.uow(), self.as_role(Role.OFFICER), case_id or self.new_case(),
+                                step=step, opinion="拟同意", **more).request.id
+
+    def approved_case(self) -> uuid.UUID:
+        """A new case whose initiation the unit head and the leader approved (Art. 9)."""
+        case_id = self.new_case()
+        request_id = self.submitted(case_id=case_id)
+        for role in (Role.UNIT_HEAD, Role.LEADER):
+            approvals.act(self.container.uow(), self.as_role(role), request_id, decision="approve", opinion="同意")
+        return case_id
+
+    def discussion(self) -> uuid.UUID:
+        """A collective discussion of a case in review that the unit head, the leader and the legal
+        reviewer are to sign (any of them may act on it)."""
+        case_id = self.approved_case()
+        for to in ("investigation", "review"):
+            cases.advance_stage(self.container.uow(), self.sys(), case_id, to=to)
+        with self.container.uow() as uow:
+            people = [uow.users.by_username(f"r_{r.value}") for r in (Role.UNIT_HEAD, Role.LEADER,
+                                                                       Role.LEGAL_REVIEWER)]
+        return self.submitted("discussion", case_id, participants=[p.id for p in people if p is not None])
 
     def linked(self) -> str:
         case_id = self.new_case()
@@ -297,13 +328,22 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("PUT", "/api/v1/cases/{case_id}/handlers"): Rule(P.CASE_MANAGE, lambda w: (
         f"/api/v1/cases/{w.new_case()}/handlers", {"handler_ids": [str(i) for i in reversed(w.officers())]})),
     ("POST", "/api/v1/cases/{case_id}/stage"): Rule(P.CASE_MANAGE, lambda w: (
-        f"/api/v1/cases/{w.new_case()}/stage", {"to": "investigation"})),
+        f"/api/v1/cases/{w.approved_case()}/stage", {"to": "investigation"})),
     ("POST", "/api/v1/cases/{case_id}/close"): Rule(P.CASE_MANAGE, lambda w: (
         f"/api/v1/cases/{w.new_case()}/close", {"reason": "不予立案"})),
     ("POST", "/api/v1/cases/{case_id}/media"): Rule(P.CASE_MANAGE, lambda w: (
         f"/api/v1/cases/{w.new_case()}/media", {"media_id": str(w.new_media())})),
     ("POST", "/api/v1/cases/{case_id}/media/{media_id}/unlink"): Rule(P.CASE_MANAGE, lambda w: (
         w.linked(), {"reason": "误关联"})),
+    ("POST", "/api/v1/cases/{case_id}/approvals"): Rule(P.CASE_MANAGE, lambda w: (
+        f"/api/v1/cases/{w.new_case()}/approvals", {"step": "initiation", "opinion": "建议立案调查"})),
+    ("GET", "/api/v1/cases/{case_id}/approvals"): Rule(P.CASE_VIEW, lambda w: (
+        f"/api/v1/cases/{w.approved_case()}/approvals", None)),
+    ("POST", "/api/v1/approvals/{request_id}/actions"): Rule(P.APPROVAL_ACT, lambda w: (
+        f"/api/v1/approvals/{w.discussion()}/actions", {"decision": "approve", "opinion": "同意"})),
+    ("POST", "/api/v1/approvals/{request_id}/withdraw"): Rule(P.CASE_MANAGE, lambda w: (
+        f"/api/v1/approvals/{w.submitted()}/withdraw", {"reason": "撤回重报"})),
+    ("GET", "/api/v1/approvals/inbox"): Rule(P.SELF_MANAGE, lambda w: ("/api/v1/approvals/inbox", None)),
 }
 
 
@@ -351,6 +391,7 @@ def client(world: World) -> Iterator[TestClient]:
 
 def api_routes() -> list[tuple[str, str]]:
     from lawtrail.web.api.activities import router as activities_router
+    from lawtrail.web.api.approvals import router as approvals_router
     from lawtrail.web.api.cases import router as cases_router
     from lawtrail.web.api.findings import router as findings_router
     from lawtrail.web.api.ledger import router as ledger_router
@@ -359,7 +400,7 @@ def api_routes() -> list[tuple[str, str]]:
     from lawtrail.web.api.uploads import router as uploads_router
 
     routers = (router, ledger_router, media_router, uploads_router, activities_router,
-               findings_router, cases_router)
+               findings_router, cases_router, approvals_router)
     return sorted((m, r.path) for rt_ in routers for r in rt_.routes
                   if isinstance(r, APIRoute) for m in r.methods)
 

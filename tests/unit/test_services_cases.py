@@ -162,12 +162,12 @@ def test_refused_moves_write_nothing(w: World) -> None:
     err = refused(w, InvalidTransition, lambda: svc.advance_stage(w.uow(), ctx, case.id, to="service"))
     assert err.article == "第二十条"
     err = refused(w, RuleViolation, lambda: svc.advance_stage(w.uow(), ctx, case.id, to="investigation"))
-    assert err.details["rule"] == "ART09-INITIATION-FORM"
-    approve(w, case, "initiation")
-    err = refused(w, RuleViolation, lambda: svc.advance_stage(w.uow(), ctx, case.id, to="investigation"))
-    assert err.details["rule"] == "ART05-CERTIFIED-HANDLER"
+    assert err.details["rule"] == "ART05-CERTIFIED-HANDLER"  # the handlers are checked before the approval
     refused(w, ValidationFailed, lambda: svc.advance_stage(w.uow(), ctx, case.id, to="nowhere"))
     svc.set_handlers(w.uow(), ctx, case.id, handler_ids=[w.officer_a.id, w.second.id])  # type: ignore[attr-defined]
+    err = refused(w, RuleViolation, lambda: svc.advance_stage(w.uow(), ctx, case.id, to="investigation"))
+    assert (err.details["rule"], err.article) == ("ART09-INITIATION-FORM", "第九条")
+    approve(w, case, "initiation")
     case = svc.advance_stage(w.uow(), ctx, case.id, to="investigation")
     refused(w, InvalidTransition, lambda: svc.advance_stage(w.uow(), ctx, case.id, to="initiation"))
     # A correction needs a reason; with one it goes back and is marked as such.
@@ -179,7 +179,6 @@ def test_refused_moves_write_nothing(w: World) -> None:
 
 def test_the_handler_rule_holds_on_the_day_of_the_move(w: World) -> None:
     case = open_one(w)
-    approve(w, case, "initiation")
     later = T0 + timedelta(days=800)  # both certificates have run out by then
     err = refused(w, RuleViolation, lambda: svc.advance_stage(w.uow(), w.ctx(w.officer_a, now=later), case.id,
                                                               to="investigation"))

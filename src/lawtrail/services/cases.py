@@ -275,10 +275,10 @@ def advance_stage(uow: UnitOfWork, ctx: Ctx, case_id: UUID, *, to: Stage | str, 
     with uow:
         before = _load(uow, ctx, case_id)
         check_advance(before, target, correction=correction)
-        if not correction:
-            check_gate(before, target, assemble(*uow.approvals.for_case(before.id)))
         people = [u for h in uow.cases.handlers(before.id) if (u := uow.users.get(h.user_id)) is not None]
         check_handlers_for(target, people, local_date(ctx.now))
+        if not correction:
+            check_gate(before, target, assemble(*uow.approvals.for_case(before.id)))
         after = replace(before, stage=target, updated_at=ctx.now,
                         ended_at=ctx.now if target is Stage.ARCHIVE else None)
         uow.cases.update(after)

@@ -17,6 +17,7 @@ from lawtrail.config import load_settings
 from lawtrail.errors import LawtrailError
 from lawtrail.web import errors as handlers
 from lawtrail.web.api.activities import router as activities_api_router
+from lawtrail.web.api.approvals import router as approvals_api_router
 from lawtrail.web.api.cases import router as cases_api_router
 from lawtrail.web.api.findings import router as findings_api_router
 from lawtrail.web.api.ledger import router as ledger_api_router
@@ -77,6 +78,7 @@ def create_app(container: Container, *, checkpoint_interval: float | None = CHEC
     app.include_router(uploads_api_router)
     app.include_router(findings_api_router)
     app.include_router(cases_api_router)
+    app.include_router(approvals_api_router)
     app.include_router(ui_router)
     app.include_router(media_api_router)
     app.include_router(media_ui_router)

@@ -87,8 +87,8 @@ def emergency_approval(case: CaseRef, approvals: list[Approval], *, now: datetim
     due = first.request.due_at
     assert due is not None  # an emergency request has a due time
     latest = max(starts, key=lambda a: a.request.submitted_at)
-    where = next_approver(latest) or {"refused": "审批未通过", "withdrawn": "审批已撤回"}.get(
-        str(latest.state.status), "")
+    waiting = next_approver(latest)
+    where = f"待{waiting}" if waiting else STATUS_LABELS.get(latest.state.status, "") if latest.state.status else ""
     zh = (f"{local(first.request.submitted_at)} 紧急先行启动（{first.request.emergency_reason}），"
           f"立案审批应于 {local(due)} 前完成，目前：{where}")
     en = (f"emergency start at {local(first.request.submitted_at)}: the initiation approval is due by "
