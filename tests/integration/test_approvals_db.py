@@ -37,7 +37,8 @@ class People:
         def person(name: str, *roles: str) -> User:
             cert: dict[str, Any] = {}
             if "officer" in roles:
-                cert = dict(cert_number="粤0720261234", cert_valid_from=date(2024, 1, 1), cert_valid_to=date(2028, 1, 1))
+                cert = dict(cert_number="粤0720261234", cert_valid_from=date(2024, 1, 1),
+                            cert_valid_to=date(2028, 1, 1))
             return users.create_user(c.uow(), sys, c.deps, unit_id=seed.unit.id, username=name,
                                      display_name=f"{name}同志", roles=list(roles), password=PASSWORD, **cert)
 
@@ -83,7 +84,8 @@ def test_round_trip_through_the_chain_and_the_gates(seed: Seed, people: People) 
     case = new_case(seed, p)
     with pytest.raises(RuleViolation, match="立案审批"):
         cases.advance_stage(c.uow(), seed.ctx(p.zhang), case.id, to="investigation")
-    request = approvals.submit(c.uow(), seed.ctx(p.zhang), case.id, step="initiation", opinion="建议立案\n第二行").request
+    request = approvals.submit(c.uow(), seed.ctx(p.zhang), case.id, step="initiation",
+                               opinion="建议立案\n第二行").request
     assert [i.approval.request.id for i in approvals.inbox(c.uow(), seed.ctx(p.head))] == [request.id]
     approvals.act(c.uow(), seed.ctx(p.head), request.id, decision="return", opinion="请补充证据材料")
     assert [i.approval.state.status for i in approvals.inbox(c.uow(), seed.ctx(p.zhang))] == [Status.RETURNED]

@@ -19,8 +19,8 @@ from lawtrail.domain.org import User
 from lawtrail.domain.parties import PartyInput
 from lawtrail.domain.vault import MediaRecord
 from lawtrail.errors import RuleViolation
-from lawtrail.services import cases as svc
 from lawtrail.services import approvals, devices, users
+from lawtrail.services import cases as svc
 from lawtrail.services.case_input import CaseDetails
 from tests.integration.support import Seed, row_counts
 from tests.unit.factories import PASSWORD, T0
