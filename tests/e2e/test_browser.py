@@ -38,19 +38,22 @@ pytestmark = pytest.mark.browser
 
 
 ALL_NAV = ["首页", "执法机构", "人员", "设备", "上传音像", "留痕", "账本", "个人设置"]
-NAV_PATHS = {"首页": "/", "案件": "/cases", "执法机构": "/admin/units", "人员": "/admin/users", "设备": "/devices",
+NAV_PATHS = {"首页": "/", "案件": "/cases", "待我审批": "/approvals",
+             "执法机构": "/admin/units", "人员": "/admin/users", "设备": "/devices",
              "音像资料": "/media", "上传音像": "/media/upload", "现场执法": "/activities",
              "合规问题": "/findings", "交接登记": "/handins", "留痕": "/trail", "账本": "/ledger", "个人设置": "/me"}
 #: What each demo login may use, as the navigation must show it.
 _BASE = ["首页", "案件", "执法机构", "人员"]
+#: Unit heads, legal reviewers and leaders give opinions: they have the 待我审批 inbox after 案件.
+_APPROVER = ["首页", "案件", "待我审批", "执法机构", "人员"]
 _FIELD = ["设备", "音像资料", "上传音像", "现场执法", "合规问题", "交接登记"]
 _OVERSIGHT = ["设备", "音像资料", "现场执法", "合规问题", "留痕", "账本"]
 EXPECTED_NAV = {
     "officer": [*_BASE, *_FIELD, "个人设置"],
     "officer2": [*_BASE, *_FIELD, "个人设置"],
-    "unithead": [*_BASE, *_FIELD, "留痕", "个人设置"],
-    "reviewer": [*_BASE, "合规问题", "个人设置"],
-    "leader": [*_BASE, *_OVERSIGHT, "个人设置"],
+    "unithead": [*_APPROVER, *_FIELD, "留痕", "个人设置"],
+    "reviewer": [*_APPROVER, "合规问题", "个人设置"],
+    "leader": [*_APPROVER, *_OVERSIGHT, "个人设置"],
     "archivist": [*_BASE, *_FIELD, "账本", "个人设置"],
     "supervisor": [*_BASE, *_OVERSIGHT, "个人设置"],
     "admin": ALL_NAV,

@@ -39,7 +39,7 @@ from lawtrail.domain.approvals import (
 )
 from lawtrail.domain.cases import Case, Stage
 from lawtrail.domain.events import Action
-from lawtrail.domain.org import Problems
+from lawtrail.domain.org import Problems, User
 from lawtrail.domain.rules.approvals import assemble
 from lawtrail.errors import InvalidTransition, LawtrailError, NotFound, PermissionDenied, ValidationFailed
 from lawtrail.services.context import Ctx
@@ -50,7 +50,8 @@ from lawtrail.services.trail import record
 OPINION_MAX = 2000
 ACTS = (Decision.APPROVE, Decision.RETURN, Decision.REFUSE)
 
-__all__ = ["CaseApprovals", "InboxItem", "act", "case_approvals", "inbox", "submit", "waiting_count", "withdraw"]
+__all__ = ["CaseApprovals", "InboxItem", "act", "case_approvals", "inbox", "participant_candidates", "submit",
+           "waiting_count", "withdraw"]
 
 
 @dataclass(frozen=True)
@@ -353,3 +354,13 @@ def _allowed(ctx: Ctx, perm: Permission, case: Case, step: Step | None = None) -
         return False
     return True
 
+
+
+def participant_candidates(uow: UnitOfWork, ctx: Ctx, case_id: UUID) -> list[User]:
+    """Who may sit on a collective discussion of the case and sign it: the active unit heads,
+    leaders and legal reviewers of the bureau, whatever their unit (``case:manage`` on the case)."""
+    with uow:
+        case = _case(uow, ctx, case_id)
+        require(ctx.actor, Permission.CASE_MANAGE, bureau_id=case.bureau_id, unit_id=case.unit_id)
+        people = uow.users.list(case.bureau_id, None)
+    return [u for u in people if u.active and u.roles & PARTICIPANT_ROLES and u.id != ctx.actor.user_id]

@@ -13,11 +13,13 @@ import segno
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from lawtrail.domain.access import Permission, has_permission
 from lawtrail.errors import LawtrailError, PermissionDenied, TooManyAttempts, Unauthenticated, invalid
 from lawtrail.services import auth as auth_svc
 from lawtrail.services import devices as dev_svc
 from lawtrail.services import users as user_svc
 from lawtrail.web.auth import SESSION_COOKIE, Principal, container, ui_pending_principal, ui_principal
+from lawtrail.web.ui import approvals as approvals_pages
 from lawtrail.web.ui import cases as cases_pages
 from lawtrail.web.ui import devices as devices_pages
 from lawtrail.web.ui import findings as findings_pages
@@ -36,6 +38,7 @@ router.include_router(ledger_pages.router)
 router.include_router(upload_pages.router)
 router.include_router(findings_pages.router)
 router.include_router(cases_pages.router)
+router.include_router(approvals_pages.router)
 
 LOGIN_CSRF_COOKIE = "lawtrail_login"
 REASONS = {
@@ -133,7 +136,9 @@ def home(request: Request, who: Principal = Depends(ui_principal)) -> Response:
     ctx = who.ctx(request)
     my_devices = dev_svc.held_devices(c.uow(), ctx)
     must_enrol = who.user.totp_required and not who.user.totp_enabled
-    return page(request, "home.html", my_devices=my_devices, must_enrol=must_enrol)
+    waiting = approvals_pages.inbox_context(request, who)
+    near = approvals_pages.near_deadlines(request, who) if has_permission(who.actor, Permission.APPROVAL_ACT) else []
+    return page(request, "home.html", my_devices=my_devices, must_enrol=must_enrol, near_deadlines=near, **waiting)
 
 
 @router.get("/me", response_class=HTMLResponse)
