@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from urllib.parse import urlparse
 from datetime import date
+from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import expect
