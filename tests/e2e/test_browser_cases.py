@@ -6,12 +6,15 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import date
+from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import expect
 
+from lawtrail.services import approvals as approval_svc
 from lawtrail.services import cases as case_svc
 from lawtrail.services import users as user_svc
+from lawtrail.services.users import actor_for
 
 from .conftest import LiveServer
 from .flows import stored_user
@@ -76,6 +79,10 @@ def test_officer_opens_advances_and_sees_the_trail(new_tab, live_server: LiveSer
     expect(page.locator(".stage-step.is-current")).to_contain_text("程序启动")
     tab.shot("case-opened")
 
+    page.get_by_role("button", name="进入“调查取证”").click()  # refused: the initiation is not approved
+    expect(page.locator(".alert-error")).to_contain_text("第九条")
+    approve_initiation(live_server, number)  # the chain itself is driven in test_browser_approvals.py
+    tab.go(urlparse(page.url).path.removesuffix("/stage"))  # the refusal was shown as the POST's answer
     page.get_by_role("button", name="进入“调查取证”").click()
     expect(page.locator("[data-flash]")).to_contain_text("调查取证")
     expect(page.locator(".stage-step.is-current")).to_contain_text("调查取证")
@@ -83,7 +90,7 @@ def test_officer_opens_advances_and_sees_the_trail(new_tab, live_server: LiveSer
     page.get_by_role("button", name="进入“审查决定”").click()
     expect(page.locator(".stage-step.is-current")).to_contain_text("审查决定")
     trail = page.locator("#case-trail-table")
-    expect(trail.locator("tbody tr")).to_have_count(3)
+    expect(trail.locator("tbody tr")).to_have_count(6)  # open, submit, 2 opinions, 2 moves
     expect(trail).to_contain_text("立案")
     expect(trail.locator("tr", has_text="环节变更").first).to_contain_text("审查决定")
     tab.shot("case-advanced-with-trail")
@@ -94,7 +101,22 @@ def test_officer_opens_advances_and_sees_the_trail(new_tab, live_server: LiveSer
         stored = uow.cases.by_number(officer.bureau_id, number)
     assert stored is not None and stored.stage.value == "review"
     assert [e.action for e in case_svc.case_trail(c.uow(), c.system_ctx(), stored.id)] == [
-        "case:stage:advance", "case:stage:advance", "case:case:open"]
+        "case:stage:advance", "case:stage:advance", "case:approval:act", "case:approval:act", "case:approval:submit",
+        "case:case:open"]
+
+
+def approve_initiation(live_server: LiveServer, number: str) -> None:
+    """陈志强 submits the initiation, 黄伟明 and 周国华 approve it (through the services)."""
+    c = live_server.container
+    officer = stored_user(live_server, "officer")
+    with c.uow() as uow:
+        case = uow.cases.by_number(officer.bureau_id, number)
+    assert case is not None
+    request = approval_svc.submit(c.uow(), c.ctx(actor_for(officer)), case.id, step="initiation",
+                                  opinion="建议立案").request
+    for name in ("unithead", "leader"):
+        approval_svc.act(c.uow(), c.ctx(actor_for(stored_user(live_server, name))), request.id, decision="approve",
+                         opinion="同意")
 
 
 def test_expired_officer_is_shown_disabled_with_the_reason(new_tab, live_server: LiveServer) -> None:

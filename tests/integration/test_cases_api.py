@@ -47,6 +47,26 @@ def api(seed: Seed) -> Iterator[tuple[Api, list[str]]]:
         yield Api(client, token), ids
 
 
+def approver(seed: Seed, a: Api, name: str, role: str) -> Api:
+    """An Api on the same client with the token of a new ``role`` of the seed's unit."""
+    c = seed.container
+    u = users.create_user(c.uow(), c.system_ctx("t"), c.deps, unit_id=seed.unit.id, username=name,
+                          display_name=f"{name}同志", roles=[role], password=PASSWORD)
+    _, token = auth.create_token(c.uow(), c.system_ctx("t"), owner_id=u.id, name="t")
+    return Api(a.client, token)
+
+
+def approve(a: Api, head: Api, leader: Api, case_id: str, step: str) -> None:
+    """Submit ``step`` as the handler and approve it as the unit head, then the leader (Art. 9, 19)."""
+    req = a.call("POST", f"/{case_id}/approvals", {"step": step, "opinion": "拟同意"}, status=201)
+    assert req["status"] == "pending" and req["waiting_for"] == "执法机构意见"
+    for who in (head, leader):
+        response = who.client.post(f"/api/v1/approvals/{req['id']}/actions", headers=who.headers,
+                                   json={"decision": "approve", "opinion": "同意"})
+        assert response.status_code == 200, response.text
+    assert response.json()["status"] == "approved"
+
+
 def test_a_penalty_case_from_complaint_to_archive(seed: Seed, api: tuple[Api, list[str]]) -> None:
     a, handlers = api
     body = {"unit_id": str(seed.unit.id), "action_type": "penalty", "procedure": "general", "origin": "complaint",
@@ -65,8 +85,14 @@ def test_a_penalty_case_from_complaint_to_archive(seed: Seed, api: tuple[Api, li
            status=201)
     skipped = a.call("POST", f"{url}/stage", {"to": "service"}, status=409)
     assert skipped["code"] == "case.skip" and skipped["article"] == "第二十条"
+    gated = a.call("POST", f"{url}/stage", {"to": "investigation"}, status=422)
+    assert (gated["code"], gated["article"]) == ("case.initiation_not_approved", "第九条")
+    head, leader = approver(seed, a, "head", "unit_head"), approver(seed, a, "leader", "leader")
     for to in ("investigation", "review", "service", "execution", "archive"):
+        if to in ("investigation", "service"):
+            approve(a, head, leader, case["id"], "initiation" if to == "investigation" else "decision")
         assert a.call("POST", f"{url}/stage", {"to": to})["stage"] == to
+    assert [x["step"] for x in a.call("GET", f"{url}/approvals")] == ["initiation", "decision"]
     detail = a.call("GET", url)
     assert [s["to"] for s in detail["stages"]] == ["initiation", "investigation", "review", "service", "execution",
                                                   "archive"]

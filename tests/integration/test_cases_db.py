@@ -19,8 +19,8 @@ from lawtrail.domain.org import User
 from lawtrail.domain.parties import PartyInput
 from lawtrail.domain.vault import MediaRecord
 from lawtrail.errors import RuleViolation
+from lawtrail.services import approvals, devices, users
 from lawtrail.services import cases as svc
-from lawtrail.services import devices, users
 from lawtrail.services.case_input import CaseDetails
 from tests.integration.support import Seed, row_counts
 from tests.unit.factories import PASSWORD, T0
@@ -43,6 +43,17 @@ def people(seed: Seed) -> tuple[User, User, User]:
     return officer(seed, "zhang"), officer(seed, "wang"), officer(seed, "liu", valid_to=date(2026, 1, 1))
 
 
+def approve_initiation(seed: Seed, handler: User, case_id: uuid.UUID) -> None:
+    """The initiation approval the move to investigation needs (Art. 9): the handler submits, a
+    unit head and a leader approve."""
+    c = seed.container
+    request = approvals.submit(c.uow(), seed.ctx(handler), case_id, step="initiation", opinion="建议立案").request
+    for name, role in (("head", "unit_head"), ("leader", "leader")):
+        who = users.create_user(c.uow(), c.system_ctx("test"), c.deps, unit_id=seed.unit.id, username=name,
+                                display_name=name, roles=[role], password=PASSWORD)
+        approvals.act(c.uow(), seed.ctx(who), request.id, decision="approve", opinion="同意")
+
+
 def test_round_trip_filters_and_open_cases(seed: Seed, people: tuple[User, User, User]) -> None:
     c, (zhang, wang, _) = seed.container, people
     ctx = seed.ctx(zhang)
@@ -52,6 +63,7 @@ def test_round_trip_filters_and_open_cases(seed: Seed, people: tuple[User, User,
     detail = svc.get_case(c.uow(), ctx, case.id)
     assert detail.case == case and detail.parties[0].id_number == PARTY.id_number
     assert [(h.user_id, h.lead) for h, _ in detail.handlers] == [(wang.id, True), (zhang.id, False)]
+    approve_initiation(seed, zhang, case.id)
     svc.advance_stage(c.uow(), ctx, case.id, to="investigation")
     second = svc.open_case(c.uow(), ctx, unit_id=seed.unit.id, details=DETAILS, handler_ids=[zhang.id])
     assert second.serial == 2

@@ -28,7 +28,19 @@ from lawtrail.domain.access import BUREAU_WIDE_ROLES, ROLE_PERMISSIONS, Permissi
 from lawtrail.domain.media import MediaType
 from lawtrail.domain.vault import MediaRecord, Registration
 from lawtrail.errors import PermissionDenied
-from lawtrail.services import activities, auth, cases, devices, grants, handins, ledger, org, outside, users
+from lawtrail.services import (
+    activities,
+    approvals,
+    auth,
+    cases,
+    devices,
+    grants,
+    handins,
+    ledger,
+    org,
+    outside,
+    users,
+)
 from lawtrail.services.case_input import CaseDetails
 from lawtrail.services.users import actor_for
 from lawtrail.web import ledger_runtime as rt
@@ -201,6 +213,36 @@ class World:
         att = records.add_attachment(self.container.uow(), self.sys(), self.container.blobs, record_id,
                                      records.Upload("scan.png", "image/png", io.BytesIO(PNG_SCAN)))
         return f"/api/v1/records/{record_id}/attachments/{att.id}"
+    def as_role(self, role: Role) -> Any:
+        """The context of the matrix's person holding ``role`` (all of unit A)."""
+        with self.container.uow() as uow:
+            user = uow.users.by_username(f"r_{role.value}")
+        assert user is not None
+        return self.container.ctx(users.actor_for(user))
+
+    def submitted(self, step: str = "initiation", case_id: uuid.UUID | None = None, **more: Any) -> uuid.UUID:
+        """A request of ``step`` submitted by the officer on a new case (or ``case_id``)."""
+        return approvals.submit(self.container.uow(), self.as_role(Role.OFFICER), case_id or self.new_case(),
+                                step=step, opinion="拟同意", **more).request.id
+
+    def approved_case(self) -> uuid.UUID:
+        """A new case whose initiation the unit head and the leader approved (Art. 9)."""
+        case_id = self.new_case()
+        request_id = self.submitted(case_id=case_id)
+        for role in (Role.UNIT_HEAD, Role.LEADER):
+            approvals.act(self.container.uow(), self.as_role(role), request_id, decision="approve", opinion="同意")
+        return case_id
+
+    def discussion(self) -> uuid.UUID:
+        """A collective discussion of a case in review that the unit head, the leader and the legal
+        reviewer are to sign (any of them may act on it)."""
+        case_id = self.approved_case()
+        for to in ("investigation", "review"):
+            cases.advance_stage(self.container.uow(), self.sys(), case_id, to=to)
+        with self.container.uow() as uow:
+            people = [uow.users.by_username(f"r_{r.value}") for r in (Role.UNIT_HEAD, Role.LEADER,
+                                                                       Role.LEGAL_REVIEWER)]
+        return self.submitted("discussion", case_id, participants=[p.id for p in people if p is not None])
 
     def linked(self) -> str:
         case_id = self.new_case()
@@ -433,7 +475,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("PUT", "/api/v1/cases/{case_id}/handlers"): Rule(P.CASE_MANAGE, lambda w: (
         f"/api/v1/cases/{w.new_case()}/handlers", {"handler_ids": [str(i) for i in reversed(w.officers())]})),
     ("POST", "/api/v1/cases/{case_id}/stage"): Rule(P.CASE_MANAGE, lambda w: (
-        f"/api/v1/cases/{w.new_case()}/stage", {"to": "investigation"})),
+        f"/api/v1/cases/{w.approved_case()}/stage", {"to": "investigation"})),
     ("POST", "/api/v1/cases/{case_id}/close"): Rule(P.CASE_MANAGE, lambda w: (
         f"/api/v1/cases/{w.new_case()}/close", {"reason": "不予立案"})),
     ("POST", "/api/v1/cases/{case_id}/media"): Rule(P.CASE_MANAGE, lambda w: (
@@ -513,6 +555,15 @@ ROUTES: dict[tuple[str, str], Rule] = {
         f"/api/v1/archive/disposals/{approved(w)}/execute", None)),
     ("GET", "/api/v1/archive/disposals/{disposal_id}/certificate"): Rule(P.ARCHIVE_MANAGE, lambda w: (
         f"/api/v1/archive/disposals/{disposed(w)}/certificate", None), or_permission=P.ARCHIVE_APPROVE),
+    ("POST", "/api/v1/cases/{case_id}/approvals"): Rule(P.CASE_MANAGE, lambda w: (
+        f"/api/v1/cases/{w.new_case()}/approvals", {"step": "initiation", "opinion": "建议立案调查"})),
+    ("GET", "/api/v1/cases/{case_id}/approvals"): Rule(P.CASE_VIEW, lambda w: (
+        f"/api/v1/cases/{w.approved_case()}/approvals", None)),
+    ("POST", "/api/v1/approvals/{request_id}/actions"): Rule(P.APPROVAL_ACT, lambda w: (
+        f"/api/v1/approvals/{w.discussion()}/actions", {"decision": "approve", "opinion": "同意"})),
+    ("POST", "/api/v1/approvals/{request_id}/withdraw"): Rule(P.CASE_MANAGE, lambda w: (
+        f"/api/v1/approvals/{w.submitted()}/withdraw", {"reason": "撤回重报"})),
+    ("GET", "/api/v1/approvals/inbox"): Rule(P.SELF_MANAGE, lambda w: ("/api/v1/approvals/inbox", None)),
 }
 
 
@@ -562,6 +613,7 @@ def client(world: World) -> Iterator[TestClient]:
 def api_routes() -> list[tuple[str, str]]:
     from lawtrail.web.api.access import router as access_router
     from lawtrail.web.api.activities import router as activities_router
+    from lawtrail.web.api.approvals import router as approvals_router
     from lawtrail.web.api.archive import router as archive_router
     from lawtrail.web.api.cases import router as cases_router
     from lawtrail.web.api.findings import router as findings_router
@@ -574,7 +626,7 @@ def api_routes() -> list[tuple[str, str]]:
 
     routers = (router, ledger_router, media_router, uploads_router, activities_router,
                findings_router, cases_router, access_router,
-               oversight_router, records_router, archive_router)
+               oversight_router, records_router, archive_router, approvals_router)
     return sorted((m, r.path) for rt_ in routers for r in rt_.routes
                   if isinstance(r, APIRoute) for m in r.methods)
 

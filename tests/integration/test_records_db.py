@@ -20,7 +20,7 @@ from lawtrail.adapters.db.uow import SqlUnitOfWork
 from lawtrail.domain.cases import Stage
 from lawtrail.domain.org import User
 from lawtrail.errors import Conflict, ValidationFailed
-from lawtrail.services import auth, users
+from lawtrail.services import approvals, auth, users
 from lawtrail.services import cases as case_svc
 from lawtrail.services import catalogue as cat_svc
 from lawtrail.services import record_reads as reads
@@ -51,6 +51,8 @@ def team(seed: Seed, clock: FixedClock) -> tuple[User, User, Any]:
     c = seed.container
     case = case_svc.open_case(c.uow(), seed.ctx(zhang), unit_id=seed.unit.id, details=DETAILS,
                               handler_ids=[zhang.id, wang.id])
+    approvals.submit(c.uow(), seed.ctx(zhang), case.id, step="initiation", opinion="情况紧急，先行调查",
+                     emergency=True, emergency_reason="现场证据可能灭失")  # Art. 9: approval follows within 24 h
     case_svc.advance_stage(c.uow(), seed.ctx(zhang), case.id, to="investigation")
     clock.advance(timedelta(hours=2))
     return zhang, wang, case

@@ -32,6 +32,8 @@ from typing import Any, NamedTuple, Self
 from uuid import UUID
 
 from lawtrail.domain.activities import Activity, Clip, Interruption
+from lawtrail.domain.approvals import ApprovalAction, ApprovalRequest
+from lawtrail.domain.approvals import CaseRef as ApprovalCaseRef
 from lawtrail.domain.auth import ApiToken, Session
 from lawtrail.domain.cases import Case, CaseFilter, Handler, MediaLink, StageChange
 from lawtrail.domain.catalogue import StoredCatalogue
@@ -53,6 +55,7 @@ from lawtrail.domain.outside import OutsideDecision, OutsideRequest
 from lawtrail.domain.parties import Party
 from lawtrail.domain.records import Attachment, RecordVersion, Signature
 from lawtrail.domain.register import READ_ACTIONS, REFUSED_ACTIONS, RegisterFilter, RegisterRow
+from lawtrail.domain.rules.approvals import DECIDED_STAGES, ApprovalFacts
 from lawtrail.domain.secrecy import Clearance, Level, MediaLevel
 from lawtrail.domain.supervision import SnapshotRow
 from lawtrail.domain.vault import MediaFilter, MediaRecord, MediaRow, Registration, missing_items
@@ -114,6 +117,8 @@ class FakeState:
     hold_releases: list[Any] = field(default_factory=list)
     disposals: list[Any] = field(default_factory=list)
     decisions: list[Any] = field(default_factory=list)
+    approval_requests: list[ApprovalRequest] = field(default_factory=list)
+    approval_actions: list[ApprovalAction] = field(default_factory=list)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -135,6 +140,7 @@ class FakeState:
             record_attachments=list(self.record_attachments), record_signatures=list(self.record_signatures),
             overrides=list(self.overrides), holds=list(self.holds), hold_releases=list(self.hold_releases),
             disposals=list(self.disposals), decisions=list(self.decisions),
+            approval_requests=list(self.approval_requests), approval_actions=list(self.approval_actions),
         )
 
 
@@ -1040,6 +1046,69 @@ class FakeCatalogueSource:
         from lawtrail.adapters.catalogue_file import load_yaml
 
         return load_yaml(text)
+def _case_ref(case: Case) -> ApprovalCaseRef:
+    return ApprovalCaseRef(id=case.id, unit_id=case.unit_id, number=case.number, name=case.name, stage=case.stage,
+                   procedure=case.procedure, origin=case.origin, closed=case.closed)
+
+
+class FakeApprovals(_Repo):
+    """Approval requests and actions: foreign keys checked, append-only (nothing is changed or
+    removed); reads count as queries like the SQL adapter's fixed number of statements."""
+
+    def add_request(self, request: ApprovalRequest) -> None:
+        _require_aware(request)
+        _exists(self.s.cases, request.case_id, "case")
+        _exists(self.s.users, request.submitted_by, "user")
+        if any(r.id == request.id for r in self.s.approval_requests):
+            raise FakeIntegrityError("duplicate approval request id")
+        self.s.approval_requests.append(request)
+
+    def add_action(self, action: ApprovalAction) -> None:
+        _require_aware(action)
+        _exists(self.s.users, action.actor_id, "user")
+        if not any(r.id == action.request_id for r in self.s.approval_requests):
+            raise FakeIntegrityError("action of a missing request")
+        if any(a.id == action.id for a in self.s.approval_actions) or action.level < 0:
+            raise FakeIntegrityError("duplicate approval action id or negative level")
+        self.s.approval_actions.append(action)
+
+    def _actions(self, ids: Collection[UUID]) -> list[ApprovalAction]:
+        return sorted((a for a in self.s.approval_actions if a.request_id in ids), key=lambda a: a.at)
+
+    def get(self, request_id: UUID) -> tuple[ApprovalRequest, list[ApprovalAction]] | None:
+        request = next((r for r in self.s.approval_requests if r.id == request_id), None)
+        return None if request is None else (request, self._actions({request_id}))
+
+    def for_case(self, case_id: UUID) -> tuple[list[ApprovalRequest], list[ApprovalAction]]:
+        self._uow.queries += 2
+        rows = sorted((r for r in self.s.approval_requests if r.case_id == case_id), key=lambda r: r.submitted_at)
+        return rows, self._actions({r.id for r in rows})
+
+    def open_in(self, bureau_id: UUID
+                ) -> tuple[list[ApprovalRequest], list[ApprovalAction], dict[UUID, ApprovalCaseRef]]:
+        self._uow.queries += 2
+        ended = {a.request_id for a in self.s.approval_actions if a.final}
+        rows = sorted((r for r in self.s.approval_requests if r.id not in ended
+                       and self.s.cases[r.case_id].bureau_id == bureau_id), key=lambda r: r.submitted_at)
+        return rows, self._actions({r.id for r in rows}), {r.case_id: _case_ref(self.s.cases[r.case_id]) for r in rows}
+
+    def facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> ApprovalFacts:
+        self._uow.queries += 4
+
+        def mine(case: Case) -> bool:
+            return case.bureau_id == bureau_id and (unit_ids is None or case.unit_id in unit_ids)
+
+        rows = [r for r in self.s.approval_requests if mine(self.s.cases[r.case_id])]
+        decided: dict[UUID, datetime] = {}
+        for change in self.s.case_stage_changes:
+            case = self.s.cases[change.case_id]
+            if change.to_stage.value == "service" and not change.correction and mine(case) \
+                    and case.stage in DECIDED_STAGES:
+                decided[case.id] = max(decided.get(case.id, change.at), change.at)
+        cases = {cid: _case_ref(self.s.cases[cid]) for cid in {r.case_id for r in rows} | set(decided)}
+        return ApprovalFacts(cases=cases, requests=rows, actions=self._actions({r.id for r in rows}),
+                             decided_at=decided,
+                             names={u.id: u.display_name for u in self.s.users.values() if u.bureau_id == bureau_id})
 
 
 class FakeUnitOfWork:
@@ -1069,6 +1138,7 @@ class FakeUnitOfWork:
         self.oversight = FakeOversight(self)
         self.records = FakeRecords(self)
         self.archive = FakeArchive(self)
+        self.approvals = FakeApprovals(self)
 
     @property
     def working(self) -> FakeState:

@@ -80,6 +80,11 @@ EXPECTED[Role.ADMIN] -= {P.RECORD_VIEW, P.RECORD_MANAGE}
 EXPECTED[Role.ARCHIVIST] |= {P.ARCHIVE_MANAGE}
 EXPECTED[Role.LEADER] |= {P.ARCHIVE_APPROVE}
 EXPECTED[Role.ADMIN] -= {P.ARCHIVE_MANAGE, P.ARCHIVE_APPROVE}
+# Approvals (issue 5 item 4): unit heads (their unit's cases), leaders and legal reviewers give
+# opinions; officers submit through case:manage; the administrator approves nothing.
+for _role in (Role.UNIT_HEAD, Role.LEADER, Role.LEGAL_REVIEWER):
+    EXPECTED[_role] |= {P.APPROVAL_ACT}
+EXPECTED[Role.ADMIN] -= {P.APPROVAL_ACT}
 EXPECTED_BUREAU_WIDE = {Role.LEGAL_REVIEWER, Role.LEADER, Role.ARCHIVIST, Role.SUPERVISOR, Role.ADMIN}
 
 BUREAU = uuid.uuid4()

@@ -15,6 +15,7 @@ from lawtrail.domain.media import MediaType
 from lawtrail.domain.parties import PartyInput
 from lawtrail.domain.vault import MediaRecord
 from lawtrail.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, RuleViolation, ValidationFailed
+from lawtrail.services import approvals
 from lawtrail.services import cases as svc
 from lawtrail.services.case_input import CaseDetails
 from tests.unit.factories import T0, TODAY, World, make_certificate, make_user, only_new_event, refused, seeded_world
@@ -51,6 +52,17 @@ def open_one(w: World, **over: object) -> Case:
                                      handler_ids=[w.officer_a.id, w.second.id])  # type: ignore[attr-defined]
     kwargs.update(over)
     return svc.open_case(w.uow(), w.ctx(w.officer_a), **kwargs)  # type: ignore[arg-type]
+
+
+#: The approval each gated move needs (Art. 9, 19).
+GATES = {"investigation": "initiation", "service": "decision"}
+
+
+def approve(w: World, case: Case, step: str) -> None:
+    """Have ``step`` approved up its chain (officer a submits, the unit head and the leader sign)."""
+    req = approvals.submit(w.uow(), w.ctx(w.officer_a), case.id, step=step, opinion="拟同意").request
+    for who in (w.unit_head_a, w.leader):
+        approvals.act(w.uow(), w.ctx(who), req.id, decision="approve", opinion="同意")
 
 
 def test_open_case_numbers_records_and_writes_one_event(w: World) -> None:
@@ -130,6 +142,8 @@ def test_a_general_penalty_case_from_initiation_to_archive(w: World) -> None:
     case = open_one(w)
     ctx = w.ctx(w.officer_a)
     for to in ("investigation", "review", "service", "execution", "archive"):
+        if to in GATES:
+            approve(w, case, GATES[to])
         before = len(w.events())
         case = svc.advance_stage(w.uow(), ctx, case.id, to=to)
         event = only_new_event(w, before)
@@ -148,9 +162,12 @@ def test_refused_moves_write_nothing(w: World) -> None:
     err = refused(w, InvalidTransition, lambda: svc.advance_stage(w.uow(), ctx, case.id, to="service"))
     assert err.article == "第二十条"
     err = refused(w, RuleViolation, lambda: svc.advance_stage(w.uow(), ctx, case.id, to="investigation"))
-    assert err.details["rule"] == "ART05-CERTIFIED-HANDLER"
+    assert err.details["rule"] == "ART05-CERTIFIED-HANDLER"  # the handlers are checked before the approval
     refused(w, ValidationFailed, lambda: svc.advance_stage(w.uow(), ctx, case.id, to="nowhere"))
     svc.set_handlers(w.uow(), ctx, case.id, handler_ids=[w.officer_a.id, w.second.id])  # type: ignore[attr-defined]
+    err = refused(w, RuleViolation, lambda: svc.advance_stage(w.uow(), ctx, case.id, to="investigation"))
+    assert (err.details["rule"], err.article) == ("ART09-INITIATION-FORM", "第九条")
+    approve(w, case, "initiation")
     case = svc.advance_stage(w.uow(), ctx, case.id, to="investigation")
     refused(w, InvalidTransition, lambda: svc.advance_stage(w.uow(), ctx, case.id, to="initiation"))
     # A correction needs a reason; with one it goes back and is marked as such.
@@ -192,6 +209,8 @@ def test_closing_without_a_decision(w: World) -> None:
                                                             reason="x"))
     other = open_one(w)
     for to in ("investigation", "review", "service"):
+        if to in GATES:
+            approve(w, other, GATES[to])
         other = svc.advance_stage(w.uow(), ctx, other.id, to=to)
     err = refused(w, InvalidTransition, lambda: svc.close_case(w.uow(), ctx, other.id, reason="撤销"))
     assert err.code == "case.not_closable"
@@ -208,6 +227,7 @@ def test_update_details_records_before_and_after(w: World) -> None:
     assert svc.update_case_details(w.uow(), ctx, case.id, details=details(name="更名后的案件名称")) == changed
     assert len(w.events()) == before + 1  # nothing changed: no event
     svc.set_handlers(w.uow(), ctx, case.id, handler_ids=[w.officer_a.id, w.second.id])  # type: ignore[attr-defined]
+    approve(w, case, "initiation")
     svc.advance_stage(w.uow(), ctx, case.id, to="investigation")
     err = refused(w, ValidationFailed, lambda: svc.update_case_details(
         w.uow(), ctx, case.id, details=details(name="更名后的案件名称", procedure="simplified")))
@@ -222,6 +242,7 @@ def test_parties_and_handlers(w: World) -> None:
     assert only_new_event(w, before).action == "case:party:add" and party.kind.value == "citizen"
     refused(w, Conflict, lambda: svc.add_party(w.uow(), ctx, case.id, CITIZEN))
     refused(w, ValidationFailed, lambda: svc.add_party(w.uow(), ctx, case.id, replace(CITIZEN, id_number="123")))
+    approve(w, case, "initiation")
     svc.advance_stage(w.uow(), ctx, case.id, to="investigation")
     # From investigation on, two certified handlers must remain.
     err = refused(w, RuleViolation, lambda: svc.set_handlers(w.uow(), ctx, case.id, handler_ids=[w.officer_a.id]))
@@ -282,6 +303,7 @@ def test_list_filters_and_pages(w: World) -> None:
         open_one(w, details=details(name=f"第{i}号案件", action_type="inspection", origin="inspection",
                                     complainant_real_name=None, complainant_name="", complainant_contact=""),
                  handler_ids=[w.second.id, w.unit_head_a.id])  # type: ignore[attr-defined]
+    approve(w, first, "initiation")
     svc.advance_stage(w.uow(), ctx, first.id, to="investigation")
     assert svc.list_cases(w.uow(), ctx).total == 5
     assert [c.id for c in svc.list_cases(w.uow(), ctx, CaseFilter(stage=Stage.INVESTIGATION)).items] == [first.id]
@@ -321,8 +343,10 @@ def test_find_case_and_trail(w: World) -> None:
         svc.find_case(w.uow(), ctx, "江市监X〔2026〕99号")
     with pytest.raises(PermissionDenied):
         svc.find_case(w.uow(), w.ctx(w.officer_b), case.number)
+    approve(w, case, "initiation")
     svc.advance_stage(w.uow(), ctx, case.id, to="investigation")
-    assert [e.action for e in svc.case_trail(w.uow(), ctx, case.id)] == ["case:stage:advance", "case:case:open"]
+    assert [e.action for e in svc.case_trail(w.uow(), ctx, case.id)] == [
+        "case:stage:advance", "case:approval:act", "case:approval:act", "case:approval:submit", "case:case:open"]
     assert [u.username for u in svc.officers_of(w.uow(), ctx, w.unit_a.id)] == sorted(
         ["officer.a", "officer.a2", "head.a", "expired.a"])
     with pytest.raises(PermissionDenied):

@@ -23,6 +23,7 @@ from lawtrail.services.case_input import CaseDetails
 from lawtrail.services.records import OfficerInput, RecordInput, RefusalInput, SignatureInput, Upload
 from tests.unit.factories import T0, World, make_user, only_new_event, refused, seeded_world
 from tests.unit.fakes import FakeBlobStore, FakeCatalogueSource
+from tests.unit.test_services_cases import approve
 
 SOURCE = FakeCatalogueSource()
 PNG = b"\x89PNG\r\n\x1a\n" + b"signature-scan" * 10
@@ -48,6 +49,7 @@ def open_case(w: World, stage: Stage = Stage.INVESTIGATION, **over: Any) -> Case
     case = case_svc.open_case(w.uow(), w.ctx(w.officer_a), unit_id=w.unit_a.id, details=CaseDetails(**values),
                               handler_ids=[w.officer_a.id, w.second.id])  # type: ignore[attr-defined]
     if stage is not Stage.INITIATION:
+        approve(w, case, "initiation")
         case = case_svc.advance_stage(w.uow(), w.ctx(w.officer_a), case.id, to=stage)
     return case
 

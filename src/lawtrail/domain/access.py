@@ -70,6 +70,7 @@ class Permission(StrEnum):
     CATALOGUE_MANAGE = "catalogue:manage"
     ARCHIVE_MANAGE = "archive:manage"  # retention, legal holds, disposal proposals, case files (Art. 39–44)
     ARCHIVE_APPROVE = "archive:approve"  # approve or reject a disposal (the second person)
+    APPROVAL_ACT = "approval:act"
 
 
 P = Permission
@@ -93,10 +94,10 @@ _REGISTER = frozenset({P.ACCESS_REGISTER})
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OFFICER: _EVERYONE | _FIELD_WORK | {P.CASE_MANAGE, P.RECORD_MANAGE} | _ASK | _CLASSIFY,
     Role.UNIT_HEAD: _EVERYONE | _FIELD_WORK | {P.EVENT_VIEW, P.CASE_MANAGE, P.OVERSIGHT_VIEW, P.RECORD_MANAGE}
-    | _ASK | _CLASSIFY,
-    Role.LEGAL_REVIEWER: _EVERYONE | {P.FINDING_VIEW, P.CASE_VIEW, P.RECORD_VIEW} | _ASK,
+    | _ASK | _CLASSIFY | {P.APPROVAL_ACT},
+    Role.LEGAL_REVIEWER: _EVERYONE | {P.FINDING_VIEW, P.CASE_VIEW, P.RECORD_VIEW, P.APPROVAL_ACT} | _ASK,
     Role.LEADER: _EVERYONE | _OVERSIGHT | _ASK | _CLASSIFY | _REGISTER | {P.ACCESS_APPROVE, P.ACCESS_OUTSIDE,
-                                                                           P.ARCHIVE_APPROVE},
+                                                                           P.ARCHIVE_APPROVE, P.APPROVAL_ACT},
     Role.ARCHIVIST: _EVERYONE | _FIELD_WORK | {P.DEVICE_MANAGE, P.TOKEN_MANAGE, P.LEDGER_VIEW} | _ASK | _CLASSIFY
     | _REGISTER | {P.ACCESS_OUTSIDE, P.ARCHIVE_MANAGE},
     Role.SUPERVISOR: _EVERYONE | _OVERSIGHT | {P.LEDGER_VERIFY, P.VAULT_VERIFY} | _ASK | _REGISTER,

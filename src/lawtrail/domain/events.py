@@ -96,6 +96,9 @@ class Action(StrEnum):
     DISPOSAL_REJECT = "archive:disposal:reject"
     DISPOSAL_EXECUTE = "archive:disposal:execute"
     CASEFILE_EXPORT = "archive:casefile:export"
+    CASE_APPROVAL_SUBMIT = "case:approval:submit"
+    CASE_APPROVAL_ACT = "case:approval:act"
+    CASE_APPROVAL_WITHDRAW = "case:approval:withdraw"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from lawtrail.domain.access import Permission, Role, allows
+from lawtrail.domain.approvals import check_gate
 from lawtrail.domain.cases import (
     Case,
     CaseFilter,
@@ -36,6 +37,7 @@ from lawtrail.domain.cases import (
 from lawtrail.domain.events import Action, Event
 from lawtrail.domain.org import Problems, Unit, User, clean_text, local_date
 from lawtrail.domain.parties import Party, PartyInput, PartyKind, check_party
+from lawtrail.domain.rules.approvals import assemble
 from lawtrail.domain.secrecy import Level, content_refused
 from lawtrail.domain.vault import MediaRecord
 from lawtrail.errors import Conflict, NotFound, ValidationFailed, invalid
@@ -260,7 +262,9 @@ def set_handlers(uow: UnitOfWork, ctx: Ctx, case_id: UUID, *, handler_ids: Seque
 def advance_stage(uow: UnitOfWork, ctx: Ctx, case_id: UUID, *, to: Stage | str, reason: str = "",
                   correction: bool = False) -> Case:
     """Move the case to stage ``to`` as the transition table allows (InvalidTransition otherwise),
-    checking the handler rule for the stage entered. A ``correction`` goes back and needs a reason."""
+    checking the handler rule for the stage entered and the approval the move needs (RuleViolation:
+    initiation → investigation the initiation approval or an emergency start, Art. 9; review →
+    service the decision approval, Art. 19). A ``correction`` goes back and needs a reason."""
     problems = Problems()
     reason = clean_text(reason, "reason", "更正理由" if correction else "说明", problems, max_len=1000,
                         required=correction)
@@ -274,6 +278,8 @@ def advance_stage(uow: UnitOfWork, ctx: Ctx, case_id: UUID, *, to: Stage | str, 
         check_advance(before, target, correction=correction)
         people = [u for h in uow.cases.handlers(before.id) if (u := uow.users.get(h.user_id)) is not None]
         check_handlers_for(target, people, local_date(ctx.now))
+        if not correction:
+            check_gate(before, target, assemble(*uow.approvals.for_case(before.id)))
         after = replace(before, stage=target, updated_at=ctx.now,
                         ended_at=ctx.now if target is Stage.ARCHIVE else None)
         uow.cases.update(after)

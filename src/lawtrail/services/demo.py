@@ -63,7 +63,7 @@ PEOPLE: list[Person] = [
     Person("supervisor", "何建国", "FGK", (Role.SUPERVISOR,), login=True),
     Person("admin", "林海燕", "ADMIN", (Role.ADMIN,), "none", login=True),
     Person("dengzhihua", "邓志华", "SPK", (HEAD, OFFICER)),
-    Person("zhangjunjie", "张俊杰", "TSK", (OFFICER,)),
+    Person("zhangjunjie", "张俊杰", "TSK", (HEAD, OFFICER)),
     Person("yuzhenyu", "余振宇", "TSK", (OFFICER,)),
     Person("liujiahao", "刘家豪", "YPK", (OFFICER,), "expired"),
     Person("tanmeiling", "谭美玲", "ZFZD", (OFFICER,)),

@@ -1,20 +1,29 @@
 """Demo cases for 江门市市场监督管理局: a realistic handful across the seven action types and the
 six stages, opened and moved through the case services (so each step is in the trail). Some
 show the rules at work: a unit with one certified officer cannot start investigating, a
-real-name complaint that was not taken up, an anonymous report."""
+real-name complaint that was not taken up, an anonymous report, an emergency start whose
+approval is due within 24 hours (Art. 9), a decision waiting for the leader and a legal review
+waiting for the reviewer, a collective discussion one participant never signed (Art. 18).
+
+Each gated move is preceded by its approval, given by the people themselves (Art. 9, 19): a
+handler submits, the unit's head and the leader approve."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from uuid import UUID
 
+from lawtrail.domain.access import Role
+from lawtrail.domain.approvals import Step
+from lawtrail.domain.cases import Case
 from lawtrail.domain.org import User
 from lawtrail.domain.parties import PartyInput, id_check_char, uscc_check_char
-from lawtrail.services import cases
+from lawtrail.services import approvals, cases
 from lawtrail.services.case_input import CaseDetails
 from lawtrail.services.context import Ctx
 from lawtrail.services.ports import UnitOfWork
+from lawtrail.services.users import actor_for
 
 
 def credit_code(body: str) -> str:
@@ -35,6 +44,25 @@ class DemoCase:
     handlers: tuple[str, ...]
     stages: tuple[str, ...] = ()
     close: str = ""
+    emergency: str = ""  # started in an emergency with this reason; the approval is still to come
+    review_pending: bool = False  # ends with a legal review and a decision approval waiting
+    unsigned_discussion: bool = False  # a collective discussion one participant did not sign
+
+    @property
+    def needs_initiation(self) -> bool:
+        return self.details.procedure == "general" and self.details.origin != "application"
+
+    @property
+    def events(self) -> int:
+        """How many trail events loading this case makes."""
+        n = 1 + len(self.stages) + bool(self.close) + bool(self.emergency)
+        n += 3 * sum(1 for s in self.stages if self.gated(s))
+        return n + 3 * self.review_pending + 3 * self.unsigned_discussion
+
+    def gated(self, stage: str) -> bool:
+        general = self.details.procedure == "general"
+        return (stage == "investigation" and self.needs_initiation and not self.emergency) or (
+            stage == "service" and general)
 
 
 def _d(action: str, origin: str, name: str, cause: str, procedure: str = "general", **more: object) -> CaseDetails:
@@ -52,11 +80,12 @@ DEMO_CASES: list[DemoCase] = [
                          complainant_real_name=True, complainant_name="王女士", complainant_contact="13902221234"),
              _org("江门市蓬江区鲜味食品商行", "92440703MA4W2K8L1", "李国强", "江门市蓬江区建设三路88号",
                   "0750-3221234"),
-             ("officer", "unithead"), ("investigation",)),
+             ("officer", "unithead"), ("investigation",),
+             emergency="当事人正在转移、销毁涉案过期食品，证据可能灭失，先行启动调查"),
     DemoCase("ZFJCK", _d("penalty", "inspection", "江门市华强电器有限公司虚假宣传案",
                          "涉嫌发布虚假广告，宣传产品节能效果不实"),
              _org("江门市华强电器有限公司", "91440700MA51XQ2R3", "黄志华", "江门市江海区高新东路12号"),
-             ("unithead", "officer"), ("investigation", "review")),
+             ("unithead", "officer"), ("investigation", "review"), review_pending=True),
     DemoCase("ZFJCK", _d("penalty", "inspection", "个体户陈某未明码标价案", "现场检查发现所售水果未明码标价",
                          procedure="simplified"),
              PartyInput(kind="citizen", name="陈某某", id_number=id_number("44070319850612003"),
@@ -65,7 +94,7 @@ DEMO_CASES: list[DemoCase] = [
     DemoCase("SPK", _d("inspection", "inspection", "江门市悦来餐饮管理有限公司食品安全日常监督检查",
                        "2026年度食品安全日常监督检查"),
              _org("江门市悦来餐饮管理有限公司", "91440703MA4UR7T59", "梁悦", "江门市蓬江区港口路33号"),
-             ("officer2", "dengzhihua"), ("investigation", "review", "service")),
+             ("officer2", "dengzhihua"), ("investigation", "review", "service"), unsigned_discussion=True),
     DemoCase("TSK", _d("coercion", "referral", "江门市顺达物流有限公司电梯未经定期检验查封案",
                        "在用电梯未经定期检验继续使用", origin_detail="江门市应急管理局移送（江应急移〔2026〕8号）"),
              _org("江门市顺达物流有限公司", "91440704MA52HY6K2", "区顺达", "江门市江海区五邑路200号"),
@@ -99,8 +128,56 @@ def load_cases(uow: Callable[[], UnitOfWork], ctx: Callable[[], Ctx], units: dic
     for demo in DEMO_CASES:
         case = cases.open_case(uow(), ctx(), unit_id=units[demo.unit], details=demo.details, parties=[demo.party],
                                handler_ids=[people[h].id for h in demo.handlers])
+        flow = _Flow(uow, ctx, people, case, demo)
+        if demo.emergency:
+            flow.submit(Step.INITIATION, "当事人涉嫌销售过期食品且正在转移，建议立即立案调查",
+                        emergency=True, emergency_reason=demo.emergency)
         for stage in demo.stages:
+            if demo.gated(stage):
+                flow.chain(Step.INITIATION if stage == "investigation" else Step.DECISION)
+            if stage == "service" and demo.unsigned_discussion:
+                flow.discussion()
             cases.advance_stage(uow(), ctx(), case.id, to=stage)
+        if demo.review_pending:
+            flow.submit(Step.LEGAL_REVIEW, "拟对当事人作出罚款的行政处罚，请予法制审核")
+            flow.chain(Step.DECISION, levels=1)
         if demo.close:
             cases.close_case(uow(), ctx(), case.id, reason=demo.close)
     return len(DEMO_CASES)
+
+
+class _Flow:
+    """The approvals of one demo case, each given by the person whose opinion it is."""
+
+    def __init__(self, uow: Callable[[], UnitOfWork], ctx: Callable[[], Ctx], people: dict[str, User],
+                 case: Case, demo: DemoCase) -> None:
+        self.uow, self.ctx, self.case = uow, ctx, case
+        heads = [u for u in people.values() if Role.UNIT_HEAD in u.roles and u.unit_id == case.unit_id]
+        self.leader = next(u for u in people.values() if Role.LEADER in u.roles)
+        self.reviewer = next(u for u in people.values() if Role.LEGAL_REVIEWER in u.roles)
+        self.handler = next(people[h] for h in demo.handlers if people[h] not in heads)
+        self._heads = heads
+
+    @property
+    def head(self) -> User:
+        """The unit's head (the demo gives every unit whose cases are approved one)."""
+        return self._heads[0]
+
+    def as_(self, user: User) -> Ctx:
+        return replace(self.ctx(), actor=actor_for(user))
+
+    def submit(self, step: Step, opinion: str, **more: object) -> UUID:
+        return approvals.submit(self.uow(), self.as_(self.handler), self.case.id, step=step, opinion=opinion,
+                                **more).request.id  # type: ignore[arg-type]
+
+    def chain(self, step: Step, levels: int = 2) -> None:
+        opinion = "事实清楚，建议立案调查" if step is Step.INITIATION else "事实清楚、证据确凿，拟作出决定"
+        request_id = self.submit(step, opinion)
+        for who, text in ((self.head, "同意"), (self.leader, "同意，按程序办理"))[:levels]:
+            approvals.act(self.uow(), self.as_(who), request_id, decision="approve", opinion=text)
+
+    def discussion(self) -> None:
+        request_id = self.submit(Step.DISCUSSION, "经集体讨论，同意责令改正并予以警告",
+                                 participants=[self.head.id, self.leader.id, self.reviewer.id])
+        for who in (self.head, self.leader):  # the legal reviewer never signed (ART18)
+            approvals.act(self.uow(), self.as_(who), request_id, decision="approve", opinion="同意")

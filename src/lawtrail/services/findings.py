@@ -17,6 +17,7 @@ from uuid import UUID
 from lawtrail.domain.access import Permission
 from lawtrail.domain.findings import Finding, FindingStatus
 from lawtrail.domain.rules import RULES, RuleSettings, continuity
+from lawtrail.domain.rules import approvals as approval_rules
 from lawtrail.domain.rules.vault import CHECKS, VaultFacts, check_vault
 from lawtrail.errors import ValidationFailed, invalid
 from lawtrail.services import activities
@@ -58,7 +59,16 @@ def activity_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: R
     return activities.findings_in(uow, scope.bureau_id, scope.unit_ids, now, settings.continuity)
 
 
-EVALUATORS: list[Evaluator] = [vault_evaluator, activity_evaluator]
+def approval_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> list[Finding]:
+    """Art. 9, 18, 19 over every case in scope with approvals or a decision: four statements
+    whatever the number of cases."""
+    if not scope.wants(approval_rules.RULES):
+        return []
+    facts = uow.approvals.facts(scope.bureau_id, scope.unit_ids)
+    return approval_rules.check_approvals(facts, now, rule=scope.rule, due_soon=settings.due_soon)
+
+
+EVALUATORS: list[Evaluator] = [vault_evaluator, activity_evaluator, approval_evaluator]
 
 _ORDER = {FindingStatus.OVERDUE: 0, FindingStatus.DUE_SOON: 1, FindingStatus.OPEN: 2}
 

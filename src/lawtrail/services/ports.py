@@ -14,6 +14,8 @@ from typing import Any, Protocol, Self, runtime_checkable
 from uuid import UUID
 
 from lawtrail.domain.activities import Activity, Clip, Interruption
+from lawtrail.domain.approvals import ApprovalAction, ApprovalRequest
+from lawtrail.domain.approvals import CaseRef as ApprovalCaseRef
 from lawtrail.domain.archive import ArchivedIn, Disposal, DisposalDecision, HoldRelease, LegalHold, RetentionOverride
 from lawtrail.domain.auth import ApiToken, Session
 from lawtrail.domain.cases import Case, CaseFilter, Handler, MediaLink, StageChange
@@ -29,6 +31,7 @@ from lawtrail.domain.outside import OutsideDecision, OutsideRequest
 from lawtrail.domain.parties import Party
 from lawtrail.domain.records import Attachment, RecordVersion, Signature
 from lawtrail.domain.register import RegisterFilter, RegisterRow
+from lawtrail.domain.rules.approvals import ApprovalFacts
 from lawtrail.domain.secrecy import Clearance, MediaLevel
 from lawtrail.domain.supervision import SnapshotRow
 from lawtrail.domain.vault import MediaFilter, MediaRecord, MediaRow, Registration
@@ -390,6 +393,32 @@ class CatalogueSource(Protocol):
         ...
 
 
+class ApprovalRepo(Protocol):
+    """Approval requests and their actions; both append-only (no method changes or removes a row)."""
+
+    def add_request(self, request: ApprovalRequest) -> None: ...
+    def add_action(self, action: ApprovalAction) -> None: ...
+
+    def get(self, request_id: UUID) -> tuple[ApprovalRequest, list[ApprovalAction]] | None:
+        """The request and its actions, oldest first; None if there is no such request."""
+        ...
+
+    def for_case(self, case_id: UUID) -> tuple[list[ApprovalRequest], list[ApprovalAction]]:
+        """Every request of the case (oldest submission first) and every action on them."""
+        ...
+
+    def open_in(self, bureau_id: UUID
+                ) -> tuple[list[ApprovalRequest], list[ApprovalAction], dict[UUID, ApprovalCaseRef]]:
+        """The bureau's requests that no action ended yet, their actions and their cases: a fixed
+        number of statements whatever their number (the inboxes are worked out from these)."""
+        ...
+
+    def facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> ApprovalFacts:
+        """What the approval rules read for the cases in scope (``unit_ids`` None: every unit), with
+        a fixed number of statements whatever the number of cases."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. ``with uow:`` opens it; leaving without ``commit()`` rolls back."""
 
@@ -429,6 +458,8 @@ class UnitOfWork(Protocol):
     def records(self) -> RecordRepo: ...
     @property
     def archive(self) -> ArchiveRepo: ...
+    @property
+    def approvals(self) -> ApprovalRepo: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

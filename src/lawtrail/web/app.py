@@ -18,6 +18,7 @@ from lawtrail.errors import LawtrailError
 from lawtrail.web import errors as handlers
 from lawtrail.web.api.access import router as access_api_router
 from lawtrail.web.api.activities import router as activities_api_router
+from lawtrail.web.api.approvals import router as approvals_api_router
 from lawtrail.web.api.archive import router as archive_api_router
 from lawtrail.web.api.cases import router as cases_api_router
 from lawtrail.web.api.findings import router as findings_api_router
@@ -87,6 +88,7 @@ def create_app(container: Container, *, checkpoint_interval: float | None = CHEC
     app.include_router(access_api_router)
     app.include_router(oversight_api_router)
     app.include_router(records_api_router)
+    app.include_router(approvals_api_router)
     app.include_router(ui_router)
     app.include_router(media_api_router)
     app.include_router(media_ui_router)

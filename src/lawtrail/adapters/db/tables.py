@@ -744,3 +744,35 @@ disposal_decisions = Table(
     Column("certificate", JSON, nullable=True),
     CheckConstraint("kind IN ('approve', 'reject', 'execute')", name="decision_kind"),
 )
+
+# --- approvals (issue 5 item 4): a request per step of a case, and the opinions given on it;
+# both append-only (triggers in migration 0009): a request's state is the fold of its actions ------
+
+approval_requests = Table(
+    "approval_requests", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("case_id", Uuid, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("step", String(16), nullable=False),
+    Column("submitted_by", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("submitted_by_name", String(100), nullable=False),
+    _ts("submitted_at"),
+    Column("emergency", Boolean, nullable=False),
+    Column("emergency_reason", String(1000), nullable=False),
+    Column("participants", JSON, nullable=False),
+)
+
+approval_actions = Table(
+    "approval_actions", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("request_id", Uuid, ForeignKey("approval_requests.id"), nullable=False),
+    Column("level", SmallInteger, nullable=False),
+    Column("actor_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("actor_name", String(100), nullable=False),
+    Column("decision", String(16), nullable=False),
+    Column("opinion", Text, nullable=False),
+    Column("advice", Text, nullable=False),
+    _ts("at"),
+    Column("final", Boolean, nullable=False),
+    CheckConstraint("level >= 0", name="level_not_negative"),
+    Index("ix_approval_actions_request_at", "request_id", "at"),
+)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 from lawtrail.adapters.db import repositories as r
 from lawtrail.adapters.db.access_repo import SqlAccess
 from lawtrail.adapters.db.activity_repo import SqlActivities
+from lawtrail.adapters.db.approval_repo import SqlApprovals
 from lawtrail.adapters.db.archive_repo import SqlArchive
 from lawtrail.adapters.db.case_repo import SqlCases
 from lawtrail.adapters.db.evidence_repo import SqlHandins, SqlMarks
@@ -73,6 +74,7 @@ class SqlUnitOfWork:
             self.oversight = SqlOversight(conn)
             self.records = SqlRecords(conn)
             self.archive = SqlArchive(conn)
+            self.approvals = SqlApprovals(conn)
         self._depth += 1
         return self
 

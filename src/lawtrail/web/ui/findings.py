@@ -67,6 +67,8 @@ def subject_link(f: Finding) -> str | None:
         return f"/handins#handin-{f.subject.id}"
     if kind == "activity":
         return f"/activities/{f.subject.id}"
+    if kind == "case":
+        return f"/cases/{f.subject.id}"
     return None
 
 

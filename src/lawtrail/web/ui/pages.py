@@ -13,11 +13,13 @@ import segno
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from lawtrail.domain.access import Permission, has_permission
 from lawtrail.errors import LawtrailError, PermissionDenied, TooManyAttempts, Unauthenticated, invalid
 from lawtrail.services import auth as auth_svc
 from lawtrail.services import devices as dev_svc
 from lawtrail.services import users as user_svc
 from lawtrail.web.auth import SESSION_COOKIE, Principal, container, ui_pending_principal, ui_principal
+from lawtrail.web.ui import approvals as approvals_pages
 from lawtrail.web.ui import archive as archive_pages
 from lawtrail.web.ui import cases as cases_pages
 from lawtrail.web.ui import devices as devices_pages
@@ -42,6 +44,7 @@ router.include_router(cases_pages.router)
 router.include_router(oversight_pages.router)
 router.include_router(records_pages.router)
 router.include_router(archive_pages.router)
+router.include_router(approvals_pages.router)
 
 LOGIN_CSRF_COOKIE = "lawtrail_login"
 REASONS = {
@@ -141,6 +144,9 @@ def home(request: Request, who: Principal = Depends(ui_principal)) -> Response:
     must_enrol = who.user.totp_required and not who.user.totp_enabled
     return page(request, "home.html", my_devices=my_devices, must_enrol=must_enrol,
                 oversight=oversight_pages.home_numbers(request, who))
+    waiting = approvals_pages.inbox_context(request, who)
+    near = approvals_pages.near_deadlines(request, who) if has_permission(who.actor, Permission.APPROVAL_ACT) else []
+    return page(request, "home.html", my_devices=my_devices, must_enrol=must_enrol, near_deadlines=near, **waiting)
 
 
 @router.get("/me", response_class=HTMLResponse)

@@ -14,6 +14,7 @@ from lawtrail.domain.access import ROLE_LABELS, Permission, Role, has_permission
 from lawtrail.domain.devices import DEVICE_STATUS_LABELS, DEVICE_TYPE_LABELS, LOG_KIND_LABELS
 from lawtrail.domain.org import BUREAU_TZ, CERT_STATUS_LABELS, UNIT_KIND_LABELS, CertStatus, cert_status
 from lawtrail.errors import LawtrailError
+from lawtrail.services import approvals as approvals_svc
 from lawtrail.services import org as org_svc
 from lawtrail.web.auth import Principal
 
@@ -60,6 +61,7 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
         "demo": container.settings.demo,
         "path": request.url.path,
         "my_unit": _unit_name(request, principal),
+        "approvals_waiting": _approvals_waiting(request, principal),
         # Empty form state, so a page shown without a failed form needs no guards.
         "values": {}, "value_lists": {}, "errors": {}, "error": None,
     }
@@ -76,6 +78,13 @@ def _unit_name(request: Request, principal: Principal | None) -> str:
     except LawtrailError:
         return ""
     return unit.name
+
+
+def _approvals_waiting(request: Request, principal: Principal | None) -> int:
+    """How many approvals wait for the person (the 待我审批 badge); 0 for those who give none."""
+    if principal is None or not has_permission(principal.actor, Permission.APPROVAL_ACT):
+        return 0
+    return approvals_svc.waiting_count(request.app.state.container.uow(), principal.ctx(request))
 
 
 def error_page(request: Request, status: int, exc: LawtrailError) -> HTMLResponse:
