@@ -17,6 +17,7 @@ from lawtrail.adapters.retention_file import load_retention
 from lawtrail.adapters.security import Argon2Hasher, PyOtpChecker
 from lawtrail.adapters.storage import LocalBlobStore
 from lawtrail.adapters.storage.uploads import LocalUploadStaging
+from lawtrail.adapters.transcode import FfmpegTranscoder
 from lawtrail.adapters.tsa import HttpTimestamper, TimestampError, TokenVerifier
 from lawtrail.config import Settings
 from lawtrail.domain.access import Actor, system_actor
@@ -25,7 +26,15 @@ from lawtrail.domain.rules import RuleSettings
 from lawtrail.errors import ConfigurationError
 from lawtrail.services.activities import continuity_policy
 from lawtrail.services.context import Ctx, Deps, Policy
-from lawtrail.services.ports import BlobStore, MediaProbe, Timestamper, TimestampVerifier, UnitOfWork, UploadStaging
+from lawtrail.services.ports import (
+    BlobStore,
+    MediaProbe,
+    Timestamper,
+    TimestampVerifier,
+    Transcoder,
+    UnitOfWork,
+    UploadStaging,
+)
 
 
 class Clock(Protocol):
@@ -46,6 +55,7 @@ class Container:
     probe: MediaProbe = field(default_factory=MediaFileProbe)
     rules: RuleSettings = None  # type: ignore[assignment]  # filled in __post_init__, never None after
     uploads: UploadStaging = None  # type: ignore[assignment]  # filled in __post_init__, never None after
+    transcoder: Transcoder = field(default_factory=FfmpegTranscoder)
 
     def __post_init__(self) -> None:
         if self.blobs is None:

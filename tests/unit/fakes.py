@@ -34,6 +34,7 @@ from uuid import UUID
 from lawtrail.domain.activities import Activity, Clip, Interruption
 from lawtrail.domain.auth import ApiToken, Session
 from lawtrail.domain.cases import Case, CaseFilter, Handler, MediaLink, StageChange
+from lawtrail.domain.derived import DerivedKind, DerivedObject
 from lawtrail.domain.devices import Device, DeviceLogEntry
 from lawtrail.domain.events import Event
 from lawtrail.domain.evidence import (
@@ -90,6 +91,7 @@ class FakeState:
     case_stage_changes: list[StageChange] = field(default_factory=list)
     case_media: list[MediaLink] = field(default_factory=list)
     case_numbers: dict[tuple[UUID, int], int] = field(default_factory=dict)
+    derived: list[DerivedObject] = field(default_factory=list)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -103,6 +105,7 @@ class FakeState:
             cases=dict(self.cases), case_parties=list(self.case_parties),
             case_handlers=dict(self.case_handlers), case_stage_changes=list(self.case_stage_changes),
             case_media=list(self.case_media), case_numbers=dict(self.case_numbers),
+            derived=list(self.derived),
         )
 
 
@@ -427,6 +430,12 @@ class FakeMedia(_Repo):
         start = max(0, query.offset)
         return rows[start:start + max(1, query.limit)], len(rows)
 
+    def recorded_after(self, cursor: tuple[datetime, UUID] | None, limit: int) -> list[MediaRecord]:
+        rows = sorted(self.s.media.values(), key=lambda m: (m.created_at, str(m.id)))
+        if cursor is not None:
+            rows = [m for m in rows if (m.created_at, str(m.id)) > (cursor[0], str(cursor[1]))]
+        return [copy.deepcopy(m) for m in rows[:max(1, limit)]]
+
     def neighbours(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *, exclude: UUID,
                    device_id: UUID, officer_id: UUID | None, start: datetime, end: datetime) -> list[MediaRow]:
         def same(row: MediaRow) -> bool:
@@ -477,6 +486,8 @@ def _matches(row: MediaRow, q: MediaFilter) -> bool:
     if q.used_from is not None and (r is None or r.used_to is None or r.used_to < q.used_from):
         return False
     if q.used_to is not None and (r is None or r.used_from is None or r.used_from > q.used_to):
+        return False
+    if q.media_ids is not None and m.id not in q.media_ids:
         return False
     return q.incomplete is None or bool(missing_items(r)) == q.incomplete
 
@@ -633,6 +644,11 @@ class FakeActivities(_Repo):
                 and (activity_ids is None or a.id in activity_ids)]
         return sorted(rows, key=lambda a: (-a.arrived_at.timestamp(), str(a.id)))
 
+    def for_device(self, device_id: UUID, at: datetime) -> list[Activity]:
+        self._uow.queries += 1
+        rows = [a for a in self._latest().values() if device_id in a.device_ids and a.arrived_at <= at <= a.departed_at]
+        return sorted(rows, key=lambda a: (-a.arrived_at.timestamp(), str(a.id)))
+
 
 class FakeCases(_Repo):
     """Cases: unique number and (bureau, year, serial), foreign keys checked; the stage history
@@ -741,6 +757,27 @@ class FakeCases(_Repo):
         return sorted(rows, key=lambda c: (c.opened_at, c.serial), reverse=True)
 
 
+class FakeDerived(_Repo):
+    """Write-once derived objects: (media, kind) unique, the original must exist."""
+
+    def add(self, derived: DerivedObject) -> None:
+        _require_aware(derived)
+        _exists(self.s.media, derived.media_id, "media")
+        if any((d.media_id, d.kind) == (derived.media_id, derived.kind) for d in self.s.derived):
+            raise Conflict("派生文件已生成", "derived object exists", code="derived.exists")
+        self.s.derived.append(derived)
+
+    def for_media(self, media_ids: Collection[UUID]) -> dict[UUID, dict[DerivedKind, DerivedObject]]:
+        out: dict[UUID, dict[DerivedKind, DerivedObject]] = {}
+        for d in self.s.derived:
+            if d.media_id in media_ids:
+                out.setdefault(d.media_id, {})[d.kind] = d
+        return out
+
+    def digests(self, batch: int = 5000) -> Iterator[tuple[str, int, UUID, DerivedKind]]:
+        yield from sorted(((d.sha256, d.size, d.media_id, d.kind) for d in self.s.derived), key=lambda r: r[0])
+
+
 class FakeUnitOfWork:
     """One transaction over a ``FakeDatabase``: snapshot on enter, publish on commit,
     discard on leaving without commit (DESIGN.md rule 1: both commit or neither does)."""
@@ -764,6 +801,7 @@ class FakeUnitOfWork:
         self.activities = FakeActivities(self)
         self.queries = 0  # reads of the activity and clip repositories, for set-based checks
         self.cases = FakeCases(self)
+        self.derived = FakeDerived(self)
 
     @property
     def working(self) -> FakeState:

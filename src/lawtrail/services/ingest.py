@@ -25,7 +25,7 @@ from uuid import UUID
 from lawtrail.services import vault
 from lawtrail.services.context import Ctx
 from lawtrail.services.ports import BlobStore, MediaProbe, UnitOfWork
-from lawtrail.services.vault import IngestResult, StoredOriginal
+from lawtrail.services.vault import CasePrefill, IngestResult, StoredOriginal
 
 #: Files stored and probed at the same time.
 WORKERS = 4
@@ -37,14 +37,16 @@ def ingest_paths(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, probe: MediaProbe,
                  device_number: str, officer_id: UUID | None = None, handed_in_at: datetime | None = None,
                  clock_offset_s: float | None = None, on_start: Callable[[Path], Callable[[int], None]] | None = None,
                  on_result: Callable[[IngestResult], None] | None = None, workers: int = WORKERS,
-                 batch: int = BATCH) -> list[IngestResult]:
+                 batch: int = BATCH, case: CasePrefill | None = None) -> list[IngestResult]:
     """Store and record every file of ``paths`` as originals of device ``device_number``;
     return one result per path, in the order given (``on_result`` is called with each as soon
     as its batch is committed). Outcomes per file are those of ``vault.ingest_file``.
 
     Raise NotFound for an unknown device or officer and PermissionDenied without media:ingest,
     before any file is read. ``on_start(path)`` is called (from a worker thread) as a file
-    starts and returns the function to call with each block's length, for progress bars."""
+    starts and returns the function to call with each block's length, for progress bars.
+    With ``case`` (``vault.case_for_ingest``, checked by the caller before any file is read),
+    every new original is prefilled from and linked to that case."""
     device = vault.find_device(uow, ctx, device_number)
     officer = vault.check_officer(uow, ctx, officer_id)
     results: list[IngestResult] = []
@@ -53,7 +55,7 @@ def ingest_paths(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, probe: MediaProbe,
     def flush() -> None:
         stored = [p for p in pending if isinstance(p, StoredOriginal)]
         recorded = iter(vault.record_stored(uow, ctx, probe, device, stored, officer_id=officer,
-                                            handed_in_at=handed_in_at, clock_offset_s=clock_offset_s)
+                                            handed_in_at=handed_in_at, clock_offset_s=clock_offset_s, case=case)
                         if stored else [])
         for item in pending:
             result = next(recorded) if isinstance(item, StoredOriginal) else item

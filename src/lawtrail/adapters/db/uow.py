@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 from lawtrail.adapters.db import repositories as r
 from lawtrail.adapters.db.activity_repo import SqlActivities
 from lawtrail.adapters.db.case_repo import SqlCases
+from lawtrail.adapters.db.derived_repo import SqlDerived
 from lawtrail.adapters.db.evidence_repo import SqlHandins, SqlMarks
 from lawtrail.adapters.db.media_repo import SqlMedia
 from lawtrail.domain.ledger.audit import StoredCheckpoint
@@ -65,6 +66,7 @@ class SqlUnitOfWork:
             self.marks = SqlMarks(conn)
             self.activities = SqlActivities(conn)
             self.cases = SqlCases(conn)
+            self.derived = SqlDerived(conn)
         self._depth += 1
         return self
 

@@ -62,6 +62,7 @@ ACTION_LABELS: dict[str, str] = {
     Action.MEDIA_VIEW: "查看原始音像", Action.MEDIA_DOWNLOAD: "下载原始音像",
     Action.MEDIA_READ_REFUSED: "查阅被拒绝", Action.MEDIA_REGISTRATION: "更正分类登记",
     Action.MEDIA_ALTER_REFUSED: "修改/删除原始文件被拒绝",
+    Action.MEDIA_DERIVED_CREATE: "生成播放副本或缩略图",
 }
 ACTION_LABELS.update({
     Action.CASE_OPEN: "立案", Action.CASE_UPDATE: "修改案件信息", Action.CASE_PARTY_ADD: "添加当事人",
