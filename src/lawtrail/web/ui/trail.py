@@ -75,6 +75,8 @@ SUBJECT_LABELS = {"case": "案件", "bureau": "机关", "unit": "执法机构", 
 SUBJECT_LINKS = {"case": "/cases/{}", "unit": "/admin/units/{}", "user": "/admin/users/{}", "device": "/devices/{}",
                  "media": "/media/{}"}
 FIELD_LABELS = {
+    "case": "案件", "case_id": "关联案件", "tool": "生成方式", "content_type": "内容类型",
+    "original_sha256": "原始文件 SHA-256",
     "code": "代码", "name": "名称", "kind": "类型", "active": "启用", "unit_id": "所属机构",
     "username": "用户名", "display_name": "姓名", "roles": "角色", "phone": "电话",
     "certificate": "执法证", "totp_enabled": "动态验证码", "totp_required": "强制动态验证码",
