@@ -136,3 +136,17 @@ def test_activities_by_device_and_time_and_the_list_limited_to_ids(v: Vault) -> 
         walked = uow.media.recorded_after(None, 10)
         assert {one.id, two.id} <= {m.id for m in walked}
         assert uow.media.recorded_after((walked[-1].created_at, walked[-1].id), 10) == []
+
+
+def test_the_background_worker_makes_what_is_missing_once(v: Vault, av: dict[str, Path]) -> None:
+    from lawtrail.web.derived_runtime import Deriver
+
+    c = v.seed.container
+    c.transcoder = FfmpegTranscoder(timeout_s=120)
+    ingest(v, av["h264_aac.mp4"])
+    ingest(v, av["mjpeg.avi"])  # MJPEG + PCM in AVI: a preview and a thumbnail
+    worker = Deriver(c, interval=3600)
+    assert worker.tick() == 3
+    assert worker.tick() == 0 and worker.cursor is not None
+    ingest(v, av["aac.m4a"])  # plays as it is, and audio has no thumbnail: nothing to make
+    assert worker.tick() == 0
