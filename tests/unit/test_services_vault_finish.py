@@ -11,7 +11,7 @@ import pytest
 from lawtrail.domain.events import Action
 from lawtrail.domain.rules import RuleSettings
 from lawtrail.errors import NotFound, ValidationFailed
-from lawtrail.services import cases, ingest, media_findings, vault
+from lawtrail.services import cases, ingest, media_findings
 from tests.unit.factories import T0, World, refused
 from tests.unit.fakes import FakeBlobStore, FakeProbe
 from tests.unit.test_services_media import complete, put_media
@@ -30,7 +30,7 @@ def test_ingest_with_a_case_prefills_version_1_and_links_every_stored_original(w
     for n, data in enumerate((b"one", b"two", b"one")):
         paths.append(tmp_path / f"f{n}.mp4")
         paths[-1].write_bytes(data)
-    prefill = vault.case_for_ingest(w.uow(), w.ctx(w.archivist), case.number)
+    prefill = ingest.case_for_ingest(w.uow(), w.ctx(w.archivist), case.number)
     results = ingest.ingest_paths(w.uow(), w.ctx(w.archivist), blobs, FakeProbe(), paths,
                                   device_number="ZFJLY-A001", case=prefill)
     assert [r.status for r in results] == ["stored", "stored", "duplicate"]
@@ -45,11 +45,11 @@ def test_ingest_with_a_case_prefills_version_1_and_links_every_stored_original(w
 
 def test_an_unknown_or_archived_case_is_refused_before_anything_is_read(world2: World) -> None:
     w = world2
-    refused(w, NotFound, lambda: vault.case_for_ingest(w.uow(), w.ctx(w.archivist), "不存在〔2026〕9号"))
+    refused(w, NotFound, lambda: ingest.case_for_ingest(w.uow(), w.ctx(w.archivist), "不存在〔2026〕9号"))
     case = open_case(w)
     cases.close_case(w.uow(), w.ctx(w.officer_a), case.id, reason="不予立案")
     with pytest.raises(ValidationFailed) as err:
-        vault.case_for_ingest(w.uow(), w.ctx(w.archivist), case.number)
+        ingest.case_for_ingest(w.uow(), w.ctx(w.archivist), case.number)
     assert err.value.code == "case.archived"
 
 

@@ -35,6 +35,7 @@ from rich.table import Table
 from lawtrail.cli.common import Cli, JsonOption, console, say, session
 from lawtrail.cli.remote import Remote, token_from_env
 from lawtrail.domain.media import parse_capture_time
+from lawtrail.domain.prefill import CasePrefill
 from lawtrail.errors import invalid
 from lawtrail.services import ingest as ingest_svc
 from lawtrail.services import queries, vault
@@ -74,7 +75,7 @@ def _progress() -> Progress:
 
 def _run(cli: Cli, files: list[Path], device: str, officer_id: UUID | None, as_json: bool,
          handed_in_at: datetime | None, clock_offset_s: float | None,
-         case: vault.CasePrefill | None = None) -> list[IngestResult]:
+         case: CasePrefill | None = None) -> list[IngestResult]:
     """Store ``files`` in this lawtrail: several at once, recorded in batches (services/ingest.py)."""
     c = cli.container
     with _Bars(files, as_json) as bars:
@@ -183,7 +184,8 @@ def ingest(
     else:
         with session(tctx) as cli:
             vault.find_device(cli.uow(), cli.ctx, device)  # an unknown device fails before any file is read
-            case = vault.case_for_ingest(cli.uow(), cli.ctx, case_number) if case_number else None  # so does a case
+            # so does an unknown (or archived) case
+            case = ingest_svc.case_for_ingest(cli.uow(), cli.ctx, case_number) if case_number else None
             officer_id = queries.user_by_username(cli.uow(), cli.ctx, officer).id if officer else None
             now = cli.ctx.now
             handed_in_at = _time_option("handed-in-at", handed_in, now) if handed_in else None

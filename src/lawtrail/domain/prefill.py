@@ -123,3 +123,14 @@ def best_items(candidates: Sequence[Candidate]) -> dict[str, Candidate]:
     if named is not None and named.party.strip():
         out["party"] = named
     return out
+
+
+@dataclass(frozen=True)
+class CasePrefill:
+    """The case every original of one ingest belongs to (``lawtrail ingest --case``): version 1
+    of each registration takes its name, parties, action type (the category) and unit; each
+    new original is linked to it in the transaction that records it."""
+
+    case: Case
+    unit_name: str
+    party: str

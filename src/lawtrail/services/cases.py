@@ -360,7 +360,7 @@ def link_registered(uow: UnitOfWork, ctx: Ctx, case_id: UUID, media: MediaRecord
 
 def record_link(uow: UnitOfWork, ctx: Ctx, case: Case, media: MediaRecord, *, reason: str) -> MediaLink:
     """Write the link row and its ``case:media:link`` event in the caller's transaction, checking
-    nothing: the caller has checked the case (``link_registered``, ``vault.case_for_ingest``) and
+    nothing: the caller has checked the case (``link_registered``, ``ingest.case_for_ingest``) and
     knows the original is not linked yet."""
     row = MediaLink(id=uuid.uuid4(), case_id=case.id, media_id=media.id, linked=True, at=ctx.now,
                     actor_id=ctx.actor.user_id, actor_name=ctx.actor.name[:100], reason=reason[:500])

@@ -22,10 +22,11 @@ from datetime import datetime
 from pathlib import Path
 from uuid import UUID
 
-from lawtrail.services import vault
+from lawtrail.domain.prefill import CasePrefill, party_names
+from lawtrail.services import cases, vault
 from lawtrail.services.context import Ctx
 from lawtrail.services.ports import BlobStore, MediaProbe, UnitOfWork
-from lawtrail.services.vault import CasePrefill, IngestResult, StoredOriginal
+from lawtrail.services.vault import IngestResult, StoredOriginal
 
 #: Files stored and probed at the same time.
 WORKERS = 4
@@ -45,7 +46,7 @@ def ingest_paths(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, probe: MediaProbe,
     Raise NotFound for an unknown device or officer and PermissionDenied without media:ingest,
     before any file is read. ``on_start(path)`` is called (from a worker thread) as a file
     starts and returns the function to call with each block's length, for progress bars.
-    With ``case`` (``vault.case_for_ingest``, checked by the caller before any file is read),
+    With ``case`` (``case_for_ingest``, checked by the caller before any file is read),
     every new original is prefilled from and linked to that case."""
     device = vault.find_device(uow, ctx, device_number)
     officer = vault.check_officer(uow, ctx, officer_id)
@@ -70,6 +71,18 @@ def ingest_paths(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, probe: MediaProbe,
             flush()
     flush()
     return results
+
+
+def case_for_ingest(uow: UnitOfWork, ctx: Ctx, number: str) -> CasePrefill:
+    """The case numbered ``number`` (case:view), ready to prefill and link. Raise NotFound
+    ``case.not_found`` for an unknown number, PermissionDenied, ValidationFailed ``case.archived``
+    (nothing more may be linked to it)."""
+    case = cases.find_case(uow, ctx, number)
+    with uow:
+        case = cases.check_linkable(uow, ctx, case.id)
+        unit = uow.units.get(case.unit_id)
+        parties = uow.cases.parties(case.id)
+    return CasePrefill(case, unit.name if unit else "", party_names(parties))
 
 
 def _stored_in_order(blobs: BlobStore, probe: MediaProbe, paths: Iterable[Path],

@@ -22,11 +22,10 @@ from typing import Any, BinaryIO, Literal
 from uuid import UUID
 
 from lawtrail.domain.access import Permission
-from lawtrail.domain.cases import Case
 from lawtrail.domain.devices import Device, holder_at
 from lawtrail.domain.events import Action, format_time
 from lawtrail.domain.media import MediaFacts
-from lawtrail.domain.prefill import party_names
+from lawtrail.domain.prefill import CasePrefill
 from lawtrail.domain.vault import MEDIA_EXISTS, MediaRecord, Registration
 from lawtrail.errors import Conflict, NotFound, ValidationFailed
 from lawtrail.services import cases
@@ -103,29 +102,6 @@ def find_device(uow: UnitOfWork, ctx: Ctx, number: str) -> Device:
         raise NotFound(f"设备编号 {number} 不存在", f"no device with number {number!r}", code="device.not_found")
     require(ctx.actor, Permission.MEDIA_INGEST, bureau_id=device.bureau_id, unit_id=device.unit_id)
     return device
-
-
-@dataclass(frozen=True)
-class CasePrefill:
-    """The case every original of one ingest belongs to (``lawtrail ingest --case``): version 1
-    of each registration takes its name, parties, action type (the category) and unit; each
-    new original is linked to it in the transaction that records it."""
-
-    case: Case
-    unit_name: str
-    party: str
-
-
-def case_for_ingest(uow: UnitOfWork, ctx: Ctx, number: str) -> CasePrefill:
-    """The case numbered ``number`` (case:view), ready to prefill and link. Raise NotFound
-    ``case.not_found`` for an unknown number, PermissionDenied, ValidationFailed ``case.archived``
-    (nothing more may be linked to it)."""
-    case = cases.find_case(uow, ctx, number)
-    with uow:
-        case = cases.check_linkable(uow, ctx, case.id)
-        unit = uow.units.get(case.unit_id)
-        parties = uow.cases.parties(case.id)
-    return CasePrefill(case, unit.name if unit else "", party_names(parties))
 
 
 def open_regular(path: Path) -> BinaryIO:
