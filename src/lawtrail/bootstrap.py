@@ -18,6 +18,7 @@ from lawtrail.adapters.retention_file import load_retention
 from lawtrail.adapters.security import Argon2Hasher, PyOtpChecker
 from lawtrail.adapters.storage import LocalBlobStore
 from lawtrail.adapters.storage.uploads import LocalUploadStaging
+from lawtrail.adapters.transcode import FfmpegTranscoder
 from lawtrail.adapters.tsa import HttpTimestamper, TimestampError, TokenVerifier
 from lawtrail.config import Settings
 from lawtrail.domain.access import Actor, system_actor
@@ -32,6 +33,7 @@ from lawtrail.services.ports import (
     MediaProbe,
     Timestamper,
     TimestampVerifier,
+    Transcoder,
     UnitOfWork,
     UploadStaging,
 )
@@ -56,6 +58,7 @@ class Container:
     rules: RuleSettings = None  # type: ignore[assignment]  # filled in __post_init__, never None after
     uploads: UploadStaging = None  # type: ignore[assignment]  # filled in __post_init__, never None after
     catalogue: CatalogueSource = field(default_factory=CatalogueFiles)  # the record catalogue's YAML
+    transcoder: Transcoder = field(default_factory=FfmpegTranscoder)
 
     def __post_init__(self) -> None:
         if self.blobs is None:

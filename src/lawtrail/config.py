@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     upload_stale_hours: float = Field(24.0, gt=0, le=24 * 365,
                                       description="incomplete uploads untouched this long are removed at start-up")
     probe_timeout_seconds: float = Field(30.0, gt=0, le=3600, description="media probe timeout per file")
+    derive_previews: bool = Field(True, description="播放副本与缩略图：serve 在后台为原始文件生成 / make previews "
+                                                    "and thumbnails in the background")
     finding_due_soon_hours: float = Field(6.0, gt=0, le=24 * 30,
                                           description="合规问题：截止前多久显示“即将到期” / due-soon window")
     registration_grace_hours: float = Field(24.0, gt=0, le=24 * 30,

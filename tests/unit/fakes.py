@@ -37,6 +37,7 @@ from lawtrail.domain.approvals import CaseRef as ApprovalCaseRef
 from lawtrail.domain.auth import ApiToken, Session
 from lawtrail.domain.cases import Case, CaseFilter, Handler, MediaLink, StageChange
 from lawtrail.domain.catalogue import StoredCatalogue
+from lawtrail.domain.derived import DerivedKind, DerivedObject
 from lawtrail.domain.devices import Device, DeviceLogEntry
 from lawtrail.domain.events import Event
 from lawtrail.domain.evidence import (
@@ -119,6 +120,7 @@ class FakeState:
     decisions: list[Any] = field(default_factory=list)
     approval_requests: list[ApprovalRequest] = field(default_factory=list)
     approval_actions: list[ApprovalAction] = field(default_factory=list)
+    derived: list[DerivedObject] = field(default_factory=list)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -141,6 +143,7 @@ class FakeState:
             overrides=list(self.overrides), holds=list(self.holds), hold_releases=list(self.hold_releases),
             disposals=list(self.disposals), decisions=list(self.decisions),
             approval_requests=list(self.approval_requests), approval_actions=list(self.approval_actions),
+            derived=list(self.derived),
         )
 
 
@@ -465,6 +468,12 @@ class FakeMedia(_Repo):
         start = max(0, query.offset)
         return rows[start:start + max(1, query.limit)], len(rows)
 
+    def recorded_after(self, cursor: tuple[datetime, UUID] | None, limit: int) -> list[MediaRecord]:
+        rows = sorted(self.s.media.values(), key=lambda m: (m.created_at, str(m.id)))
+        if cursor is not None:
+            rows = [m for m in rows if (m.created_at, str(m.id)) > (cursor[0], str(cursor[1]))]
+        return [copy.deepcopy(m) for m in rows[:max(1, limit)]]
+
     def neighbours(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *, exclude: UUID,
                    device_id: UUID, officer_id: UUID | None, start: datetime, end: datetime) -> list[MediaRow]:
         def same(row: MediaRow) -> bool:
@@ -515,6 +524,8 @@ def _matches(row: MediaRow, q: MediaFilter) -> bool:
     if q.used_from is not None and (r is None or r.used_to is None or r.used_to < q.used_from):
         return False
     if q.used_to is not None and (r is None or r.used_from is None or r.used_from > q.used_to):
+        return False
+    if q.media_ids is not None and m.id not in q.media_ids:
         return False
     return q.incomplete is None or bool(missing_items(r)) == q.incomplete
 
@@ -669,6 +680,11 @@ class FakeActivities(_Repo):
         rows = [a for a in self._latest().values()
                 if a.bureau_id == bureau_id and (unit_ids is None or a.unit_id in unit_ids)
                 and (activity_ids is None or a.id in activity_ids)]
+        return sorted(rows, key=lambda a: (-a.arrived_at.timestamp(), str(a.id)))
+
+    def for_device(self, device_id: UUID, at: datetime) -> list[Activity]:
+        self._uow.queries += 1
+        rows = [a for a in self._latest().values() if device_id in a.device_ids and a.arrived_at <= at <= a.departed_at]
         return sorted(rows, key=lambda a: (-a.arrived_at.timestamp(), str(a.id)))
 
 
@@ -1109,6 +1125,25 @@ class FakeApprovals(_Repo):
         return ApprovalFacts(cases=cases, requests=rows, actions=self._actions({r.id for r in rows}),
                              decided_at=decided,
                              names={u.id: u.display_name for u in self.s.users.values() if u.bureau_id == bureau_id})
+class FakeDerived(_Repo):
+    """Write-once derived objects: (media, kind) unique, the original must exist."""
+
+    def add(self, derived: DerivedObject) -> None:
+        _require_aware(derived)
+        _exists(self.s.media, derived.media_id, "media")
+        if any((d.media_id, d.kind) == (derived.media_id, derived.kind) for d in self.s.derived):
+            raise Conflict("派生文件已生成", "derived object exists", code="derived.exists")
+        self.s.derived.append(derived)
+
+    def for_media(self, media_ids: Collection[UUID]) -> dict[UUID, dict[DerivedKind, DerivedObject]]:
+        out: dict[UUID, dict[DerivedKind, DerivedObject]] = {}
+        for d in self.s.derived:
+            if d.media_id in media_ids:
+                out.setdefault(d.media_id, {})[d.kind] = d
+        return out
+
+    def digests(self, batch: int = 5000) -> Iterator[tuple[str, int, UUID, DerivedKind]]:
+        yield from sorted(((d.sha256, d.size, d.media_id, d.kind) for d in self.s.derived), key=lambda r: r[0])
 
 
 class FakeUnitOfWork:
@@ -1139,6 +1174,7 @@ class FakeUnitOfWork:
         self.records = FakeRecords(self)
         self.archive = FakeArchive(self)
         self.approvals = FakeApprovals(self)
+        self.derived = FakeDerived(self)
 
     @property
     def working(self) -> FakeState:

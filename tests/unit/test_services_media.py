@@ -17,7 +17,7 @@ from lawtrail.domain.events import Action
 from lawtrail.domain.media import MediaType
 from lawtrail.domain.vault import MediaRecord, Registration
 from lawtrail.errors import Conflict, NotFound, PermissionDenied, RuleViolation, ValidationFailed
-from lawtrail.services import devices
+from lawtrail.services import devices, prefill
 from lawtrail.services import media as svc
 from tests.unit.access_support import grant_for, seed_case
 from tests.unit.factories import T0, World, only_new_event, refused
@@ -208,7 +208,7 @@ def test_the_suggestion_takes_items_from_the_nearest_clips_of_the_same_device_or
               **complete(party="同一执法人员的当事人", category="penalty"))
     put_media(world, device="b", at=T0 + timedelta(minutes=5), **complete(case_name="其他人的案件"))  # unrelated
     put_media(world, device="a", at=T0 + timedelta(hours=5), **complete(case_name="超出时间窗"))
-    s = svc.suggest_registration(world.uow(), world.ctx(world.archivist), target.id)
+    s = prefill.suggest_registration(world.uow(), world.ctx(world.archivist), target.id)
     assert (s.officer_id, s.officer_name) == (world.officer_a.id, world.officer_a.display_name)
     assert (s.unit_name, s.device_number, s.used_from) == (world.unit_a.name, "ZFJLY-A001", T0)
     assert (s.case_name, s.party, s.category) == ("最近的案件", "同一执法人员的当事人", "inspection")
@@ -221,9 +221,10 @@ def test_the_suggestion_only_uses_clips_the_actor_may_see(world: World) -> None:
     target = put_media(world, device="a", at=T0, officer_id=world.officer_a.id)
     put_media(world, device="b", at=T0 + timedelta(minutes=1), officer_id=world.officer_a.id,
               **complete(case_name="二科的案件"))
-    assert svc.suggest_registration(world.uow(), world.ctx(world.officer_a), target.id).case_name == ""
-    assert svc.suggest_registration(world.uow(), world.ctx(world.archivist), target.id).case_name == "二科的案件"
-    refused(world, PermissionDenied, lambda: svc.suggest_registration(world.uow(), world.ctx(world.leader), target.id))
+    assert prefill.suggest_registration(world.uow(), world.ctx(world.officer_a), target.id).case_name == ""
+    assert prefill.suggest_registration(world.uow(), world.ctx(world.archivist), target.id).case_name == "二科的案件"
+    refused(world, PermissionDenied,
+            lambda: prefill.suggest_registration(world.uow(), world.ctx(world.leader), target.id))
 
 
 # ---- reads and refusals -------------------------------------------------------------------------

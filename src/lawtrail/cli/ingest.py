@@ -35,6 +35,7 @@ from rich.table import Table
 from lawtrail.cli.common import Cli, JsonOption, console, say, session
 from lawtrail.cli.remote import Remote, token_from_env
 from lawtrail.domain.media import parse_capture_time
+from lawtrail.domain.prefill import CasePrefill
 from lawtrail.errors import invalid
 from lawtrail.services import ingest as ingest_svc
 from lawtrail.services import queries, vault
@@ -73,13 +74,15 @@ def _progress() -> Progress:
 
 
 def _run(cli: Cli, files: list[Path], device: str, officer_id: UUID | None, as_json: bool,
-         handed_in_at: datetime | None, clock_offset_s: float | None) -> list[IngestResult]:
+         handed_in_at: datetime | None, clock_offset_s: float | None,
+         case: CasePrefill | None = None) -> list[IngestResult]:
     """Store ``files`` in this lawtrail: several at once, recorded in batches (services/ingest.py)."""
     c = cli.container
     with _Bars(files, as_json) as bars:
         return ingest_svc.ingest_paths(cli.uow(), cli.ctx, c.blobs, c.probe, files, device_number=device,
                                        officer_id=officer_id, handed_in_at=handed_in_at,
-                                       clock_offset_s=clock_offset_s, on_start=bars.start, on_result=bars.done)
+                                       clock_offset_s=clock_offset_s, on_start=bars.start, on_result=bars.done,
+                                       case=case)
 
 
 class _Bars:
@@ -166,23 +169,28 @@ def ingest(
         "--handed-in-at", help="交接时间（默认为现在；无时区按北京时间），第四十一条24小时从此起算 / when the "
                                "footage was handed in (default now; no zone = Beijing time): Art. 41's 24 h run "
                                "from it")] = None,
+    case_number: Annotated[str | None, typer.Option(
+        "--case", help="案件编号：每个新入库文件关联该案件，登记第1版预填案由、当事人、执法类别和执法机构 / case "
+                       "number: link every stored original to it and prefill registration v1 from it")] = None,
     device_clock: Annotated[str | None, typer.Option(
         "--device-clock", help="交接时读取的设备时钟（记录设备与采集站的时差） / the device's clock as read at "
                                "hand-in: its difference to this station's clock is recorded")] = None,
 ) -> None:
     if remote_url is not None:
-        if handed_in or device_clock:
-            raise invalid("remote", "--handed-in-at 与 --device-clock 仅用于本机入库",
-                          "--handed-in-at and --device-clock are for a local ingest only")
+        if handed_in or device_clock or case_number:
+            raise invalid("remote", "--handed-in-at、--device-clock 与 --case 仅用于本机入库",
+                          "--handed-in-at, --device-clock and --case are for a local ingest only")
         results = _remote(remote_url, token, list(walk(paths)), device, officer, as_json)
     else:
         with session(tctx) as cli:
             vault.find_device(cli.uow(), cli.ctx, device)  # an unknown device fails before any file is read
+            # so does an unknown (or archived) case
+            case = ingest_svc.case_for_ingest(cli.uow(), cli.ctx, case_number) if case_number else None
             officer_id = queries.user_by_username(cli.uow(), cli.ctx, officer).id if officer else None
             now = cli.ctx.now
             handed_in_at = _time_option("handed-in-at", handed_in, now) if handed_in else None
             offset = (_time_option("device-clock", device_clock, None) - now).total_seconds() if device_clock else None
-            results = _run(cli, list(walk(paths)), device, officer_id, as_json, handed_in_at, offset)
+            results = _run(cli, list(walk(paths)), device, officer_id, as_json, handed_in_at, offset, case)
     if not as_json:
         _summary(results)
     refused = sum(1 for r in results if r.status == "refused")

@@ -30,7 +30,8 @@ def verify(tctx: typer.Context, as_json: JsonOption = False) -> None:
     if as_json:
         emit_json(report.to_json())
     elif report.clean:
-        say(f"存储完整 / vault verified: {report.checked} originals, {report.bytes} bytes"
+        say(f"存储完整 / vault verified: {report.checked} originals, {report.bytes} bytes; "
+            f"{report.derived_checked} derived objects (previews, thumbnails), {report.derived_bytes} bytes"
             + (f"; 已依批准销毁 / disposed: {len(report.disposed)}" if report.disposed else ""))
     else:
         table = Table(title="存储校验问题 / vault problems")
@@ -38,9 +39,13 @@ def verify(tctx: typer.Context, as_json: JsonOption = False) -> None:
         table.add_column("SHA-256")
         for p in report.problems:
             table.add_row(KIND_LABELS[p.kind], p.sha256)
+        for p in report.derived_problems:
+            table.add_row("派生文件 / derived: " + KIND_LABELS[p.kind], p.sha256)
         console.print(table)
     if not report.clean:
         c = report.counts()
         sys.stderr.write(f"错误 / error: 存储校验发现问题 / vault verification failed: {c['changed']} changed, "
-                         f"{c['missing']} missing, {c['untracked']} untracked [vault.verify_failed]\n")
+                         f"{c['missing']} missing, {c['untracked']} untracked; derived objects: "
+                         f"{report.derived_counts()['changed']} changed, {report.derived_counts()['missing']} missing "
+                         "[vault.verify_failed]\n")
         raise typer.Exit(1)

@@ -56,6 +56,7 @@ class Action(StrEnum):
     MEDIA_READ_REFUSED = "media:original:read-refused"
     MEDIA_REGISTRATION = "media:registration:update"
     MEDIA_ALTER_REFUSED = "media:original:alter-refused"
+    MEDIA_DERIVED_CREATE = "media:derived:create"
     ACTIVITY_CREATE = "vault:activity:create"
     ACTIVITY_CORRECT = "vault:activity:correct"
     INTERRUPTION_RECORD = "vault:interruption:record"

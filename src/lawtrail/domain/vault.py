@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
+from lawtrail.domain.cases import ACTION_TYPE_LABELS, ActionType
 from lawtrail.domain.media import MediaType
 from lawtrail.domain.org import Problems, clean_text
 
@@ -68,27 +69,11 @@ class Registration:
 # --- Art. 42 registration: the seven items, the enforcement categories, corrections -----------
 
 
-class EnforcementCategory(StrEnum):
-    """执法类别: the seven kinds of administrative enforcement action of Art. 2."""
-
-    PENALTY = "penalty"
-    LICENSING = "licensing"
-    COERCION = "coercion"
-    INSPECTION = "inspection"
-    CONFIRMATION = "confirmation"
-    REGISTRATION = "registration"
-    ADJUDICATION = "adjudication"
-
-
-CATEGORY_LABELS: dict[EnforcementCategory, str] = {
-    EnforcementCategory.PENALTY: "行政处罚",
-    EnforcementCategory.LICENSING: "行政许可",
-    EnforcementCategory.COERCION: "行政强制",
-    EnforcementCategory.INSPECTION: "行政检查",
-    EnforcementCategory.CONFIRMATION: "行政确认",
-    EnforcementCategory.REGISTRATION: "行政登记",
-    EnforcementCategory.ADJUDICATION: "行政裁决",
-}
+#: 执法类别 (Art. 42) and a case's 执法行为类别 are the same seven kinds of administrative
+#: enforcement action of Art. 2: ONE definition, ``domain.cases.ActionType``, named here as the
+#: vault has always named it (a case's action type prefills a clip's category).
+EnforcementCategory = ActionType
+CATEGORY_LABELS: dict[ActionType, str] = ACTION_TYPE_LABELS
 
 
 class RegistrationItem(StrEnum):
@@ -251,6 +236,8 @@ class MediaFilter:
     incomplete: bool | None = None
     offset: int = 0
     limit: int = 50
+    #: Only these originals (e.g. those with a finding of a rule), None meaning "any".
+    media_ids: frozenset[UUID] | None = None
 
 
 @dataclass(frozen=True)

@@ -51,9 +51,9 @@ PAGE_SIZE = 20
 PAGE_SIZE_MAX = 100
 SUBJECT = "case"
 
-__all__ = ["CaseDetail", "CaseDetails", "CasePage", "add_party", "advance_stage", "close_case", "find_case",
-           "get_case", "link_media", "list_cases", "officers_of", "open_case", "open_cases_of", "set_handlers",
-           "unlink_media", "update_case_details"]
+__all__ = ["CaseDetail", "CaseDetails", "CasePage", "add_party", "advance_stage", "check_linkable", "close_case",
+           "find_case", "get_case", "link_media", "link_registered", "list_cases", "officers_of", "open_case",
+           "open_cases_of", "record_link", "set_handlers", "unlink_media", "update_case_details"]
 
 
 @dataclass(frozen=True)
@@ -349,6 +349,42 @@ def _media_change(uow: UnitOfWork, ctx: Ctx, case_id: UUID, media_id: UUID, reas
                       "reason": reason})
         uow.commit()
     return row
+
+
+def link_registered(uow: UnitOfWork, ctx: Ctx, case_id: UUID, media: MediaRecord, *,
+                    reason: str) -> MediaLink | None:
+    """Link ``media`` to the case as part of registering it (Art. 42: its case name), inside the
+    caller's transaction (no commit): a link row and one ``case:media:link`` event. Needs
+    case:view on the case (registering footage to a case is the archivist's work; the caller
+    checked media:register on the original). Return None when it is linked already.
+
+    Raise NotFound ``case.not_found`` (unknown, another bureau's), PermissionDenied,
+    ValidationFailed ``case.archived`` (docs/decisions/0019)."""
+    case = _load(uow, ctx, case_id, Permission.CASE_VIEW)
+    _not_archived(case)
+    if media.id in current_media(uow.cases.media_links(case.id)):
+        return None
+    return record_link(uow, ctx, case, media, reason=reason)
+
+
+def record_link(uow: UnitOfWork, ctx: Ctx, case: Case, media: MediaRecord, *, reason: str) -> MediaLink:
+    """Write the link row and its ``case:media:link`` event in the caller's transaction, checking
+    nothing: the caller has checked the case (``link_registered``, ``ingest.case_for_ingest``) and
+    knows the original is not linked yet."""
+    row = MediaLink(id=uuid.uuid4(), case_id=case.id, media_id=media.id, linked=True, at=ctx.now,
+                    actor_id=ctx.actor.user_id, actor_name=ctx.actor.name[:100], reason=reason[:500])
+    uow.cases.add_media_link(row)
+    _event(uow, ctx, Action.CASE_MEDIA_LINK, case,
+           after={"media_id": str(media.id), "sha256": media.sha256, "name": media.original_name,
+                  "reason": reason[:500]})
+    return row
+
+
+def check_linkable(uow: UnitOfWork, ctx: Ctx, case_id: UUID) -> Case:
+    """The case, if originals may be linked to it now (case:view; not archived); raise otherwise."""
+    case = _load(uow, ctx, case_id, Permission.CASE_VIEW)
+    _not_archived(case)
+    return case
 
 
 def link_media(uow: UnitOfWork, ctx: Ctx, case_id: UUID, media_id: UUID, *, reason: str = "",

@@ -22,7 +22,8 @@ from datetime import datetime
 from pathlib import Path
 from uuid import UUID
 
-from lawtrail.services import vault
+from lawtrail.domain.prefill import CasePrefill, party_names
+from lawtrail.services import cases, vault
 from lawtrail.services.context import Ctx
 from lawtrail.services.ports import BlobStore, MediaProbe, UnitOfWork
 from lawtrail.services.vault import IngestResult, StoredOriginal
@@ -37,14 +38,16 @@ def ingest_paths(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, probe: MediaProbe,
                  device_number: str, officer_id: UUID | None = None, handed_in_at: datetime | None = None,
                  clock_offset_s: float | None = None, on_start: Callable[[Path], Callable[[int], None]] | None = None,
                  on_result: Callable[[IngestResult], None] | None = None, workers: int = WORKERS,
-                 batch: int = BATCH) -> list[IngestResult]:
+                 batch: int = BATCH, case: CasePrefill | None = None) -> list[IngestResult]:
     """Store and record every file of ``paths`` as originals of device ``device_number``;
     return one result per path, in the order given (``on_result`` is called with each as soon
     as its batch is committed). Outcomes per file are those of ``vault.ingest_file``.
 
     Raise NotFound for an unknown device or officer and PermissionDenied without media:ingest,
     before any file is read. ``on_start(path)`` is called (from a worker thread) as a file
-    starts and returns the function to call with each block's length, for progress bars."""
+    starts and returns the function to call with each block's length, for progress bars.
+    With ``case`` (``case_for_ingest``, checked by the caller before any file is read),
+    every new original is prefilled from and linked to that case."""
     device = vault.find_device(uow, ctx, device_number)
     officer = vault.check_officer(uow, ctx, officer_id)
     results: list[IngestResult] = []
@@ -53,7 +56,7 @@ def ingest_paths(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, probe: MediaProbe,
     def flush() -> None:
         stored = [p for p in pending if isinstance(p, StoredOriginal)]
         recorded = iter(vault.record_stored(uow, ctx, probe, device, stored, officer_id=officer,
-                                            handed_in_at=handed_in_at, clock_offset_s=clock_offset_s)
+                                            handed_in_at=handed_in_at, clock_offset_s=clock_offset_s, case=case)
                         if stored else [])
         for item in pending:
             result = next(recorded) if isinstance(item, StoredOriginal) else item
@@ -68,6 +71,18 @@ def ingest_paths(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, probe: MediaProbe,
             flush()
     flush()
     return results
+
+
+def case_for_ingest(uow: UnitOfWork, ctx: Ctx, number: str) -> CasePrefill:
+    """The case numbered ``number`` (case:view), ready to prefill and link. Raise NotFound
+    ``case.not_found`` for an unknown number, PermissionDenied, ValidationFailed ``case.archived``
+    (nothing more may be linked to it)."""
+    case = cases.find_case(uow, ctx, number)
+    with uow:
+        case = cases.check_linkable(uow, ctx, case.id)
+        unit = uow.units.get(case.unit_id)
+        parties = uow.cases.parties(case.id)
+    return CasePrefill(case, unit.name if unit else "", party_names(parties))
 
 
 def _stored_in_order(blobs: BlobStore, probe: MediaProbe, paths: Iterable[Path],

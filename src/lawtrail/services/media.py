@@ -9,14 +9,13 @@ transaction, before the refusal is raised.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal, NoReturn
 from uuid import UUID
 
 from lawtrail.domain import media_ticket
 from lawtrail.domain.access import Permission, Role, allows
-from lawtrail.domain.devices import holder_at
 from lawtrail.domain.events import Action, Event, format_time
 from lawtrail.domain.grants import ReadAllowed
 from lawtrail.domain.media import MediaType
@@ -33,6 +32,7 @@ from lawtrail.domain.vault import (
     content_type,
 )
 from lawtrail.errors import Conflict, LawtrailError, NotFound, PermissionDenied, RuleViolation, ValidationFailed
+from lawtrail.services import cases
 from lawtrail.services.context import Ctx
 from lawtrail.services.guard import require, visible_units
 from lawtrail.services.ports import BlobReader, BlobStore, UnitOfWork
@@ -40,8 +40,6 @@ from lawtrail.services.reading import check_read, media_subject, read_facts
 from lawtrail.services.trail import record
 
 PER_PAGE_MAX = 200
-#: How far around a clip's capture time the registrations of neighbouring clips are looked at.
-SUGGEST_WINDOW = timedelta(hours=4)
 ITEM_FIELDS = ("unit_name", "category", "device_number", "officer_id", "officer_name", "used_from", "used_to",
                "party", "case_name")
 Attempt = Literal["delete", "replace"]
@@ -90,9 +88,10 @@ def list_media(uow: UnitOfWork, ctx: Ctx, *, unit_id: UUID | None = None, catego
                device_number: str | None = None, officer_id: UUID | None = None,
                used_from: datetime | None = None, used_to: datetime | None = None, party: str | None = None,
                case_name: str | None = None, media_type: str | None = None, incomplete: bool | None = None,
-               page: int = 1, per_page: int = 50) -> MediaPage:
+               page: int = 1, per_page: int = 50, media_ids: frozenset[UUID] | None = None) -> MediaPage:
     """One page of the originals the actor may see (media:view, by unit), filtered by the Art. 42
-    items of their latest registration, by media type and by completeness; newest first.
+    items of their latest registration, by media type and by completeness (and to ``media_ids``
+    when given: see ``media_findings.list_with_findings``); newest first.
 
     Raise ValidationFailed for an unknown category or media type, a reversed time range or a bad
     page; PermissionDenied when the actor may see no originals at all."""
@@ -117,7 +116,7 @@ def list_media(uow: UnitOfWork, ctx: Ctx, *, unit_id: UUID | None = None, catego
         bureau_id=ctx.actor.bureau_id, unit_ids=scope, unit_id=unit_id, category=category or None,
         device_number=(device_number or "").strip() or None, officer_id=officer_id, used_from=used_from,
         used_to=used_to, party=(party or "").strip() or None, case_name=(case_name or "").strip() or None,
-        media_type=kind, incomplete=incomplete, offset=(page - 1) * per_page, limit=per_page)
+        media_type=kind, incomplete=incomplete, offset=(page - 1) * per_page, limit=per_page, media_ids=media_ids)
     with uow:
         rows, total = uow.media.search(query)
     return MediaPage(rows, total, page, per_page)
@@ -196,7 +195,7 @@ def _snapshot(reg: Registration | None) -> dict[str, Any] | None:
 def correct_registration(uow: UnitOfWork, ctx: Ctx, media_id: UUID, *, unit_name: str, category: str,
                          device_number: str, officer_id: UUID | None, used_from: datetime | None,
                          used_to: datetime | None, party: str, case_name: str, reason: str,
-                         base_version: int | None = None) -> Registration:
+                         base_version: int | None = None, case_id: UUID | None = None) -> Registration:
     """Register the seven Art. 42 items anew as the next version (the earlier ones stay), with one
     ``media:registration:update`` event holding before, after and the reason. Needs media:register
     on the original's unit.
@@ -204,7 +203,12 @@ def correct_registration(uow: UnitOfWork, ctx: Ctx, media_id: UUID, *, unit_name
     Raise ValidationFailed for bad items or a missing reason, for an officer who is not an officer
     of the bureau or an unknown device number, and (``media.registration_unchanged``) when nothing
     differs from the current version; Conflict ``media.registration_stale`` when ``base_version``
-    is not the current version (someone registered meanwhile)."""
+    is not the current version (someone registered meanwhile).
+
+    With ``case_id`` (the archivist accepted a case's suggestion), the original is also linked to
+    that case in the same transaction: a link row and a ``case:media:link`` event on the case
+    beside the registration's event (docs/decisions/0019; ``cases.link_registered``: case:view,
+    not archived). When only the link is new, the registration stays as it is (no new version)."""
     given = check_registration(unit_name=unit_name, category=category, device_number=device_number,
                                officer_id=officer_id, used_from=used_from, used_to=used_to, party=party,
                                case_name=case_name, reason=reason)
@@ -220,13 +224,20 @@ def correct_registration(uow: UnitOfWork, ctx: Ctx, media_id: UUID, *, unit_name
             category=given.category, device_number=given.device_number, officer_id=given.officer_id,
             officer_name=officer_name, used_from=given.used_from, used_to=given.used_to, party=given.party,
             case_name=given.case_name, actor_id=ctx.actor.user_id, actor_name=ctx.actor.name[:100], at=ctx.now)
+        linked = cases.link_registered(uow, ctx, case_id, media, reason=f"登记案由：{given.reason}") \
+            if case_id is not None else None
         if _items(new) == _items(current):
+            if linked is not None and current is not None:
+                uow.commit()
+                return current
             raise ValidationFailed("登记内容没有变化，无需更正", "nothing differs from the current registration",
                                    code="media.registration_unchanged")
         uow.media.add_registration(new)
+        after = {**(_snapshot(new) or {}), "reason": given.reason}
+        if case_id is not None:
+            after["case_id"] = str(case_id)
         record(uow, ctx, Action.MEDIA_REGISTRATION, subject_type="media", subject_id=media.id,
-               subject_name=_subject_name(media), before_dict=_snapshot(current),
-               after_dict={**(_snapshot(new) or {}), "reason": given.reason})
+               subject_name=_subject_name(media), before_dict=_snapshot(current), after_dict=after)
         uow.commit()
     return new
 
@@ -254,87 +265,6 @@ def _check_references(uow: UnitOfWork, media: MediaRecord, given: RegistrationIn
                          f"no device numbered {given.device_number!r}")
     problems.raise_if_any()
     return name
-
-
-@dataclass(frozen=True)
-class SuggestionSource:
-    """Where a suggested item came from: a neighbouring clip and how it is related."""
-
-    media_id: UUID
-    original_name: str
-    captured_at: datetime
-    seconds_apart: float
-    via: Literal["device", "officer"]
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """A prefill of the seven items for the archivist to confirm; ``sources`` says, per item
-    taken from another clip (category, party, case name), which clip it came from."""
-
-    unit_name: str
-    category: str
-    device_number: str
-    officer_id: UUID | None
-    officer_name: str
-    used_from: datetime | None
-    used_to: datetime | None
-    party: str
-    case_name: str
-    sources: dict[str, SuggestionSource] = field(default_factory=dict)
-
-
-def suggest_registration(uow: UnitOfWork, ctx: Ctx, media_id: UUID) -> Suggestion:
-    """Prefill (needs media:register on the original's unit; records nothing): the unit, device
-    and capture times from the original; the officer from the original (the device's holder at
-    capture time, as ingest found it) or else from the device log; category, party and case name
-    from the latest registrations of clips of the same device or officer captured within
-    ``SUGGEST_WINDOW`` of this one (among those the actor may see), nearest in time first."""
-    with uow:
-        media = _visible(uow, ctx, media_id, Permission.MEDIA_REGISTER)
-        unit, device = uow.units.get(media.unit_id), uow.devices.get(media.device_id)
-        officer_id = media.officer_id
-        if officer_id is None and media.captured_at is not None:
-            officer_id = holder_at(uow.device_log.for_device(media.device_id), media.captured_at)
-        officer = uow.users.get(officer_id) if officer_id else None
-        near: list[MediaRow] = []
-        if media.captured_at is not None:
-            near = uow.media.neighbours(
-                media.bureau_id, visible_units(ctx.actor, Permission.MEDIA_VIEW), exclude=media.id,
-                device_id=media.device_id, officer_id=officer_id,
-                start=media.captured_at - SUGGEST_WINDOW, end=media.captured_at + SUGGEST_WINDOW)
-    taken = _from_neighbours(media, officer_id, near)
-    return Suggestion(
-        unit_name=unit.name if unit else "", device_number=device.number if device else "",
-        officer_id=officer_id, officer_name=officer.display_name if officer else "",
-        used_from=media.captured_at, used_to=media.captured_end,
-        category=taken.get("category", ("", None))[0], party=taken.get("party", ("", None))[0],
-        case_name=taken.get("case_name", ("", None))[0],
-        sources={k: src for k, (_v, src) in taken.items() if src is not None})
-
-
-def _from_neighbours(media: MediaRecord, officer_id: UUID | None, near: list[MediaRow]
-                     ) -> dict[str, tuple[str, SuggestionSource | None]]:
-    """For each of category, party, case name: the first non-empty value of the nearest clip."""
-    assert media.captured_at is not None or not near
-    anchor = media.captured_at
-
-    def apart(row: MediaRow) -> float:
-        assert row.media.captured_at is not None and anchor is not None
-        return abs((row.media.captured_at - anchor).total_seconds())
-
-    out: dict[str, tuple[str, SuggestionSource | None]] = {}
-    for row in sorted(near, key=lambda r: (apart(r), r.media.device_id != media.device_id, str(r.media.id))):
-        reg = row.registration
-        if reg is None or row.media.captured_at is None:
-            continue
-        via: Literal["device", "officer"] = "device" if row.media.device_id == media.device_id else "officer"
-        source = SuggestionSource(row.media.id, row.media.original_name, row.media.captured_at, apart(row), via)
-        for name in ("category", "party", "case_name"):
-            value = getattr(reg, name)
-            if name not in out and value.strip():
-                out[name] = (value, source)
-    return out
 
 
 # --- reads (Art. 45) and refused alterations (Art. 37) -------------------------------------------
@@ -375,6 +305,12 @@ def _readable(uow: UnitOfWork, ctx: Ctx, media_id: UUID, purpose: str) -> tuple[
     if ctx.actor.bureau_id and media.bureau_id != ctx.actor.bureau_id:
         _refuse_read(uow, ctx, media, purpose, _not_found())
     return media, check_read(uow, ctx, subject, purpose=purpose)
+
+
+def readable(uow: UnitOfWork, ctx: Ctx, media_id: UUID, purpose: str) -> MediaRecord:
+    """The original if the actor may read it (``reading.check_read``); otherwise the refused read
+    of ``purpose`` is recorded (committed) and PermissionDenied / NotFound raised."""
+    return _readable(uow, ctx, media_id, purpose)[0]
 
 
 def open_original(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, media_id: UUID, *, purpose: Purpose,

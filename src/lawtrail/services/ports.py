@@ -6,6 +6,7 @@ both satisfy these. Services never import an adapter.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -20,12 +21,13 @@ from lawtrail.domain.archive import ArchivedIn, Disposal, DisposalDecision, Hold
 from lawtrail.domain.auth import ApiToken, Session
 from lawtrail.domain.cases import Case, CaseFilter, Handler, MediaLink, StageChange
 from lawtrail.domain.catalogue import StoredCatalogue
+from lawtrail.domain.derived import DerivedKind, DerivedObject
 from lawtrail.domain.devices import Device, DeviceLogEntry
 from lawtrail.domain.events import Event
 from lawtrail.domain.evidence import Handin, HandinCompletion, MediaMark
 from lawtrail.domain.grants import AccessRequest, CaseRef, Decision, Grant
 from lawtrail.domain.ledger.audit import LeafRow, StoredCheckpoint
-from lawtrail.domain.media import MediaFacts
+from lawtrail.domain.media import MediaFacts, MediaType
 from lawtrail.domain.org import Bureau, Unit, User
 from lawtrail.domain.outside import OutsideDecision, OutsideRequest
 from lawtrail.domain.parties import Party
@@ -153,6 +155,11 @@ class MediaRepo(Protocol):
         """The latest registration of every original in scope, by media id, in one query."""
         ...
 
+    def recorded_after(self, cursor: tuple[datetime, UUID] | None, limit: int) -> list[MediaRecord]:
+        """Up to ``limit`` originals of every bureau recorded after ``cursor`` (created_at, id),
+        in that order (the derived-objects worker walks them)."""
+        ...
+
     def clips(self, device_ids: Collection[UUID], start: datetime, end: datetime) -> list[Clip]:
         """Audio/video originals of ``device_ids`` whose device-clock interval
         ``[captured_at, captured_end or captured_at]`` overlaps ``[start, end]``, in one query
@@ -227,6 +234,11 @@ class ActivityRepo(Protocol):
              activity_ids: Collection[UUID] | None = None) -> list[Activity]:
         """The latest version of every activity of the bureau (in ``unit_ids`` unless None;
         only ``activity_ids`` unless None), newest arrival first; a fixed number of queries."""
+        ...
+
+    def for_device(self, device_id: UUID, at: datetime) -> builtins.list[Activity]:
+        """The latest versions whose devices include ``device_id`` and whose span (arrival →
+        departure) contains ``at``, newest arrival first; a fixed number of queries."""
         ...
 
 
@@ -419,6 +431,22 @@ class ApprovalRepo(Protocol):
         ...
 
 
+class DerivedRepo(Protocol):
+    """Write-once derived objects of originals (previews, thumbnails), one per original and kind."""
+
+    def add(self, derived: DerivedObject) -> None:
+        """Insert; raise Conflict ``derived.exists`` when the original has one of that kind."""
+        ...
+
+    def for_media(self, media_ids: Collection[UUID]) -> dict[UUID, dict[DerivedKind, DerivedObject]]:
+        """The derived objects of ``media_ids``, by original and kind, in one query."""
+        ...
+
+    def digests(self, batch: int = 5000) -> Iterator[tuple[str, int, UUID, DerivedKind]]:
+        """(sha256, size, media id, kind) of every derived object, in digest order."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. ``with uow:`` opens it; leaving without ``commit()`` rolls back."""
 
@@ -460,6 +488,8 @@ class UnitOfWork(Protocol):
     def archive(self) -> ArchiveRepo: ...
     @property
     def approvals(self) -> ApprovalRepo: ...
+    @property
+    def derived(self) -> DerivedRepo: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -726,6 +756,17 @@ class BagSink(Protocol):
 
     def finish(self, info: Sequence[tuple[str, str]], today: date) -> str:
         """Write the manifests and tag files; return the Payload-Oxum."""
+        ...
+
+
+class Transcoder(Protocol):
+    """Makes derived objects from a stored original (``adapters.transcode``, decision 0019)."""
+
+    def make(self, kind: DerivedKind, media_type: MediaType, source: Path, target_dir: Path,
+             duration_s: float | None = None) -> tuple[Path, str, str]:
+        """Write the derived object of ``kind`` into ``target_dir``; return (path, content type,
+        how it was made). Raise ValidationFailed ``derived.failed`` when it cannot be made.
+        Never writes to ``source``."""
         ...
 
 

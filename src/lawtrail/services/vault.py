@@ -25,8 +25,10 @@ from lawtrail.domain.access import Permission
 from lawtrail.domain.devices import Device, holder_at
 from lawtrail.domain.events import Action, format_time
 from lawtrail.domain.media import MediaFacts
+from lawtrail.domain.prefill import CasePrefill
 from lawtrail.domain.vault import MEDIA_EXISTS, MediaRecord, Registration
 from lawtrail.errors import Conflict, NotFound, ValidationFailed
+from lawtrail.services import cases
 from lawtrail.services.context import Ctx
 from lawtrail.services.guard import require
 from lawtrail.services.ports import BlobStore, LocalBlobPaths, MediaProbe, UnitOfWork
@@ -199,16 +201,17 @@ class StoredOriginal:
 
 def record_stored(uow: UnitOfWork, ctx: Ctx, probe: MediaProbe, device: Device, items: list[StoredOriginal], *,
                   officer_id: UUID | None, handed_in_at: datetime | None,
-                  clock_offset_s: float | None = None) -> list[IngestResult]:
+                  clock_offset_s: float | None = None, case: CasePrefill | None = None) -> list[IngestResult]:
     """Record ``items`` (one result each, in order) in ONE transaction: for each digest not yet
     recorded, the media row, registration v1 and one ``media:original:ingest`` event; a digest
     already recorded (or repeated in ``items``) is a ``duplicate`` and writes nothing.
 
     If another process recorded one of the digests meanwhile, the transaction is rolled back
-    and every item is recorded on its own, so the others still go in."""
+    and every item is recorded on its own, so the others still go in. With ``case``, each new
+    original's registration v1 is prefilled from the case and the original is linked to it."""
     items = _probed(uow, probe, items)
     try:
-        return _record_many(uow, ctx, device, items, officer_id, handed_in_at, clock_offset_s)
+        return _record_many(uow, ctx, device, items, officer_id, handed_in_at, clock_offset_s, case)
     except Conflict as exc:
         if exc.code != MEDIA_EXISTS:
             raise
@@ -219,7 +222,7 @@ def record_stored(uow: UnitOfWork, ctx: Ctx, probe: MediaProbe, device: Device, 
         return [_from_record(items[0].path, "duplicate", winner)]
     return [r for item in items
             for r in record_stored(uow, ctx, probe, device, [item], officer_id=officer_id,
-                                   handed_in_at=handed_in_at, clock_offset_s=clock_offset_s)]
+                                   handed_in_at=handed_in_at, clock_offset_s=clock_offset_s, case=case)]
 
 
 def _probed(uow: UnitOfWork, probe: MediaProbe, items: list[StoredOriginal]) -> list[StoredOriginal]:
@@ -246,7 +249,7 @@ def check_officer(uow: UnitOfWork, ctx: Ctx, officer_id: UUID | None) -> UUID | 
 
 def _record_many(uow: UnitOfWork, ctx: Ctx, device: Device, items: list[StoredOriginal],
                  officer_id: UUID | None, handed_in_at: datetime | None,
-                 clock_offset_s: float | None) -> list[IngestResult]:
+                 clock_offset_s: float | None, case: CasePrefill | None = None) -> list[IngestResult]:
     """Insert the rows, registrations version 1 (prefilled) and events, in one transaction.
 
     Without a given officer, the device's holder at the capture time is taken (Art. 42 prefill)."""
@@ -269,7 +272,7 @@ def _record_many(uow: UnitOfWork, ctx: Ctx, device: Device, items: list[StoredOr
                 officer = uow.users.get(media.officer_id)
                 names[media.officer_id] = officer.display_name if officer else ""
             _insert(uow, ctx, device, media, item.facts, unit.name if unit else "",
-                    names.get(media.officer_id, "") if media.officer_id else "")
+                    names.get(media.officer_id, "") if media.officer_id else "", case)
             seen[item.sha256] = media
             results.append(_from_record(item.path, "stored", media))
         uow.commit()
@@ -288,14 +291,15 @@ def _new_media(ctx: Ctx, device: Device, item: StoredOriginal, facts: MediaFacts
 
 
 def _insert(uow: UnitOfWork, ctx: Ctx, device: Device, media: MediaRecord, facts: MediaFacts,
-            unit_name: str, officer_name: str) -> None:
+            unit_name: str, officer_name: str, case: CasePrefill | None = None) -> None:
     uow.media.add(media)
     uow.media.add_registration(Registration(
-        media_id=media.id, version=1, unit_name=unit_name, category="",
+        media_id=media.id, version=1, unit_name=case.unit_name if case else unit_name,
+        category=case.case.action_type.value if case else "",
         device_number=device.number, officer_id=media.officer_id,
         officer_name=officer_name, used_from=media.captured_at,
-        used_to=media.captured_end, party="", case_name="", actor_id=ctx.actor.user_id,
-        actor_name=ctx.actor.name[:100], at=ctx.now))
+        used_to=media.captured_end, party=case.party if case else "", case_name=case.case.name if case else "",
+        actor_id=ctx.actor.user_id, actor_name=ctx.actor.name[:100], at=ctx.now))
     record(uow, ctx, Action.MEDIA_INGEST, subject_type="media", subject_id=media.id,
            subject_name=f"{media.original_name} ({media.sha256[:12]})",
            after_dict={"sha256": media.sha256, "size": media.size, "media_type": media.media_type.value,
@@ -303,7 +307,10 @@ def _insert(uow: UnitOfWork, ctx: Ctx, device: Device, media: MediaRecord, facts
                        "officer_id": str(media.officer_id) if media.officer_id else None,
                        "captured_at": format_time(media.captured_at) if media.captured_at else None,
                        "handed_in_at": format_time(media.handed_in_at),
-                       "clock_offset_s": media.clock_offset_s})
+                       "clock_offset_s": media.clock_offset_s,
+                       **({"case": case.case.number} if case else {})})
+    if case is not None:
+        cases.record_link(uow, ctx, case.case, media, reason="入库时指定案件（lawtrail ingest --case）")
 
 
 # --- vault verify (Art. 37) -------------------------------------------------------------------
@@ -317,22 +324,34 @@ class VaultProblem:
 
 @dataclass
 class VaultReport:
+    """Originals and their derived objects (previews, thumbnails) are reported separately:
+    ``problems`` concern originals (or bytes nobody recorded), ``derived_problems`` derived
+    objects (changed or missing only; their bytes are not "untracked")."""
+
     checked: int = 0
     bytes: int = 0
     problems: list[VaultProblem] = field(default_factory=list)
     disposed: list[str] = field(default_factory=list)  # absent after an approved disposal: not a problem
+    derived_checked: int = 0
+    derived_bytes: int = 0
+    derived_problems: list[VaultProblem] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.derived_problems
 
     def counts(self) -> dict[str, int]:
         return {k: sum(1 for p in self.problems if p.kind == k) for k in ("changed", "missing", "untracked")}
 
+    def derived_counts(self) -> dict[str, int]:
+        return {k: sum(1 for p in self.derived_problems if p.kind == k) for k in ("changed", "missing")}
+
     def to_json(self) -> dict[str, Any]:
         return {"clean": self.clean, "checked": self.checked, "bytes": self.bytes, **self.counts(),
                 "disposed": len(self.disposed),
-                "problems": [{"sha256": p.sha256, "kind": p.kind} for p in self.problems]}
+                "problems": [{"sha256": p.sha256, "kind": p.kind} for p in self.problems],
+                "derived": {"checked": self.derived_checked, "bytes": self.derived_bytes, **self.derived_counts(),
+                            "problems": [{"sha256": p.sha256, "kind": p.kind} for p in self.derived_problems]}}
 
 
 def recorded_originals(uow: UnitOfWork, ctx: Ctx) -> list[tuple[str, int]]:
@@ -344,9 +363,10 @@ def recorded_originals(uow: UnitOfWork, ctx: Ctx) -> list[tuple[str, int]]:
 
 def verify_vault(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, *,
                  on_checked: Callable[[str, int], None] | None = None) -> VaultReport:
-    """Re-hash every recorded original and look for stored bytes without a row; record the run
-    as one ``media:vault:verify`` event (its ``after`` is the summary). An original whose bytes
-    are absent after an approved disposal is reported ``disposed``, not ``missing``. Needs vault:verify."""
+    """Re-hash every recorded original and every derived object (reported apart), and look for
+    stored bytes without a row; record the run as one ``media:vault:verify`` event (its ``after``
+    is the summary). An original whose bytes are absent after an approved disposal is reported
+    ``disposed``, not ``missing``. Needs vault:verify."""
     report = VaultReport()
     recorded = recorded_originals(uow, ctx)
     with uow:
@@ -363,15 +383,35 @@ def verify_vault(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, *,
         report.bytes += size
         if on_checked is not None:
             on_checked(sha256, size)
-    known = {sha256 for sha256, _ in recorded}
+    known = {sha256 for sha256, _ in recorded} | _verify_derived(uow, blobs, report)
     report.problems.extend(VaultProblem(d, "untracked") for d in sorted(set(blobs.iter_digests()) - known))
     with uow:
-        summary = {k: v for k, v in report.to_json().items() if k != "problems"}
+        summary = {k: v for k, v in report.to_json().items() if k not in ("problems", "derived")}
         summary["problems"] = [{"sha256": p.sha256, "kind": p.kind} for p in report.problems[:100]]
+        summary["derived"] = {**{k: v for k, v in report.to_json()["derived"].items() if k != "problems"},
+                              "problems": [{"sha256": p.sha256, "kind": p.kind} for p in report.derived_problems[:100]]}
         record(uow, ctx, Action.VAULT_VERIFICATION, subject_type="vault", subject_id="originals",
                subject_name="原始文件存储 / vault", after_dict=summary)
         uow.commit()
     return report
+
+
+def _verify_derived(uow: UnitOfWork, blobs: BlobStore, report: VaultReport) -> set[str]:
+    """Re-hash every recorded derived object (each digest once); return their digests."""
+    with uow:
+        rows = list(uow.derived.digests())
+    seen: set[str] = set()
+    for sha256, size, _media_id, _kind in rows:
+        if sha256 in seen:
+            continue
+        seen.add(sha256)
+        if not blobs.exists(sha256):
+            report.derived_problems.append(VaultProblem(sha256, "missing"))
+        elif not blobs.verify(sha256):
+            report.derived_problems.append(VaultProblem(sha256, "changed"))
+        report.derived_checked += 1
+        report.derived_bytes += size
+    return seen
 
 
 def last_verification(uow: UnitOfWork) -> datetime | None:

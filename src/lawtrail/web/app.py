@@ -28,12 +28,14 @@ from lawtrail.web.api.oversight import router as oversight_api_router
 from lawtrail.web.api.records import router as records_api_router
 from lawtrail.web.api.routes import router as api_router
 from lawtrail.web.api.uploads import router as uploads_api_router
+from lawtrail.web.derived_runtime import Deriver
 from lawtrail.web.ledger_runtime import CHECK_INTERVAL, Checkpointer, Periodic, VaultVerifier
 from lawtrail.web.middleware import RequestLimits
 from lawtrail.web.oversight_runtime import SnapshotTaker
 from lawtrail.web.ui.access import router as access_ui_router
 from lawtrail.web.ui.activities import router as activities_ui_router
 from lawtrail.web.ui.media import router as media_ui_router
+from lawtrail.web.ui.media_context import router as media_context_router
 from lawtrail.web.ui.pages import router as ui_router
 
 STATIC = Path(__file__).parent / "static"
@@ -58,6 +60,8 @@ def create_app(container: Container, *, checkpoint_interval: float | None = CHEC
             if container.settings.vault_verify_hours:
                 workers.append(VaultVerifier(container, checkpoint_interval))
             workers.append(SnapshotTaker(container, checkpoint_interval))
+            if container.settings.derive_previews:
+                workers.append(Deriver(container, checkpoint_interval))
         for worker in workers:
             worker.start()
         try:
@@ -92,6 +96,7 @@ def create_app(container: Container, *, checkpoint_interval: float | None = CHEC
     app.include_router(ui_router)
     app.include_router(media_api_router)
     app.include_router(media_ui_router)
+    app.include_router(media_context_router)
     app.include_router(activities_api_router)
     app.include_router(archive_api_router)
     app.include_router(ui_router)

@@ -7,8 +7,10 @@ list of any length costs the same fixed number of queries (activities, devices, 
 
 from __future__ import annotations
 
+import builtins
 from collections import defaultdict
 from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -124,6 +126,15 @@ class SqlActivities:
     def list(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
              activity_ids: Collection[UUID] | None = None) -> list[Activity]:
         return self._load(self._latest(bureau_id, unit_ids, activity_ids))
+
+    def for_device(self, device_id: UUID, at: datetime) -> builtins.list[Activity]:
+        latest = self._latest(None, None, None)
+        d = t.activity_devices
+        keys = (select(_A.c.id, _A.c.version)
+                .join(latest, and_(_A.c.id == latest.c.id, _A.c.version == latest.c.version))
+                .join(d, and_(d.c.activity_id == _A.c.id, d.c.version == _A.c.version))
+                .where(d.c.device_id == device_id, _A.c.arrived_at <= at, _A.c.departed_at >= at)).subquery()
+        return self._load(keys)
 
 
 def _activity(row: Row[Any], devices: dict[tuple[UUID, int], tuple[UUID, ...]],

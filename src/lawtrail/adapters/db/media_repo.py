@@ -120,6 +120,14 @@ class SqlMedia:
                                             m.c.captured_at <= end, same).limit(200))
         return [_row(r) for r in rows]
 
+    def recorded_after(self, cursor: tuple[datetime, UUID] | None, limit: int) -> list[MediaRecord]:
+        m = t.media
+        query = select(m)
+        if cursor is not None:
+            at, after = cursor
+            query = query.where(or_(m.c.created_at > at, and_(m.c.created_at == at, m.c.id > after)))
+        return [_media(r) for r in self.conn.execute(query.order_by(m.c.created_at, m.c.id).limit(max(1, limit)))]
+
     def clips(self, device_ids: Collection[UUID], start: datetime, end: datetime) -> list[Clip]:
         """Audio/video originals of ``device_ids`` overlapping ``[start, end]`` on the device clock,
         in one query (the continuity check reads every activity's clips at once)."""
@@ -200,6 +208,8 @@ def _conditions(q: MediaFilter, r: Any) -> list[ColumnElement[bool]]:
         out.append(r.c.used_from <= q.used_to)
     if q.incomplete is not None:
         out.append(_incomplete(r) if q.incomplete else ~_incomplete(r))
+    if q.media_ids is not None:
+        out.append(m.c.id.in_(sorted(q.media_ids)) if q.media_ids else false())
     return out
 
 

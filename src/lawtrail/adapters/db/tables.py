@@ -30,6 +30,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     Uuid,
 )
 
@@ -775,4 +776,20 @@ approval_actions = Table(
     Column("final", Boolean, nullable=False),
     CheckConstraint("level >= 0", name="level_not_negative"),
     Index("ix_approval_actions_request_at", "request_id", "at"),
+)
+
+# --- derived objects of originals (issue 4 item 7): write-once, one per original and kind ---------
+
+media_derived = Table(
+    "media_derived", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("media_id", Uuid, ForeignKey("media.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("size", BigInteger, nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("tool", String(500), nullable=False),
+    _ts("created_at"),
+    Column("created_by", String(100), nullable=False),
+    UniqueConstraint("media_id", "kind"),
 )

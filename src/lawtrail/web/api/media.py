@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from lawtrail.domain.vault import MediaRecord, Registration, missing_items
 from lawtrail.services import media as media_svc
+from lawtrail.services import prefill as prefill_svc
 from lawtrail.web.api.schemas import In
 from lawtrail.web.auth import Principal, api_principal, container
 from lawtrail.web.ranges import serve
@@ -96,14 +97,24 @@ class RegistrationIn(In):
     case_name: str = ""
     reason: str = Field("", max_length=500)
     base_version: int | None = Field(None, ge=0)
+    case_id: UUID | None = Field(None, description="accepting a case's suggestion: also link the original to it")
 
 
 class SourceOut(BaseModel):
-    media_id: UUID
-    original_name: str
-    captured_at: datetime
-    seconds_apart: float
-    via: Literal["device", "officer"]
+    via: Literal["activity", "case", "device", "officer"]
+    subject_id: UUID
+    name: str
+    at: datetime | None
+    seconds_apart: float | None
+
+
+class CandidateOut(BaseModel):
+    source: SourceOut
+    category: str
+    party: str
+    case_name: str
+    case_id: UUID | None
+    case_number: str
 
 
 class SuggestionOut(BaseModel):
@@ -117,6 +128,8 @@ class SuggestionOut(BaseModel):
     party: str
     case_name: str
     sources: dict[str, SourceOut]
+    candidates: list[CandidateOut]
+    case_id: UUID | None
 
 
 @router.get("", response_model=MediaPageOut)
@@ -156,18 +169,22 @@ def correct_registration(request: Request, who: Who, media_id: UUID, body: Regis
         container(request).uow(), who.ctx(request), media_id, unit_name=body.unit_name, category=body.category,
         device_number=body.device_number, officer_id=body.officer_id, used_from=body.used_from,
         used_to=body.used_to, party=body.party, case_name=body.case_name, reason=body.reason,
-        base_version=body.base_version)
+        base_version=body.base_version, case_id=body.case_id)
     return RegistrationOut.of(reg)
 
 
 @router.get("/{media_id}/suggestion", response_model=SuggestionOut)
 def suggestion(request: Request, who: Who, media_id: UUID) -> SuggestionOut:
-    """A prefill of the seven items from the original, its device and neighbouring clips."""
-    s = media_svc.suggest_registration(container(request).uow(), who.ctx(request), media_id)
+    """A prefill of the seven items from the original, its device, the on-site activity it was
+    recorded at, the officer's open cases and neighbouring clips (candidates best first)."""
+    s = prefill_svc.suggest_registration(container(request).uow(), who.ctx(request), media_id)
     return SuggestionOut(
         unit_name=s.unit_name, category=s.category, device_number=s.device_number, officer_id=s.officer_id,
         officer_name=s.officer_name, used_from=s.used_from, used_to=s.used_to, party=s.party,
-        case_name=s.case_name, sources={k: SourceOut(**vars(v)) for k, v in s.sources.items()})
+        case_name=s.case_name, sources={k: SourceOut(**vars(v)) for k, v in s.sources.items()},
+        candidates=[CandidateOut(source=SourceOut(**vars(c.source)), category=c.category, party=c.party,
+                                 case_name=c.case_name, case_id=c.case_id, case_number=c.case_number)
+                    for c in s.candidates], case_id=s.case_id)
 
 
 @router.get("/{media_id}/content", response_class=Response,

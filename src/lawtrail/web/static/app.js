@@ -136,7 +136,10 @@
   document.addEventListener("submit", function (e) {
     var form = e.target;
     var message = form.getAttribute("data-confirm");
-    if (message && !window.confirm(message)) e.preventDefault();
+    if (message && !window.confirm(message)) { e.preventDefault(); return; }
+    // <button data-busy="…">: a long server-side job (making a preview): say so while it runs.
+    var busy = form.querySelector("button[data-busy]");
+    if (busy) { busy.disabled = true; busy.textContent = busy.getAttribute("data-busy"); form.setAttribute("aria-busy", "true"); }
   });
 
   document.addEventListener("click", function (e) {

@@ -19,17 +19,24 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from lawtrail.domain.access import Role
+from lawtrail.domain.findings import STATUS_LABELS
 from lawtrail.domain.media import MediaType
 from lawtrail.domain.media_ticket import ticket_key
 from lawtrail.domain.org import User
+from lawtrail.domain.rules import RULES
 from lawtrail.domain.vault import CATEGORY_LABELS, ITEM_LABELS, EnforcementCategory, Registration, missing_items
 from lawtrail.errors import LawtrailError, PermissionDenied, invalid
+from lawtrail.services import derived as derived_svc
 from lawtrail.services import devices as dev_svc
 from lawtrail.services import media as media_svc
+from lawtrail.services import media_findings
 from lawtrail.services import org as org_svc
+from lawtrail.services import prefill as prefill_svc
 from lawtrail.services import users as user_svc
+from lawtrail.services.prefill import SuggestionSource
 from lawtrail.web.auth import Principal, container, ui_principal
 from lawtrail.web.ranges import serve
+from lawtrail.web.ui import media_context as media_ctx
 from lawtrail.web.ui.forms import checked_form, done, form_state, optional_uuid, text
 from lawtrail.web.ui.render import LOCAL_TZ, page, templates
 from lawtrail.web.ui.trail import FRAGMENT_SIZE, _names, rows
@@ -39,12 +46,14 @@ Who = Depends(ui_principal)
 
 PER_PAGE = 25
 TEXT_FILTERS = ("device", "party", "case")
-FILTERS = ("unit", "category", "device", "officer", "from", "to", "party", "case", "type", "incomplete")
+FILTERS = ("unit", "category", "device", "officer", "from", "to", "party", "case", "type", "incomplete", "rule",
+           "fstatus")
 MEDIA_TYPE_LABELS = {MediaType.VIDEO.value: "视频", MediaType.AUDIO.value: "录音", MediaType.PHOTO.value: "照片",
                      MediaType.UNKNOWN.value: "无法识别"}
 LABELS = {"CATEGORY_LABELS": {k.value: v for k, v in CATEGORY_LABELS.items()},
           "MEDIA_TYPE_LABELS": MEDIA_TYPE_LABELS,
-          "ITEM_LABELS": {k.value: v for k, v in ITEM_LABELS.items()}}
+          "ITEM_LABELS": {k.value: v for k, v in ITEM_LABELS.items()},
+          "FINDING_STATUS_LABELS": {s.value: label for s, label in STATUS_LABELS.items()}}
 
 
 def _key(request: Request) -> bytes:
@@ -111,24 +120,34 @@ def _shown(value: object) -> str:
     return str(value)
 
 
-def prefill(current: Registration | None, suggestion: media_svc.Suggestion | None) -> dict[str, Prefill]:
+def _note(source: SuggestionSource | None) -> str:
+    """Where a suggested value came from, in words for the archivist."""
+    if source is None:
+        return "建议值（来自本文件和设备记录），请核对"
+    if source.via == "activity":
+        return f"建议值：来自现场执法活动“{source.name}”，请核对"
+    if source.via == "case":
+        return f"建议值：来自承办案件 {source.name}，请核对"
+    near = "同一设备" if source.via == "device" else "同一执法人员"
+    return f"建议值：来自{near}相隔 {duration(source.seconds_apart)} 的“{source.name}”，请核对"
+
+
+def prefill(current: Registration | None, suggestion: prefill_svc.Suggestion | None, *,
+            picked: UUID | None = None) -> dict[str, Prefill]:
     """The form's starting values: the current version's items; an item it leaves empty is taken
-    from the suggestion, with a note saying so (the archivist confirms instead of typing)."""
+    from the suggestion, with a note saying where from (the archivist confirms instead of
+    typing). The items of the candidate the archivist ``picked`` (its id) replace the current ones."""
     out: dict[str, Prefill] = {}
     for name in ("unit_name", "category", "device_number", "officer_id", "used_from", "used_to", "party",
                  "case_name"):
         have = _shown(getattr(current, name)) if current else ""
         offered = _shown(getattr(suggestion, name)) if suggestion else ""
-        if have or not offered:
+        source = suggestion.sources.get(name) if suggestion else None
+        chosen = picked is not None and source is not None and source.subject_id == picked
+        if not offered or (have and not chosen) or have == offered:
             out[name] = Prefill(have)
             continue
-        source = suggestion.sources.get(name) if suggestion else None
-        if source is None:
-            note = "建议值（来自本文件和设备记录），请核对"
-        else:
-            near = "同一设备" if source.via == "device" else "同一执法人员"
-            note = f"建议值：来自{near}相隔 {duration(source.seconds_apart)} 的“{source.original_name}”，请核对"
-        out[name] = Prefill(offered, note)
+        out[name] = Prefill(offered, _note(source))
     return out
 
 
@@ -163,14 +182,16 @@ def media_list(request: Request, who: Principal = Who) -> Response:
     q = {key: request.query_params.get(key, "").strip() for key in FILTERS}
     c, ctx = container(request), who.ctx(request)
     page_no = int(q_page) if (q_page := request.query_params.get("page", "1")).isdigit() else 1
-    error, found = None, None
+    error, found, listing = None, None, None
     try:
-        found = media_svc.list_media(
-            c.uow(), ctx, unit_id=_uuid(q["unit"], "unit"), category=q["category"] or None,
+        listing = media_findings.list_with_findings(
+            c.uow(), ctx, rules=c.rules, rule=q["rule"] or None, status=q["fstatus"] or None,
+            unit_id=_uuid(q["unit"], "unit"), category=q["category"] or None,
             device_number=q["device"], officer_id=_uuid(q["officer"], "officer"),
             used_from=_day(q["from"], "from", end=False), used_to=_day(q["to"], "to", end=True),
             party=q["party"], case_name=q["case"], media_type=q["type"] or None,
             incomplete=True if q["incomplete"] == "1" else None, page=max(1, page_no), per_page=PER_PAGE)
+        found = listing.page
     except PermissionDenied:
         raise
     except LawtrailError as exc:
@@ -178,10 +199,12 @@ def media_list(request: Request, who: Principal = Who) -> Response:
     units = org_svc.list_units(c.uow(), ctx)
     officers = [u for u in _people(request, who) if Role.OFFICER in u.roles]
     kept = {k: v for k, v in q.items() if v}
+    thumbs = derived_svc.thumbnails(c.uow(), [r.media.id for r in found.rows]) if found else {}
     return page(request, "media.html", status=422 if error else 200, found=found, filters=q, error=error,
                 units=units, officers=officers, categories=list(EnforcementCategory),
                 media_types=list(MediaType), query=urlencode(kept), missing_items=missing_items,
-                filtered=bool(kept), **LABELS)
+                filtered=bool(kept), row_findings=listing.findings if listing else {}, thumbs=thumbs,
+                RULES=RULES, **LABELS)
 
 
 # ---- one original ---------------------------------------------------------------------------
@@ -193,9 +216,13 @@ def _media_page(request: Request, who: Principal, media_id: UUID, status: int = 
     original = None
     if detail.media.media_type is not MediaType.UNKNOWN:
         original = media_svc.open_original(c.uow(), sctx, c.blobs, media_id, purpose="view", ticket_key=_key(request))
-    suggestion = None
+    suggestion, picked, use = None, None, ""
     with contextlib.suppress(PermissionDenied):  # a viewer without media:register sees no form
-        suggestion = media_svc.suggest_registration(c.uow(), sctx, media_id)
+        suggestion = prefill_svc.suggest_registration(c.uow(), sctx, media_id)
+        use = request.query_params.get("use", "")
+        with contextlib.suppress(ValueError):
+            picked = prefill_svc.with_candidate(suggestion, UUID(use)) if use else None
+    context = media_ctx.page_context(c, sctx, detail.media, previewable=original is not None)
     devices: list[str] = []
     with contextlib.suppress(LawtrailError):
         devices = [d.number for d in dev_svc.list_devices(c.uow(), sctx)]
@@ -205,8 +232,21 @@ def _media_page(request: Request, who: Principal, media_id: UUID, status: int = 
                 current=detail.current, original=original, suggestion=suggestion, device_numbers=devices,
                 unit_names=units, officers=officers, categories=list(EnforcementCategory),
                 missing=missing_items(detail.current), history=history(detail.registrations),
-                prefill=prefill(detail.current, suggestion),
-                **LABELS, **ctx)
+                prefill=prefill(detail.current, picked or suggestion, picked=UUID(use) if picked else None),
+                case_link=_case_link(detail.current, picked or suggestion, picked is not None), picked=picked,
+                **context, **LABELS, **ctx)
+
+
+def _case_link(current: Registration | None, suggestion: prefill_svc.Suggestion | None, picked: bool
+               ) -> prefill_svc.Candidate | None:
+    """The case candidate that saving the form links the original to: the one the prefilled case
+    name came from, when the form shows it (not when the current registration already names
+    another case name, unless the archivist picked the case)."""
+    if suggestion is None or suggestion.case_id is None:
+        return None
+    if not picked and current is not None and current.case_name.strip() and current.case_name != suggestion.case_name:
+        return None
+    return next((c for c in suggestion.candidates if c.case_id == suggestion.case_id), None)
 
 
 @router.get("/media/{media_id}", response_class=HTMLResponse)
@@ -248,7 +288,8 @@ async def media_register(request: Request, media_id: UUID, who: Principal = Who)
             used_from=_local_moment(form, "used_from", "使用开始时间"),
             used_to=_local_moment(form, "used_to", "使用结束时间"), party=text(form, "party"),
             case_name=text(form, "case_name"), reason=text(form, "reason"),
-            base_version=int(base) if base.isdigit() else None)
+            base_version=int(base) if base.isdigit() else None,
+            case_id=optional_uuid(form, "case_id", "案件"))
     except LawtrailError as exc:
         return _media_page(request, who, media_id, 422, **form_state(form, exc))
     return done(f"/media/{media_id}", "登记信息已更正（新版本已保存）")

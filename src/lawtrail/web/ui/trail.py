@@ -62,6 +62,7 @@ ACTION_LABELS: dict[str, str] = {
     Action.MEDIA_VIEW: "查看原始音像", Action.MEDIA_DOWNLOAD: "下载原始音像",
     Action.MEDIA_READ_REFUSED: "查阅被拒绝", Action.MEDIA_REGISTRATION: "更正分类登记",
     Action.MEDIA_ALTER_REFUSED: "修改/删除原始文件被拒绝",
+    Action.MEDIA_DERIVED_CREATE: "生成播放副本或缩略图",
 }
 ACTION_LABELS.update({
     Action.CASE_OPEN: "立案", Action.CASE_UPDATE: "修改案件信息", Action.CASE_PARTY_ADD: "添加当事人",
@@ -75,6 +76,8 @@ SUBJECT_LABELS = {"case": "案件", "bureau": "机关", "unit": "执法机构", 
 SUBJECT_LINKS = {"case": "/cases/{}", "unit": "/admin/units/{}", "user": "/admin/users/{}", "device": "/devices/{}",
                  "media": "/media/{}"}
 FIELD_LABELS = {
+    "case": "案件", "case_id": "关联案件", "tool": "生成方式", "content_type": "内容类型",
+    "original_sha256": "原始文件 SHA-256",
     "code": "代码", "name": "名称", "kind": "类型", "active": "启用", "unit_id": "所属机构",
     "username": "用户名", "display_name": "姓名", "roles": "角色", "phone": "电话",
     "certificate": "执法证", "totp_enabled": "动态验证码", "totp_required": "强制动态验证码",

@@ -1,7 +1,7 @@
 """oversight: daily dashboard snapshots; events indexed by action and time (accountability report)
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from alembic import op
 import lawtrail.adapters.db.tables
 
 revision: str = '0012'
-down_revision: str | None = '0010'
+down_revision: str | None = '0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
