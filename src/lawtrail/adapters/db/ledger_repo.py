@@ -17,9 +17,10 @@ from uuid import UUID
 
 from sqlalchemy import Connection, Dialect, Row, and_, func, insert, or_, select
 
+from lawtrail.adapters.db import ledger_scan
 from lawtrail.adapters.db import tables as t
 from lawtrail.domain.events import LEAF_VERSION, Event
-from lawtrail.domain.ledger.audit import LeafRow, StoredCheckpoint
+from lawtrail.domain.ledger.audit import ChunkSummary, LeafRow, StoredCheckpoint
 from lawtrail.domain.ledger.canonical import canonical_json
 from lawtrail.domain.ledger.merkle import append_dependency_keys, leaf_hash, new_nodes_after_append
 
@@ -195,6 +196,22 @@ class SqlLedgerNodes:
         n = t.ledger_nodes.c
         found = self.conn.execute(select(n.idx).where(and_(n.level == 0, n.hash == value)).limit(1)).scalar()
         return None if found is None else int(found)
+
+    def leaf_chunks(self, size: int, checkpoint_sizes: Iterable[int]) -> list[ChunkSummary] | None:
+        """The fast path of verification (``audit.certify``): chunk summaries of the whole log,
+        from parallel worker processes on a large SQLite file (``ledger_scan``), else from one
+        scan on this connection; None on PostgreSQL (verification streams ``leaf_rows``).
+        Call inside the verification transaction: it fixes what every worker reads."""
+        if self.conn.dialect.name != "sqlite":
+            return None
+        sizes = [s for s in checkpoint_sizes if s > 0]
+        path = self.conn.engine.url.database
+        workers = ledger_scan.worker_count()
+        if (path and path != ":memory:" and not path.startswith("file:") and workers > 1
+                and size >= ledger_scan.PARALLEL_MIN):
+            return ledger_scan.scan_parallel(path, size, ledger_scan.ScanPlan(size, sizes), workers)
+        raw = self.conn.connection.dbapi_connection
+        return [ledger_scan.scan_chunk(raw, 0, None, sizes)]  # type: ignore[arg-type]
 
     def leaf_rows(self, batch: int = 5000) -> Iterator[LeafRow]:
         """Every stored event in leaf order with its recorded leaf hash, streamed."""
