@@ -118,3 +118,13 @@ def test_postgresql_has_no_fast_path() -> None:
         append(engine, 3)
         with SqlUnitOfWork(engine) as uow:
             assert uow.ledger_nodes.leaf_chunks(3, []) is None
+
+
+def test_workers_that_cannot_start_leave_the_scan_to_this_process(engine: Engine, monkeypatch: pytest.MonkeyPatch,
+                                                                  signer: Ed25519Signer) -> None:
+    build(engine, signer)
+    monkeypatch.setattr(ledger_scan.sys, "executable", "/nonexistent/python")
+    with SqlUnitOfWork(engine) as uow:
+        chunks = uow.ledger_nodes.leaf_chunks(17, [10, 16])
+    assert chunks is not None and len(chunks) == 1 and chunks[0].clean and chunks[0].count == 17
+    assert ledger.verify(SqlUnitOfWork(engine), ctx(), note_checker(signer.vkey())).ok

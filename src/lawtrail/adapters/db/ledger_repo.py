@@ -214,7 +214,10 @@ class SqlLedgerNodes:
         workers = ledger_scan.worker_count()
         if (path and path != ":memory:" and not path.startswith("file:") and workers > 1
                 and size >= ledger_scan.PARALLEL_MIN):
-            return ledger_scan.scan_parallel(path, size, ledger_scan.ScanPlan(size, sizes), workers)
+            try:
+                return ledger_scan.scan_parallel(path, size, ledger_scan.ScanPlan(size, sizes), workers)
+            except (OSError, RuntimeError, ValueError):  # no worker could run: scan here instead
+                pass
         raw = self.conn.connection.dbapi_connection
         return [ledger_scan.scan_chunk(raw, 0, None, sizes)]  # type: ignore[arg-type]
 

@@ -270,10 +270,11 @@ def scan_parallel(path: str, head: int, plan: ScanPlan, workers: int) -> list[Ch
     def run() -> None:
         # -P: do not put the working directory first on sys.path (the parent's sys.path is passed)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-        proc = subprocess.Popen([sys.executable, "-P", "-m", __name__], stdin=subprocess.PIPE,  # noqa: S603
-                                stdout=subprocess.PIPE, text=True, env=env)
-        assert proc.stdin is not None and proc.stdout is not None
+        proc: subprocess.Popen[str] | None = None
         try:
+            proc = subprocess.Popen([sys.executable, "-P", "-m", __name__], stdin=subprocess.PIPE,  # noqa: S603
+                                    stdout=subprocess.PIPE, text=True, env=env)
+            assert proc.stdin is not None and proc.stdout is not None
             while not failed.is_set():
                 try:
                     i = tasks.get_nowait()
@@ -288,13 +289,18 @@ def scan_parallel(path: str, head: int, plan: ScanPlan, workers: int) -> list[Ch
                 results[i] = summary = _summary_from_json(line)
                 if not summary.clean:
                     failed.set()
-        except BaseException as exc:
+        except BaseException as exc:  # re-raised in the caller's thread
             errors.append(exc)
             failed.set()
         finally:
-            proc.stdin.close()
-            proc.wait()
-            proc.stdout.close()
+            if proc is not None:
+                for stream in (proc.stdin, proc.stdout):
+                    if stream is not None:
+                        try:
+                            stream.close()
+                        except OSError:
+                            pass
+                proc.wait()
 
     threads = [threading.Thread(target=run, daemon=True) for _ in range(max(1, min(workers, plan.count)))]
     for thread in threads:
