@@ -19,6 +19,7 @@ log size, and a chunk that does not is not clean.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -296,10 +297,8 @@ def scan_parallel(path: str, head: int, plan: ScanPlan, workers: int) -> list[Ch
             if proc is not None:
                 for stream in (proc.stdin, proc.stdout):
                     if stream is not None:
-                        try:
+                        with contextlib.suppress(OSError):
                             stream.close()
-                        except OSError:
-                            pass
                 proc.wait()
 
     threads = [threading.Thread(target=run, daemon=True) for _ in range(max(1, min(workers, plan.count)))]
