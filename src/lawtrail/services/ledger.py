@@ -19,6 +19,7 @@ from lawtrail.domain.ledger.audit import (
     NoteCheck,
     StoredCheckpoint,
     audit,
+    certify,
 )
 from lawtrail.domain.ledger.checkpoint import (
     format_checkpoint_body,
@@ -191,6 +192,11 @@ def verify(uow: LedgerUnitOfWork, ctx: Ctx, check_note: NoteCheck) -> AuditResul
             recorded_size=uow.ledger_nodes.recorded_size(),
             locate=uow.ledger_nodes.locate_leaf,
         )
+        # Fast path first (chunks scanned in parallel); it only ever confirms a sound log.
+        # Anything it cannot confirm is walked sequentially, which names the first problem.
+        chunks = uow.ledger_nodes.leaf_chunks(given.head_size, [c.size for c in given.checkpoints])
+        if chunks is not None and (passed := certify(chunks, given)) is not None:
+            return passed
         return audit(uow.ledger_nodes.leaf_rows(), given)
 
 

@@ -26,7 +26,7 @@ from lawtrail.domain.devices import Device, DeviceLogEntry
 from lawtrail.domain.events import Event
 from lawtrail.domain.evidence import Handin, HandinCompletion, MediaMark
 from lawtrail.domain.grants import AccessRequest, CaseRef, Decision, Grant
-from lawtrail.domain.ledger.audit import LeafRow, StoredCheckpoint
+from lawtrail.domain.ledger.audit import ChunkSummary, LeafRow, StoredCheckpoint
 from lawtrail.domain.media import MediaFacts, MediaType
 from lawtrail.domain.org import Bureau, Unit, User
 from lawtrail.domain.outside import OutsideDecision, OutsideRequest
@@ -516,6 +516,10 @@ class LedgerNodeRepo(Protocol):
     def recorded_size(self) -> int: ...
     def locate_leaf(self, value: bytes) -> int | None: ...
     def leaf_rows(self, batch: int = 5000) -> Iterator[LeafRow]: ...
+    def leaf_chunks(self, size: int, checkpoint_sizes: Iterable[int]) -> list[ChunkSummary] | None:
+        """Chunk summaries for ``audit.certify`` (the fast path of verification), or None
+        when this store has none (then ``leaf_rows`` is audited)."""
+        ...
 
 
 class CheckpointRepo(Protocol):

@@ -17,10 +17,11 @@ from uuid import UUID
 
 from sqlalchemy import Connection, Dialect, Row, and_, func, insert, or_, select
 
+from lawtrail.adapters.db import ledger_scan
 from lawtrail.adapters.db import tables as t
 from lawtrail.domain.events import LEAF_VERSION, Event
-from lawtrail.domain.ledger.audit import LeafRow, StoredCheckpoint
-from lawtrail.domain.ledger.canonical import canonical_json
+from lawtrail.domain.ledger.audit import ChunkSummary, LeafRow, StoredCheckpoint
+from lawtrail.domain.ledger.leaf import event_leaf_bytes
 from lawtrail.domain.ledger.merkle import append_dependency_keys, leaf_hash, new_nodes_after_append
 
 __all__ = ["SqlCheckpoints", "SqlEvents", "SqlLedgerNodes"]
@@ -58,7 +59,7 @@ class SqlEvents:
             (len(events),)).scalar_one())
         first = size - len(events)
         stored = [Event(**{**vars(e), "seq": first + i}) for i, e in enumerate(events)]
-        leaves = [leaf_hash(canonical_json(e.to_leaf_dict())) for e in stored]
+        leaves = [leaf_hash(event_leaf_bytes(e)) for e in stored]
         _insert_events(self.conn, [{**vars(e), "leaf_hash": h} for e, h in zip(stored, leaves, strict=True)])
         nodes = _nodes_for(first, leaves, lambda keys: _read_nodes(self.conn, keys))
         # Three plain columns: the driver's executemany directly, without SQLAlchemy's per-row
@@ -95,16 +96,21 @@ def _event_binders(dialect: Dialect) -> tuple[Callable[[Any], Any] | None, ...]:
     return tuple(c.type.dialect_impl(dialect).bind_processor(dialect) for c in _EVENT_COLUMNS)
 
 
+def event_params(dialect: Dialect, rows: Iterable[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """The driver parameters of ``events`` rows (column order of ``t.events``), each value
+    passed through SQLAlchemy's own bind processor of its column, so the stored values are
+    those of a Core insert. (Also the baseline of the ledger benchmark: the same work.)"""
+    binders = tuple(zip(_EVENT_COLUMNS, _event_binders(dialect), strict=True))
+    return [tuple(bind(row[c.name]) if bind is not None else row[c.name] for c, bind in binders) for row in rows]
+
+
 def _insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """INSERT the event rows. On SQLite: SQLAlchemy's own bind processors of each column (so
-    the stored values are the same), applied in one loop, then the driver's executemany —
+    """INSERT the event rows. On SQLite: ``event_params``, then the driver's executemany —
     SQLAlchemy's generic per-row parameter handling costs more than the rest of the append."""
     if conn.dialect.name != "sqlite":
         conn.execute(insert(t.events), rows)
         return
-    binders = tuple(zip(_EVENT_COLUMNS, _event_binders(conn.dialect), strict=True))
-    params = [tuple(bind(row[c.name]) if bind is not None else row[c.name] for c, bind in binders) for row in rows]
-    conn.exec_driver_sql(_INSERT_EVENT_SQL, params)
+    conn.exec_driver_sql(_INSERT_EVENT_SQL, event_params(conn.dialect, rows))
 
 
 def _mark(conn: Connection) -> str:
@@ -195,6 +201,25 @@ class SqlLedgerNodes:
         n = t.ledger_nodes.c
         found = self.conn.execute(select(n.idx).where(and_(n.level == 0, n.hash == value)).limit(1)).scalar()
         return None if found is None else int(found)
+
+    def leaf_chunks(self, size: int, checkpoint_sizes: Iterable[int]) -> list[ChunkSummary] | None:
+        """The fast path of verification (``audit.certify``): chunk summaries of the whole log,
+        from parallel worker processes on a large SQLite file (``ledger_scan``), else from one
+        scan on this connection; None on PostgreSQL (verification streams ``leaf_rows``).
+        Call inside the verification transaction: it fixes what every worker reads."""
+        if self.conn.dialect.name != "sqlite":
+            return None
+        sizes = [s for s in checkpoint_sizes if s > 0]
+        path = self.conn.engine.url.database
+        workers = ledger_scan.worker_count()
+        if (path and path != ":memory:" and not path.startswith("file:") and workers > 1
+                and size >= ledger_scan.PARALLEL_MIN):
+            try:
+                return ledger_scan.scan_parallel(path, size, ledger_scan.ScanPlan(size, sizes), workers)
+            except (OSError, RuntimeError, ValueError):  # no worker could run: scan here instead
+                pass
+        raw = self.conn.connection.dbapi_connection
+        return [ledger_scan.scan_chunk(raw, 0, None, sizes)]  # type: ignore[arg-type]
 
     def leaf_rows(self, batch: int = 5000) -> Iterator[LeafRow]:
         """Every stored event in leaf order with its recorded leaf hash, streamed."""

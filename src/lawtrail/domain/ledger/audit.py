@@ -9,7 +9,7 @@ Memory stays O(log n + checkpoints): rows are consumed once, in order.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -119,6 +119,63 @@ def audit(rows: Iterable[LeafRow], given: AuditInput) -> AuditResult:
     except _Found as found:
         return AuditResult(count, len(cps), latest, found.problem)
     return AuditResult(count, len(cps), latest, None)
+
+
+@dataclass(frozen=True)
+class ChunkSummary:
+    """What a scan of leaves ``[start, start + count)`` found (see ``certify``).
+
+    ``clean`` means: the rows there are exactly the leaves ``start, start + 1, ...`` in order,
+    each has a recorded leaf hash, and each re-derived leaf hash equals both the stored and the
+    recorded one. ``subtrees`` is the compact range of those leaves (largest subtree first),
+    ``stacks`` the compact range of ``[start, size)`` at each requested checkpoint size, and
+    ``announcements`` the ``(index, {"action", "after"})`` of every checkpoint announcement.
+    A chunk that is not clean carries nothing else: the sequential ``audit`` names the problem.
+    """
+
+    start: int
+    count: int
+    clean: bool
+    subtrees: tuple[bytes, ...] = ()
+    stacks: Mapping[int, tuple[bytes, ...]] = field(default_factory=dict)
+    announcements: tuple[tuple[int, Mapping[str, Any]], ...] = ()
+
+
+def certify(chunks: Iterable[ChunkSummary], given: AuditInput) -> AuditResult | None:
+    """The fast path of ``audit``: from per-chunk summaries (scanned in parallel), return the
+    passing result when everything holds, else None, and the caller runs ``audit`` over the
+    rows to name the first problem. Never returns a result with a problem, so every problem
+    is named by the one sequential walk, exactly as before."""
+    cps = sorted(given.checkpoints, key=lambda c: c.size)
+    by_size = {c.size: c for c in cps}
+    pending = iter(cps)
+    next_cp = next(pending, None)
+    acc = StreamingRoot()
+    try:
+        while next_cp is not None and next_cp.size == 0:
+            _check_checkpoint(next_cp, acc, given.check_note)
+            next_cp = next(pending, None)
+        for chunk in chunks:
+            if not chunk.clean or chunk.start != acc.size:
+                return None
+            for index, leaf in chunk.announcements:
+                _check_announcement(index, leaf, by_size)
+            end = chunk.start + chunk.count
+            while next_cp is not None and next_cp.size <= end:
+                stack = chunk.stacks.get(next_cp.size)
+                if stack is None:
+                    return None
+                at = StreamingRoot.from_compact_range(acc.size, acc.compact_range())
+                at.extend_compact(next_cp.size - chunk.start, stack)
+                _check_checkpoint(next_cp, at, given.check_note)
+                next_cp = next(pending, None)
+            acc.extend_compact(chunk.count, chunk.subtrees)
+        _check_tail(acc.size, given)
+    except (_Found, ValueError):
+        return None
+    if next_cp is not None:
+        return None
+    return AuditResult(acc.size, len(cps), cps[-1].size if cps else None, None)
 
 
 def _walk(rows: Iterable[LeafRow], given: AuditInput, cps: list[StoredCheckpoint]) -> int:

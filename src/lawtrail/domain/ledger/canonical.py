@@ -48,6 +48,17 @@ _ESCAPES.update({ord('"'): '\\"', ord("\\"): "\\\\"})
 _PLAIN_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True,
                                   check_circular=False, allow_nan=False)
 _SURROGATE_START = "\ud800"
+# The one-shot C encoder that ``_PLAIN_ENCODER.encode`` builds on every call (json/encoder.py,
+# ``iterencode(o, _one_shot=True)``), built once: the same function with the same arguments.
+_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+_plain_chunks = (None if _c_make_encoder is None else _c_make_encoder(
+    None, _PLAIN_ENCODER.default, json.encoder.encode_basestring, None, ":", ",", True, False, False))
+
+
+def _plain_text(value: object) -> str:
+    if _plain_chunks is None:  # an interpreter without the C accelerator
+        return _PLAIN_ENCODER.encode(value)
+    return "".join(_plain_chunks(value, 0))
 
 
 def canonical_json(value: object) -> bytes:
@@ -58,7 +69,7 @@ def canonical_json(value: object) -> bytes:
     the safe range, a string with lone surrogates).
     """
     if _is_plain(value):
-        text = _PLAIN_ENCODER.encode(value)
+        text = _plain_text(value)
         try:
             return text.encode("utf-8")
         except UnicodeEncodeError as exc:

@@ -413,6 +413,30 @@ class StreamingRoot:
         finally:
             self._size = size
 
+    def extend_compact(self, count: int, hashes: Sequence[bytes]) -> None:
+        """Feed ``count`` leaves at once as the roots of their perfect subtrees (the
+        ``compact_range()`` of those leaves counted from the current size, largest first).
+
+        The subtrees must be aligned in the whole tree: each one of 2**k leaves must start at a
+        multiple of 2**k (true when the current size is a multiple of a power of two larger
+        than ``count``, as for chunks of 2**k leaves at multiples of 2**k); else ``ValueError``.
+        """
+        if count < 0 or len(hashes) != count.bit_count():
+            raise ValueError(f"{count} leaves have {max(count, 0).bit_count()} compact-range hashes")
+        stack, size, sha256, prefix = self._stack, self._size, _sha256, _NODE_PREFIX
+        levels = [bit for bit in range(count.bit_length() - 1, -1, -1) if count >> bit & 1]
+        for level, current in zip(levels, hashes, strict=True):
+            _require_hash(current, "subtree hash")
+            if size & ((1 << level) - 1):
+                raise ValueError(f"a subtree of {1 << level} leaves cannot start at leaf {size}")
+            bits = size >> level
+            while bits & 1:
+                current = sha256(prefix + stack.pop() + current).digest()
+                bits >>= 1
+            stack.append(current)
+            size += 1 << level
+            self._size = size
+
     def root(self) -> bytes:
         """MTH of all leaves fed so far (``EMPTY_ROOT`` before the first)."""
         return _fold(self._stack) if self._stack else EMPTY_ROOT
