@@ -100,7 +100,8 @@ def rule_settings_from(settings: Settings) -> RuleSettings:
     return RuleSettings(due_soon=timedelta(hours=settings.finding_due_soon_hours),
                         registration_grace=timedelta(hours=settings.registration_grace_hours),
                         retention=load_retention(settings.retention_file),
-                        continuity=continuity_policy(settings))
+                        continuity=continuity_policy(settings),
+                        complainant_notice=timedelta(days=settings.complainant_notice_days))
 
 
 def build(settings: Settings, *, clock: Clock | None = None, fast_hashing: bool = False,

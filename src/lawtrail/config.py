@@ -81,6 +81,8 @@ class Settings(BaseSettings):
                                                 description="ART36 due this long after departure")
     activity_footage_hours: int = Field(48, ge=1, le=24 * 30,
                                         description="ART32/ART35 due this long after departure")
+    complainant_notice_days: int = Field(5, ge=1, le=90,
+                                         description="ART10 due this many days after a complaint is not taken up")
     state_secret_content_allowed: bool = Field(
         False, description="国家秘密内容 / store content of state-secret items (approved deployments only)")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="log level")

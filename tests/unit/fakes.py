@@ -57,6 +57,7 @@ from lawtrail.domain.parties import Party
 from lawtrail.domain.records import Attachment, RecordVersion, Signature
 from lawtrail.domain.register import READ_ACTIONS, REFUSED_ACTIONS, RegisterFilter, RegisterRow
 from lawtrail.domain.rules.approvals import DECIDED_STAGES, ApprovalFacts
+from lawtrail.domain.rules.case_records import CaseRows
 from lawtrail.domain.secrecy import Clearance, Level, MediaLevel
 from lawtrail.domain.supervision import SnapshotRow
 from lawtrail.domain.vault import MediaFilter, MediaRecord, MediaRow, Registration, missing_items
@@ -793,6 +794,25 @@ class FakeCases(_Repo):
         rows = [c for c in self.s.cases.values() if c.id in mine and c.opened_at <= around
                 and (c.ended_at is None or c.ended_at > around)]
         return sorted(rows, key=lambda c: (c.opened_at, c.serial), reverse=True)
+
+    def rule_facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
+                   case_id: UUID | None = None) -> CaseRows:
+        cases = [c for c in self.s.cases.values() if c.bureau_id == bureau_id
+                 and (unit_ids is None or c.unit_id in unit_ids) and (case_id is None or c.id == case_id)]
+        ids = {c.id for c in cases}
+        reached = {c.id: frozenset({s.to_stage for s in self.stage_changes(c.id)} | {c.stage}) for c in cases}
+        handlers = {c.id: [h.user_id for h in self.handlers(c.id)] for c in cases}
+        versions: dict[UUID, list[RecordVersion]] = {}
+        for v in self.s.record_versions:
+            if v.case_id in ids:
+                versions.setdefault(v.case_id, []).append(v)
+        of_record = {(v.record_id, v.version): v.case_id for vs in versions.values() for v in vs}
+        signatures: dict[UUID, list[Signature]] = {}
+        for sig in self.s.record_signatures:
+            owner = of_record.get((sig.record_id, sig.record_version))
+            if owner is not None:
+                signatures.setdefault(owner, []).append(sig)
+        return CaseRows(cases, reached, handlers, versions, signatures)
 
 
 class FakeAccess(_Repo):

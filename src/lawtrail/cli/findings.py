@@ -17,7 +17,7 @@ from lawtrail.domain.findings import STATUS_LABELS, FindingStatus
 from lawtrail.domain.rules import RULES
 from lawtrail.domain.rules.common import local
 from lawtrail.errors import invalid
-from lawtrail.services import findings, queries
+from lawtrail.services import cases, findings, queries
 
 STATUS_STYLE = {FindingStatus.OVERDUE: "bold red", FindingStatus.DUE_SOON: "yellow", FindingStatus.OPEN: ""}
 
@@ -28,6 +28,8 @@ def check(
                                              f"({', '.join(RULES)})")] = None,
     unit: Annotated[str | None, typer.Option("--unit", help="执法机构代码 / unit code")] = None,
     status: Annotated[str | None, typer.Option("--status", help="open | due_soon | overdue")] = None,
+    case: Annotated[str | None, typer.Option("--case", help="只看此案件（案件编号）及其记录、音像资料 / only this "
+                                             "case (its number), its records and linked media")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """合规检查：列出合规问题 / List the compliance findings.
@@ -38,8 +40,10 @@ def check(
     wanted = _status(status)
     with session(tctx) as cli:
         unit_id = queries.unit_by_code(cli.uow(), cli.ctx, unit).id if unit else None
-        found = findings.evaluate(cli.uow(), cli.ctx, cli.ctx.now, settings=cli.container.rules, rule=rule,
-                                  unit=unit_id, status=wanted)
+        case_id = cases.find_case(cli.uow(), cli.ctx, case).id if case else None
+        found = findings.evaluate(cli.uow(), cli.ctx, cli.ctx.now, settings=cli.container.rules,
+                                  catalogue=cli.container.catalogue, rule=rule,
+                                  unit=unit_id, status=wanted, case=case_id)
     if as_json:
         emit_json([f.to_json() for f in found])
     elif not found:

@@ -15,24 +15,32 @@ from datetime import datetime
 from uuid import UUID
 
 from lawtrail.domain.access import Permission
+from lawtrail.domain.cases import current_media
+from lawtrail.domain.catalogue import Catalogue
 from lawtrail.domain.findings import Finding, FindingStatus
 from lawtrail.domain.rules import RULES, RuleSettings, continuity
 from lawtrail.domain.rules import approvals as approval_rules
+from lawtrail.domain.rules import case_records as case_rules
 from lawtrail.domain.rules.vault import CHECKS, VaultFacts, check_vault
-from lawtrail.errors import ValidationFailed, invalid
+from lawtrail.errors import NotFound, ValidationFailed, invalid
 from lawtrail.services import activities
+from lawtrail.services import catalogue as cat
 from lawtrail.services.context import Ctx
 from lawtrail.services.guard import visible_units
-from lawtrail.services.ports import UnitOfWork
+from lawtrail.services.ports import CatalogueSource, UnitOfWork
 
 
 @dataclass(frozen=True)
 class Scope:
-    """Where to look: one bureau, its units ``unit_ids`` (None: all), and the rule asked for."""
+    """Where to look: one bureau, its units ``unit_ids`` (None: all), and the rule asked for;
+    ``case_id`` narrows the case rules to one case; ``catalogue`` reads the record catalogue's
+    stored versions (the record rules of Art. 8–15 need it)."""
 
     bureau_id: UUID
     unit_ids: frozenset[UUID] | None
     rule: str | None = None
+    case_id: UUID | None = None
+    catalogue: CatalogueSource | None = None
 
     def wants(self, rule_ids: Iterable[str]) -> bool:
         return self.rule is None or self.rule in rule_ids
@@ -68,12 +76,51 @@ def approval_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: R
     return approval_rules.check_approvals(facts, now, rule=scope.rule, due_soon=settings.due_soon)
 
 
-EVALUATORS: list[Evaluator] = [vault_evaluator, activity_evaluator, approval_evaluator]
+def _catalogues(uow: UnitOfWork, source: CatalogueSource) -> tuple[dict[int, Catalogue], Catalogue]:
+    """Every stored catalogue version parsed (parsing is cached by version and digest) and the one
+    in force: one statement."""
+    stored = uow.records.catalogues()
+    parsed = {c.version: cat.parse(source, c.text, c.version) for c in stored}
+    if not stored:
+        packaged = cat.parse(source, source.packaged_text(), 1)
+        return {1: packaged}, packaged
+    return parsed, parsed[stored[-1].version]
+
+
+def case_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> list[Finding]:
+    """Art. 5, 8–15 over every case in scope (or ``scope.case_id``): eight statements whatever
+    the number of cases (cases, stage history, handlers, record versions, signatures, the
+    bureau's people and their roles, the stored catalogues). Without ``scope.catalogue`` the
+    record rules cannot be judged and only ART05 and ART10 run."""
+    if not scope.wants(case_rules.RULES):
+        return []
+    rows = uow.cases.rule_facts(scope.bureau_id, scope.unit_ids, scope.case_id)
+    users = {u.id: u for u in uow.users.list(scope.bureau_id, None)}
+    if scope.catalogue is not None:
+        catalogues, current = _catalogues(uow, scope.catalogue)
+        rule = scope.rule
+    else:
+        catalogues, current = {}, Catalogue(0, "", ())
+        if scope.rule not in (None, case_rules.ART05.id, case_rules.ART10.id):
+            return []
+        rule = scope.rule
+    facts = case_rules.CaseFacts(cases=rows.cases, reached=rows.reached, handlers=rows.handlers, users=users,
+                                 versions=rows.versions, signatures=rows.signatures, catalogues=catalogues,
+                                 current=current)
+    found = case_rules.check_cases(facts, now, rule=rule, settings=case_rules.CaseRuleSettings(
+        complainant_notice=settings.complainant_notice, due_soon=settings.due_soon))
+    if scope.catalogue is None:
+        found = [f for f in found if f.rule.id in (case_rules.ART05.id, case_rules.ART10.id)]
+    return found
+
+
+EVALUATORS: list[Evaluator] = [vault_evaluator, activity_evaluator, approval_evaluator, case_evaluator]
 
 _ORDER = {FindingStatus.OVERDUE: 0, FindingStatus.DUE_SOON: 1, FindingStatus.OPEN: 2}
 
 
-def _scope(ctx: Ctx, rule: str | None, unit: UUID | None) -> Scope:
+def _scope(ctx: Ctx, rule: str | None, unit: UUID | None, case_id: UUID | None = None,
+           catalogue: CatalogueSource | None = None) -> Scope:
     if rule is not None and rule not in RULES:
         raise invalid("rule", f"未知的规则 {rule}", f"unknown rule {rule!r}")
     if ctx.actor.bureau_id is None:
@@ -81,24 +128,43 @@ def _scope(ctx: Ctx, rule: str | None, unit: UUID | None) -> Scope:
     visible = visible_units(ctx.actor, Permission.FINDING_VIEW)
     if unit is not None:
         visible = frozenset({unit}) if visible is None or unit in visible else frozenset()
-    return Scope(ctx.actor.bureau_id, visible, rule)
+    return Scope(ctx.actor.bureau_id, visible, rule, case_id, catalogue)
+
+
+def _case_subjects(uow: UnitOfWork, ctx: Ctx, case_id: UUID) -> set[tuple[str, str]]:
+    """The case, its records and the media linked to it now, as (type, id) subjects. NotFound
+    (``case.not_found``) for a case of another bureau or none."""
+    found = uow.cases.get(case_id)
+    if found is None or found.bureau_id != ctx.actor.bureau_id:
+        raise NotFound("案件不存在", "no such case", code="case.not_found")
+    records = {("record", str(v.record_id)) for v in uow.records.for_case(case_id)}
+    media = {("media", str(m)) for m in current_media(uow.cases.media_links(case_id))}
+    return {("case", str(case_id))} | records | media
 
 
 def evaluate(uow: UnitOfWork, ctx: Ctx, now: datetime, *, settings: RuleSettings | None = None,
              rule: str | None = None, unit: UUID | None = None, subject: tuple[str, str] | None = None,
-             status: FindingStatus | None = None, evaluators: Iterable[Evaluator] | None = None) -> list[Finding]:
+             status: FindingStatus | None = None, evaluators: Iterable[Evaluator] | None = None,
+             case: UUID | None = None, catalogue: CatalogueSource | None = None) -> list[Finding]:
     """The findings at ``now`` that the actor may see (finding:view; officers and unit heads:
-    their own unit), optionally only of ``rule``, ``unit``, ``subject`` (type, id) or ``status``;
-    overdue first, then due soon, then open, each by due time.
+    their own unit), optionally only of ``rule``, ``unit``, ``subject`` (type, id), ``status`` or
+    ``case`` (the case itself, its records and the media linked to it); overdue first, then due
+    soon, then open, each by due time. ``catalogue`` (the record catalogue's source) lets the
+    record rules of Art. 8–15 run; every entry point passes it.
 
-    Raise ValidationFailed for an unknown rule id, PermissionDenied without finding:view."""
-    scope = _scope(ctx, rule, unit)
+    Raise ValidationFailed for an unknown rule id, PermissionDenied without finding:view,
+    NotFound for an unknown ``case``."""
+    scope = _scope(ctx, rule, unit, case, catalogue)
     found: list[Finding] = []
-    if scope.unit_ids is None or scope.unit_ids:
-        with uow:
+    subjects: set[tuple[str, str]] | None = None
+    with uow:
+        if case is not None:
+            subjects = _case_subjects(uow, ctx, case)
+        if scope.unit_ids is None or scope.unit_ids:
             for evaluator in evaluators if evaluators is not None else EVALUATORS:
                 found.extend(evaluator(uow, scope, now, settings or RuleSettings()))
     shown = [f for f in found if (subject is None or (f.subject.type, f.subject.id) == subject)
+             and (subjects is None or (f.subject.type, f.subject.id) in subjects)
              and (status is None or f.status is status) and (rule is None or f.rule.id == rule)]
     far = datetime.max.replace(tzinfo=now.tzinfo)
     return sorted(shown, key=lambda f: (_ORDER[f.status], f.due_at or far, f.rule.id, f.subject.id))

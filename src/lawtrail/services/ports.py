@@ -34,6 +34,7 @@ from lawtrail.domain.parties import Party
 from lawtrail.domain.records import Attachment, RecordVersion, Signature
 from lawtrail.domain.register import RegisterFilter, RegisterRow
 from lawtrail.domain.rules.approvals import ApprovalFacts
+from lawtrail.domain.rules.case_records import CaseRows
 from lawtrail.domain.secrecy import Clearance, MediaLevel
 from lawtrail.domain.supervision import SnapshotRow
 from lawtrail.domain.vault import MediaFilter, MediaRecord, MediaRow, Registration
@@ -275,6 +276,12 @@ class CaseRepo(Protocol):
 
     def open_for_officer(self, user_id: UUID, around: datetime) -> list[Case]:
         """Cases the officer handles that were open at ``around`` (opened by then, not yet ended)."""
+        ...
+
+    def rule_facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
+                   case_id: UUID | None = None) -> CaseRows:
+        """The cases in scope (or only ``case_id``) with the stages each entered, handler ids,
+        record versions and signatures: a fixed number of statements whatever the count."""
         ...
 
 

@@ -27,6 +27,7 @@ from lawtrail.domain.cases import (
 )
 from lawtrail.domain.media import MediaType
 from lawtrail.domain.parties import Party, PartyKind
+from lawtrail.domain.rules.case_records import CaseRows
 from lawtrail.domain.vault import MediaRecord
 
 
@@ -163,3 +164,9 @@ class SqlCases:
                              or_(c.ended_at.is_(None), c.ended_at > around)))
                  .order_by(c.opened_at.desc(), c.serial.desc()))
         return [_case(r) for r in self.conn.execute(query)]
+
+    def rule_facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
+                   case_id: UUID | None = None) -> CaseRows:
+        from lawtrail.adapters.db.case_facts_repo import load_case_rows  # it imports this module
+
+        return load_case_rows(self.conn, bureau_id, unit_ids, case_id)

@@ -18,12 +18,15 @@ class RuleSettings:
     ``due_soon``: how long before a deadline a finding turns ``due_soon``;
     ``registration_grace``: how long after storage the Art. 42 registration must be complete;
     ``retention``: the retention classes read from retention.yaml;
-    ``continuity``: the Art. 32/35/36 tolerances and deadlines of on-site activities."""
+    ``continuity``: the Art. 32/35/36 tolerances and deadlines of on-site activities;
+    ``complainant_notice``: how long after a real-name complaint is closed without initiation the
+    complainant must have been told (Art. 10)."""
 
     due_soon: timedelta = DUE_SOON
     registration_grace: timedelta = timedelta(hours=24)
     retention: RetentionPolicy = field(default_factory=lambda: RetentionPolicy(LEGAL_MINIMUM_MONTHS))
     continuity: ContinuityPolicy = field(default_factory=ContinuityPolicy)
+    complainant_notice: timedelta = timedelta(days=5)  # Art. 10: tell the complainant within this
 
 
 def local(value: datetime) -> str:

@@ -159,16 +159,18 @@ def list_findings(request: Request, who: Who,
                   status: FindingStatus | None = None,
                   unit: UUID | None = None,
                   subject_type: Annotated[str | None, Query(max_length=40)] = None,
-                  subject_id: Annotated[str | None, Query(max_length=80)] = None) -> list[dict[str, Any]]:
+                  subject_id: Annotated[str | None, Query(max_length=80)] = None,
+                  case: UUID | None = None) -> list[dict[str, Any]]:
     """The findings now: overdue first, then due soon, then open. ``subject_type`` and
-    ``subject_id`` go together (a media file, a hand-in …)."""
+    ``subject_id`` go together (a media file, a hand-in …); ``case`` gives the findings of the
+    case, its records and the media linked to it (404 ``case.not_found`` for an unknown case)."""
     if (subject_type is None) != (subject_id is None):
         raise invalid("subject_id", "subject_type 与 subject_id 须同时给出",
                       "subject_type and subject_id go together")
     c, ctx = container(request), who.ctx(request)
     subject = (subject_type, subject_id) if subject_type is not None and subject_id is not None else None
-    found = findings_svc.evaluate(c.uow(), ctx, ctx.now, settings=c.rules, rule=rule, unit=unit,
-                                  subject=subject, status=status)
+    found = findings_svc.evaluate(c.uow(), ctx, ctx.now, settings=c.rules, catalogue=c.catalogue, rule=rule,
+                                  unit=unit, subject=subject, status=status, case=case)
     return [f.to_json() for f in found]
 
 

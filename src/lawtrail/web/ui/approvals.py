@@ -109,7 +109,7 @@ def near_deadlines(request: Request, who: Principal) -> list[Any]:
     without ``finding:view``."""
     c = container(request)
     try:
-        found = findings_svc.evaluate(c.uow(), who.ctx(request), c.clock.now(), settings=c.rules,
+        found = findings_svc.evaluate(c.uow(), who.ctx(request), c.clock.now(), settings=c.rules, catalogue=c.catalogue,
                                       evaluators=[findings_svc.approval_evaluator])
     except LawtrailError:
         return []

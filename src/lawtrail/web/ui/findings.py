@@ -107,7 +107,8 @@ def findings_page(request: Request, who: Principal = Who) -> Response:
     try:
         unit = UUID(chosen["unit"]) if chosen["unit"] else None
         status = _status_filter(chosen["status"])
-        found = findings_svc.evaluate(c.uow(), ctx, ctx.now, settings=c.rules, rule=chosen["rule"] or None,
+        found = findings_svc.evaluate(c.uow(), ctx, ctx.now, settings=c.rules, catalogue=c.catalogue,
+                                      rule=chosen["rule"] or None,
                                       unit=unit)
     except ValueError:
         problem = invalid("unit", "执法机构选择无效", "unit is not a valid id")
@@ -203,7 +204,8 @@ def _mark_defaults(latest: MediaMark | None) -> dict[str, Any]:
 def _marks_page(request: Request, who: Principal, media_id: UUID, status: int = 200, **ctx: Any) -> Response:
     c, cctx = container(request), who.ctx(request)
     media, marks = evidence_svc.list_marks(c.uow(), cctx, media_id)
-    found = findings_svc.evaluate(c.uow(), cctx, cctx.now, settings=c.rules, subject=("media", str(media.id)))
+    found = findings_svc.evaluate(c.uow(), cctx, cctx.now, settings=c.rules, catalogue=c.catalogue,
+                                  subject=("media", str(media.id)))
     state = ctx if "values" in ctx else {**_mark_defaults(marks[-1] if marks else None), **ctx}
     return page(request, "media_marks.html", status=status, media=media, marks=list(reversed(marks)),
                 latest=marks[-1] if marks else None, found=found, subject_link=subject_link,
