@@ -4,16 +4,19 @@ signatures and refusals, attachments. Insert and select only: the tables refuse 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy import Connection, Row, Select, func, insert, select
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from lawtrail.adapters.db import tables as t
+from lawtrail.adapters.db.case_repo import _case
 from lawtrail.domain.cases import Stage
 from lawtrail.domain.catalogue import Capacity, StoredCatalogue
 from lawtrail.domain.records import Attachment, OfficerPresent, RecordVersion, RightsMethod, Signature, SignMethod
+from lawtrail.domain.rules.service import ServiceFacts
 from lawtrail.errors import Conflict
 
 
@@ -118,3 +121,25 @@ class SqlRecords:
             t.record_versions, (v.record_id == s.record_id) & (v.version == s.record_version))
             .where(v.case_id == case_id).order_by(s.recorded_at, s.signer_name))
         return [_signature(r) for r in rows]
+
+    def service_facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
+                      kinds: Collection[str], stages: Collection[Stage]) -> ServiceFacts:
+        """Four statements whatever the number of cases: the cases in scope at ``stages``, every
+        version of their records of ``kinds``, those records' signatures, and the number of
+        attachments per record."""
+        C, v, sg, a = t.cases.c, t.record_versions.c, t.record_signatures.c, t.record_attachments.c
+
+        def scoped(query: Select[Any]) -> Select[Any]:
+            query = query.where(C.bureau_id == bureau_id, C.stage.in_([x.value for x in stages]))
+            return query.where(C.unit_id.in_(unit_ids)) if unit_ids is not None else query
+
+        cases = [_case(r) for r in self.conn.execute(scoped(select(t.cases)).order_by(C.number))]
+        of_kinds = scoped(select(t.record_versions).join(t.cases, C.id == v.case_id)).where(v.kind_id.in_(list(kinds)))
+        versions = [_version(r) for r in self.conn.execute(of_kinds.order_by(v.created_at, v.record_id, v.version))]
+        record_ids = scoped(select(v.record_id).join(t.cases, C.id == v.case_id)).where(v.kind_id.in_(list(kinds)))
+        signatures = [_signature(r) for r in self.conn.execute(
+            select(t.record_signatures).where(sg.record_id.in_(record_ids)).order_by(sg.recorded_at))]
+        counts = self.conn.execute(select(a.record_id, func.count().label("n")).where(
+            a.record_id.in_(record_ids), a.purpose == "attachment").group_by(a.record_id))
+        return ServiceFacts(cases=cases, versions=versions, signatures=signatures,
+                            attachments={r.record_id: int(r.n) for r in counts})
