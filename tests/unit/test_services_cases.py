@@ -19,8 +19,8 @@ from lawtrail.services import approvals, serving
 from lawtrail.services import cases as svc
 from lawtrail.services.case_input import CaseDetails
 from lawtrail.services.context import Ctx
-from tests.unit.fakes import FakeBlobStore, FakeCatalogueSource
 from tests.unit.factories import T0, TODAY, World, make_certificate, make_user, only_new_event, refused, seeded_world
+from tests.unit.fakes import FakeBlobStore, FakeCatalogueSource
 
 COMPANY = PartyInput(kind="legal_person", name="江门市蓬江区某某食品有限公司", id_number="91440300708461136T",
                      legal_rep="张伟", address="江门市蓬江区建设路1号", phone="0750-3221234")
@@ -153,7 +153,7 @@ def test_a_general_penalty_case_from_initiation_to_archive(w: World) -> None:
         if to in GATES:
             approve(w, case, GATES[to])
         if to == "execution":  # Art. 21: leaving service needs a complete receipt of the decision
-            err = refused(w, RuleViolation, lambda: svc.advance_stage(w.uow(), ctx, case.id, to="execution"))
+            err = refused(w, RuleViolation, lambda c=case: svc.advance_stage(w.uow(), ctx, c.id, to="execution"))
             assert (err.article, err.code) == ("第二十一条", "case.service_incomplete")
             serve(w, ctx, case)
         before = len(w.events())

@@ -11,7 +11,7 @@ removed simply counts as not recorded.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from uuid import UUID
@@ -192,18 +192,26 @@ def check_record(case: Case, kind_id: str, values: dict[str, object], existing: 
     without a served reminder whose deadline passed, or with the party's statement not reviewed
     (Art. 29)."""
     if kind_id == DIRECT:
+        check_signer(kind_id, values)
+    elif kind_id == ELECTRONIC:
+        _check_electronic(case, values, existing)
+    elif kind_id == COURT_APPLICATION:
+        _check_court_application(values, existing)
+
+
+def check_signer(kind_id: str, values: Mapping[str, object]) -> None:
+    """Art. 22, on the values as given (before the catalogue's own checks, so the refusal names the
+    article rather than a list of options): raise RuleViolation for a direct-service signer the
+    article does not name."""
+    if kind_id == DIRECT:
         relation = values.get("signer_relation")
-        if relation not in ELIGIBLE_SIGNERS:
+        if relation and relation not in ELIGIBLE_SIGNERS:
             raise _refuse(f"签收人身份“{relation}”不能签收：直接送达只能由受送达人本人、同住成年家属、法定代表人或"
                           "主要负责人或负责收件的人、代理人、指定代收人签收（第二十二条）",
                           "direct service is signed for only by the person, an adult family member living "
                           "with them, the legal representative, principal or designated receiver of an "
                           "organisation, an agent or a designated recipient (Art. 22)",
                           "service.signer_not_eligible", "第二十二条", "ART22-ELIGIBLE-SIGNER")
-    elif kind_id == ELECTRONIC:
-        _check_electronic(case, values, existing)
-    elif kind_id == COURT_APPLICATION:
-        _check_court_application(values, existing)
 
 
 def _check_electronic(case: Case, values: dict[str, object], existing: Sequence[RecordVersion]) -> None:

@@ -228,6 +228,7 @@ def create_record(uow: UnitOfWork, ctx: Ctx, source: CatalogueSource, case_id: U
         except ValueError:
             raise invalid("stage", "未知环节", f"unknown stage {stage!r}") from None
         check_stage_for(kind, case, at)
+        service.check_signer(kind.id, data.values)
         checked = _checked(uow, ctx, kind, case, data)
         service.check_record(case, kind.id, checked["values"], uow.records.for_case(case.id))
         version = RecordVersion(id=uuid.uuid4(), record_id=uuid.uuid4(), version=1, case_id=case.id, stage=at,
@@ -259,6 +260,7 @@ def correct_record(uow: UnitOfWork, ctx: Ctx, source: CatalogueSource, record_id
             raise Conflict("记录已被他人更正，请刷新后重试", "the record was corrected meanwhile; reload and retry",
                            code="record.stale", details={"base_version": base_version, "latest": latest.version})
         kind = _kind_of(uow, source, latest)
+        service.check_signer(kind.id, data.values)
         checked = _checked(uow, ctx, kind, case, data)
         service.check_record(case, kind.id, checked["values"],
                              [v for v in uow.records.for_case(case.id) if v.record_id != latest.record_id])

@@ -22,10 +22,12 @@ def serve_directly(uow: Callable[[], UnitOfWork], ctx: Callable[[], Ctx], source
                    blobs: BlobStore, case_id: UUID, *, document: str, place: str, signer_name: str,
                    relation: str = "受送达人本人") -> RecordVersion:
     """Record a direct service of ``document`` signed for by ``signer_name`` (``relation``, one
-    Art. 22 allows) and by the server (the actor), both electronically, now. Raise what ``records.create_record`` / ``sign_record`` raise."""
-    made = records.create_record(uow(), ctx(), source, case_id, kind_id=DIRECT, data=records.RecordInput(values={
-        "document": document, "served_at": ctx().now.isoformat(), "place": place, "signer_name": signer_name,
-        "signer_relation": relation}))
+    Art. 22 allows) and by the server (the actor), both electronically, now. Raise what ``records.create_record`` /
+    ``sign_record`` raise."""
+    values = {"document": document, "served_at": ctx().now.isoformat(), "place": place, "signer_name": signer_name,
+              "signer_relation": relation}
+    made = records.create_record(uow(), ctx(), source, case_id, kind_id=DIRECT,
+                                 data=records.RecordInput(values=values))
     records.sign_record(uow(), ctx(), blobs, made.record_id, records.SignatureInput(
         capacity="recipient", signer_name=signer_name, method="electronic"))
     records.sign_record(uow(), ctx(), blobs, made.record_id, records.SignatureInput(
