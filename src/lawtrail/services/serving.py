@@ -1,15 +1,28 @@
-"""Service of documents helpers built on the record services (Art. 21–22): the shortest
-complete direct service — a direct receipt signed by the recipient and the server. Used by
+"""Service of documents (Art. 21–31) on top of the record services: the findings of one case for
+its page, and the shortest complete direct service — a direct receipt signed by the recipient and the server. Used by
 the demo data and by tests that carry a case past 送达; each step is the record service's own
 transaction and event (create, then one signature each)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from uuid import UUID
 
+from lawtrail.domain.access import Permission
+from lawtrail.domain.findings import DUE_SOON, Finding
 from lawtrail.domain.records import RecordVersion
-from lawtrail.domain.service import DIRECT
+from lawtrail.domain.rules.service import ServiceFacts, check_service
+from lawtrail.domain.service import (
+    CORRECTION_CHECK,
+    DIRECT,
+    KINDS,
+    POSTAL,
+    PUBLIC_NOTICE,
+    REFUSAL,
+    REMINDER,
+    SIMPLIFIED,
+)
 from lawtrail.services import records
 from lawtrail.services.context import Ctx
 from lawtrail.services.ports import BlobStore, CatalogueSource, UnitOfWork
@@ -33,3 +46,23 @@ def serve_directly(uow: Callable[[], UnitOfWork], ctx: Callable[[], Ctx], source
     records.sign_record(uow(), ctx(), blobs, made.record_id, records.SignatureInput(
         capacity="server", signer_name=ctx().actor.name, method="electronic"))
     return made
+
+
+#: The record to make for each rule, for the case page's "what to add" links.
+NEXT_KIND = {"ART21-SERVICE-RECEIPT": DIRECT, "ART22-ELIGIBLE-SIGNER": DIRECT, "ART23-REFUSAL-EVIDENCE": REFUSAL,
+             "ART24-ELECTRONIC-FINAL-DOC": POSTAL, "ART25-POSTAL-PROOF": POSTAL,
+             "ART27-PUBLIC-NOTICE-BASIS": PUBLIC_NOTICE, "ART28-CORRECTION-CHECK-DUE": CORRECTION_CHECK,
+             "ART29-REMINDER-BEFORE-COURT": REMINDER, "ART31-SIMPLIFIED-ITEMS": SIMPLIFIED}
+
+
+def case_findings(uow: UnitOfWork, ctx: Ctx, case_id: UUID, now: datetime,
+                  due_soon: timedelta = DUE_SOON) -> list[Finding]:
+    """The service, execution and simplified-procedure findings of one case (``record:view``), for
+    its page: what is missing at 送达 and 执行, with the article. NotFound / PermissionDenied."""
+    with uow:
+        case = records.load_case(uow, ctx, case_id, Permission.RECORD_VIEW)
+        versions = [v for v in uow.records.for_case(case.id) if v.kind_id in KINDS]
+        counts = {r: sum(1 for a in uow.records.attachments(r) if a.purpose == "attachment")
+                  for r in {v.record_id for v in versions}}
+        facts = ServiceFacts([case], versions, uow.records.signatures_for_case(case.id), counts)
+    return check_service(facts, now, due_soon=due_soon)
