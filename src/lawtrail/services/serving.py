@@ -6,6 +6,7 @@ transaction and event (create, then one signature each)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -22,6 +23,7 @@ from lawtrail.domain.service import (
     REFUSAL,
     REMINDER,
     SIMPLIFIED,
+    complete_receipt,
 )
 from lawtrail.services import records
 from lawtrail.services.context import Ctx
@@ -55,14 +57,24 @@ NEXT_KIND = {"ART21-SERVICE-RECEIPT": DIRECT, "ART22-ELIGIBLE-SIGNER": DIRECT, "
              "ART29-REMINDER-BEFORE-COURT": REMINDER, "ART31-SIMPLIFIED-ITEMS": SIMPLIFIED}
 
 
+@dataclass(frozen=True)
+class CaseService:
+    """What the case page shows at 送达 and 执行: the findings of Art. 21–31, and whether a complete
+    receipt of the decision exists (what leaving 送达 needs)."""
+
+    findings: list[Finding]
+    receipt_complete: bool
+
+
 def case_findings(uow: UnitOfWork, ctx: Ctx, case_id: UUID, now: datetime,
-                  due_soon: timedelta = DUE_SOON) -> list[Finding]:
+                  due_soon: timedelta = DUE_SOON) -> CaseService:
     """The service, execution and simplified-procedure findings of one case (``record:view``), for
-    its page: what is missing at 送达 and 执行, with the article. NotFound / PermissionDenied."""
+    its page, and whether its decision has a complete receipt. NotFound / PermissionDenied."""
     with uow:
         case = records.load_case(uow, ctx, case_id, Permission.RECORD_VIEW)
         versions = [v for v in uow.records.for_case(case.id) if v.kind_id in KINDS]
         counts = {r: sum(1 for a in uow.records.attachments(r) if a.purpose == "attachment")
                   for r in {v.record_id for v in versions}}
-        facts = ServiceFacts([case], versions, uow.records.signatures_for_case(case.id), counts)
-    return check_service(facts, now, due_soon=due_soon)
+        signatures = uow.records.signatures_for_case(case.id)
+    found = check_service(ServiceFacts([case], versions, signatures, counts), now, due_soon=due_soon)
+    return CaseService(found, complete_receipt(case, versions, signatures, counts) is not None)

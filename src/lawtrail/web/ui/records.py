@@ -158,8 +158,9 @@ def case_records_context(request: Request, who: Principal, case: Case) -> dict[s
     out: dict[str, Any] = {"records_visible": True, "records_by_stage": found, "record_gaps": gaps,
                            "record_kinds": kinds, "service_visible": False}
     if case.stage in (Stage.SERVICE, Stage.EXECUTION):
-        service_findings = serving.case_findings(c.uow(), sctx, case.id, c.clock.now(), c.rules.due_soon)
-        out.update(service_visible=True, service_findings=service_findings, NEXT_KIND=serving.NEXT_KIND,
+        state = serving.case_findings(c.uow(), sctx, case.id, c.clock.now(), c.rules.due_soon)
+        out.update(service_visible=True, service_findings=state.findings, receipt_complete=state.receipt_complete,
+                   NEXT_KIND=serving.NEXT_KIND,
                    FINDING_STATUS_LABELS={k.value: v for k, v in STATUS_LABELS.items()},
                    SERVICE_METHODS=[(k.id, k.name) for k in kinds if k.id in SERVICE_KINDS])
     return out
