@@ -108,4 +108,4 @@ def test_service_rules_read_a_fixed_number_of_statements(seed: Seed, people: Peo
         counts.append(len(statements))
         found_counts.append(len(found))
     assert found_counts == [10, 100]
-    assert counts[0] == counts[1] <= 6
+    assert counts[0] == counts[1] <= 5  # three reads, with the transaction's begin and end

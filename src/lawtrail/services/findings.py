@@ -74,7 +74,7 @@ def approval_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: R
 
 
 def service_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> list[Finding]:
-    """Art. 21–31 over every case in scope from 审查决定 on: four statements whatever the number
+    """Art. 21–31 over every case in scope from 审查决定 on: three statements whatever the number
     of cases (``RecordRepo.service_facts``)."""
     if not scope.wants(service_rules.RULES):
         return []
