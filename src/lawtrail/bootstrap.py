@@ -61,12 +61,14 @@ class Container:
     transcoder: Transcoder = field(default_factory=FfmpegTranscoder)
 
     def __post_init__(self) -> None:
+        # The fields are typed as never None for their users; None here means "build it" (mypy
+        # therefore calls these branches unreachable).
         if self.blobs is None:
-            self.blobs = blob_store_from(self.settings)
+            self.blobs = blob_store_from(self.settings)  # type: ignore[unreachable]
         if self.rules is None:
-            self.rules = rule_settings_from(self.settings)
+            self.rules = rule_settings_from(self.settings)  # type: ignore[unreachable]
         if self.uploads is None:
-            self.uploads = upload_staging_from(self.settings)
+            self.uploads = upload_staging_from(self.settings)  # type: ignore[unreachable]
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.engine)

@@ -47,6 +47,22 @@ def api(seed: Seed) -> Iterator[tuple[Api, list[str]]]:
         yield Api(client, token), ids
 
 
+def serve(a: Api, case_id: str, document: str = "行政处罚决定书") -> str:
+    """Serve ``document`` directly on the party through the API: the receipt, then the recipient's
+    and the server's signatures (Art. 21, 22); return the record id."""
+    made = a.client.post(f"/api/v1/cases/{case_id}/records", headers=a.headers, json={
+        "kind_id": "service_receipt_direct", "values": {
+            "document": document, "served_at": a.call("GET", f"/{case_id}")["opened_at"], "place": "当事人住所",
+            "signer_name": "张伟", "signer_relation": "法定代表人"}})
+    assert made.status_code == 201, made.text
+    record_id = str(made.json()["record_id"])
+    for capacity, name in (("recipient", "张伟"), ("server", "chen同志")):
+        signed = a.client.post(f"/api/v1/records/{record_id}/signatures", headers=a.headers,
+                               data={"capacity": capacity, "signer_name": name, "method": "electronic"})
+        assert signed.status_code == 201, signed.text
+    return record_id
+
+
 def approver(seed: Seed, a: Api, name: str, role: str) -> Api:
     """An Api on the same client with the token of a new ``role`` of the seed's unit."""
     c = seed.container
@@ -91,6 +107,10 @@ def test_a_penalty_case_from_complaint_to_archive(seed: Seed, api: tuple[Api, li
     for to in ("investigation", "review", "service", "execution", "archive"):
         if to in ("investigation", "service"):
             approve(a, head, leader, case["id"], "initiation" if to == "investigation" else "decision")
+        if to == "execution":
+            gated = a.call("POST", f"{url}/stage", {"to": to}, status=422)
+            assert (gated["code"], gated["article"]) == ("case.service_incomplete", "第二十一条")
+            serve(a, case["id"])
         assert a.call("POST", f"{url}/stage", {"to": to})["stage"] == to
     assert [x["step"] for x in a.call("GET", f"{url}/approvals")] == ["initiation", "decision"]
     detail = a.call("GET", url)
@@ -116,6 +136,8 @@ def test_a_simplified_case_decided_on_the_spot(seed: Seed, api: tuple[Api, list[
     url = f"/{case['id']}"
     assert a.call("POST", f"{url}/stage", {"to": "service"}, status=409)["code"] == "case.skip"
     for to in ("review", "service", "execution", "archive"):
+        if to == "execution":
+            serve(a, case["id"])
         a.call("POST", f"{url}/stage", {"to": to})
     assert a.call("GET", url)["stage"] == "archive"
 

@@ -35,7 +35,7 @@ from lawtrail.domain.activities import Activity, Clip, Interruption
 from lawtrail.domain.approvals import ApprovalAction, ApprovalRequest
 from lawtrail.domain.approvals import CaseRef as ApprovalCaseRef
 from lawtrail.domain.auth import ApiToken, Session
-from lawtrail.domain.cases import Case, CaseFilter, Handler, MediaLink, StageChange
+from lawtrail.domain.cases import Case, CaseFilter, Handler, MediaLink, Stage, StageChange
 from lawtrail.domain.catalogue import StoredCatalogue
 from lawtrail.domain.derived import DerivedKind, DerivedObject
 from lawtrail.domain.devices import Device, DeviceLogEntry
@@ -58,6 +58,7 @@ from lawtrail.domain.records import Attachment, RecordVersion, Signature
 from lawtrail.domain.register import READ_ACTIONS, REFUSED_ACTIONS, RegisterFilter, RegisterRow
 from lawtrail.domain.rules.approvals import DECIDED_STAGES, ApprovalFacts
 from lawtrail.domain.rules.case_records import CaseRows
+from lawtrail.domain.rules.service import ServiceFacts
 from lawtrail.domain.secrecy import Clearance, Level, MediaLevel
 from lawtrail.domain.supervision import SnapshotRow
 from lawtrail.domain.vault import MediaFilter, MediaRecord, MediaRow, Registration, missing_items
@@ -1064,6 +1065,21 @@ class FakeRecords(_Repo):
         mine = {v.record_id for v in self.s.record_versions if v.case_id == case_id}
         return sorted((x for x in self.s.record_signatures if x.record_id in mine),
                       key=lambda x: (x.recorded_at, x.signer_name))
+
+    def service_facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
+                      kinds: Collection[str], stages: Collection[Stage]) -> ServiceFacts:
+        cases = sorted((c for c in self.s.cases.values() if c.bureau_id == bureau_id and c.stage in stages
+                        and (unit_ids is None or c.unit_id in unit_ids)), key=lambda c: c.number)
+        ids = {c.id for c in cases}
+        versions = [copy.deepcopy(v) for v in self.s.record_versions if v.case_id in ids and v.kind_id in kinds]
+        records = {v.record_id for v in versions}
+        counts: dict[UUID, int] = {}
+        for a in self.s.record_attachments:
+            if a.record_id in records and a.purpose == "attachment":
+                counts[a.record_id] = counts.get(a.record_id, 0) + 1
+        return ServiceFacts(cases=[copy.deepcopy(c) for c in cases], versions=versions,
+                            signatures=[x for x in self.s.record_signatures if x.record_id in records],
+                            attachments=counts)
 
 
 class FakeCatalogueSource:

@@ -79,7 +79,7 @@ def test_values_are_typed(field: str, raw: object, expected: object) -> None:
     ("sampling_notice", {"sample_count": "0"}, "values.sample_count"),
     ("sampling_notice", {"sample_count": "nan"}, "values.sample_count"),
     ("reminder", {"deadline": "2026-13-01"}, "values.deadline"),
-    ("correction_check", {"deadline": "2027-01-01"}, "values.deadline"),  # not a future field here
+    ("correction_check", {"checked_at": "2027-01-01T09:00"}, "values.checked_at"),  # the check is not ahead
     ("initiation_form", {"source_materials": ["传闻"]}, "values.source_materials"),
     ("collective_discussion", {"participants": "甲\n甲"}, "values.participants"),
     ("inquiry_record", {"content": "a\x00b"}, "values.content"),

@@ -15,14 +15,22 @@ from lawtrail.domain.media import MediaType
 from lawtrail.domain.parties import PartyInput
 from lawtrail.domain.vault import MediaRecord
 from lawtrail.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, RuleViolation, ValidationFailed
-from lawtrail.services import approvals
+from lawtrail.services import approvals, serving
 from lawtrail.services import cases as svc
 from lawtrail.services.case_input import CaseDetails
+from lawtrail.services.context import Ctx
 from tests.unit.factories import T0, TODAY, World, make_certificate, make_user, only_new_event, refused, seeded_world
+from tests.unit.fakes import FakeBlobStore, FakeCatalogueSource
 
 COMPANY = PartyInput(kind="legal_person", name="江门市蓬江区某某食品有限公司", id_number="91440300708461136T",
                      legal_rep="张伟", address="江门市蓬江区建设路1号", phone="0750-3221234")
 CITIZEN = PartyInput(kind="citizen", name="李四", id_number="11010519491231002X", phone="13800138000")
+
+
+def serve(w: World, ctx: Ctx, case: Case) -> None:
+    """Serve the decision directly on the party, signed by both (Art. 21, 22)."""
+    serving.serve_directly(w.uow, lambda: ctx, FakeCatalogueSource(), FakeBlobStore(), case.id,
+                           document="行政处罚决定书", place="当事人住所", signer_name="陈某")
 
 
 def details(**over: object) -> CaseDetails:
@@ -144,6 +152,10 @@ def test_a_general_penalty_case_from_initiation_to_archive(w: World) -> None:
     for to in ("investigation", "review", "service", "execution", "archive"):
         if to in GATES:
             approve(w, case, GATES[to])
+        if to == "execution":  # Art. 21: leaving service needs a complete receipt of the decision
+            err = refused(w, RuleViolation, lambda c=case: svc.advance_stage(w.uow(), ctx, c.id, to="execution"))
+            assert (err.article, err.code) == ("第二十一条", "case.service_incomplete")
+            serve(w, ctx, case)
         before = len(w.events())
         case = svc.advance_stage(w.uow(), ctx, case.id, to=to)
         event = only_new_event(w, before)
@@ -190,6 +202,8 @@ def test_a_simplified_case_goes_straight_to_decision(w: World) -> None:
     ctx = w.ctx(w.officer_a)
     refused(w, InvalidTransition, lambda: svc.advance_stage(w.uow(), ctx, case.id, to="service"))
     for to in ("review", "service", "execution", "archive"):
+        if to == "execution":
+            serve(w, ctx, case)
         case = svc.advance_stage(w.uow(), ctx, case.id, to=to)
     assert case.stage is Stage.ARCHIVE
 

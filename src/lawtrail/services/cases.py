@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from lawtrail.domain import service
 from lawtrail.domain.access import Permission, Role, allows
 from lawtrail.domain.approvals import check_gate
 from lawtrail.domain.cases import (
@@ -264,7 +265,8 @@ def advance_stage(uow: UnitOfWork, ctx: Ctx, case_id: UUID, *, to: Stage | str, 
     """Move the case to stage ``to`` as the transition table allows (InvalidTransition otherwise),
     checking the handler rule for the stage entered and the approval the move needs (RuleViolation:
     initiation → investigation the initiation approval or an emergency start, Art. 9; review →
-    service the decision approval, Art. 19). A ``correction`` goes back and needs a reason."""
+    service the decision approval, Art. 19; leaving service a complete receipt of the decision,
+    Art. 21). A ``correction`` goes back and needs a reason."""
     problems = Problems()
     reason = clean_text(reason, "reason", "更正理由" if correction else "说明", problems, max_len=1000,
                         required=correction)
@@ -280,6 +282,8 @@ def advance_stage(uow: UnitOfWork, ctx: Ctx, case_id: UUID, *, to: Stage | str, 
         check_handlers_for(target, people, local_date(ctx.now))
         if not correction:
             check_gate(before, target, assemble(*uow.approvals.for_case(before.id)))
+            if before.stage is Stage.SERVICE:
+                _check_served(uow, before, target)
         after = replace(before, stage=target, updated_at=ctx.now,
                         ended_at=ctx.now if target is Stage.ARCHIVE else None)
         uow.cases.update(after)
@@ -292,6 +296,14 @@ def advance_stage(uow: UnitOfWork, ctx: Ctx, case_id: UUID, *, to: Stage | str, 
         _event(uow, ctx, Action.CASE_STAGE_ADVANCE, after, before={"stage": before.stage.value}, after=change)
         uow.commit()
     return after
+
+
+def _check_served(uow: UnitOfWork, case: Case, target: Stage) -> None:
+    """Art. 21: leaving 送达 needs a complete receipt of the decision (``domain.service``)."""
+    versions = [v for v in uow.records.for_case(case.id) if v.kind_id in service.KINDS]
+    counts = {r: sum(1 for a in uow.records.attachments(r) if a.purpose == "attachment")
+              for r in {v.record_id for v in versions if v.kind_id in service.SERVICE_KINDS}}
+    service.check_leave_service(case, target, versions, uow.records.signatures_for_case(case.id), counts)
 
 
 def close_case(uow: UnitOfWork, ctx: Ctx, case_id: UUID, *, reason: str) -> Case:

@@ -204,7 +204,7 @@ class _Loader:
 
     def cases(self) -> None:
         load_cases(self.target.uow, self.ctx, {code: u.id for code, u in self.units_by_code.items()},
-                   self.users_by_name)
+                   self.users_by_name, self.target.catalogue, self.target.blobs)
         load_records(self.target.uow, self.ctx, self.target.catalogue, self.target.blobs, self.users_by_name)
 
 

@@ -19,10 +19,10 @@ from lawtrail.domain.approvals import Step
 from lawtrail.domain.cases import Case
 from lawtrail.domain.org import User
 from lawtrail.domain.parties import PartyInput, id_check_char, uscc_check_char
-from lawtrail.services import approvals, cases
+from lawtrail.services import approvals, cases, serving
 from lawtrail.services.case_input import CaseDetails
 from lawtrail.services.context import Ctx
-from lawtrail.services.ports import UnitOfWork
+from lawtrail.services.ports import BlobStore, CatalogueSource, UnitOfWork
 from lawtrail.services.users import actor_for
 
 
@@ -57,6 +57,7 @@ class DemoCase:
         """How many trail events loading this case makes."""
         n = 1 + len(self.stages) + bool(self.close) + bool(self.emergency)
         n += 3 * sum(1 for s in self.stages if self.gated(s))
+        n += serving.EVENTS * any(s in self.stages for s in ("execution", "archive"))
         return n + 3 * self.review_pending + 3 * self.unsigned_discussion
 
     def gated(self, stage: str) -> bool:
@@ -123,8 +124,9 @@ DEMO_CASES: list[DemoCase] = [
 
 
 def load_cases(uow: Callable[[], UnitOfWork], ctx: Callable[[], Ctx], units: dict[str, UUID],
-               people: dict[str, User]) -> int:
-    """Open and move the demo cases (a fresh unit of work and context per step); return how many."""
+               people: dict[str, User], source: CatalogueSource, blobs: BlobStore) -> int:
+    """Open and move the demo cases (a fresh unit of work and context per step); a case leaving
+    送达 first gets its decision served directly on the party (Art. 21); return how many."""
     for demo in DEMO_CASES:
         case = cases.open_case(uow(), ctx(), unit_id=units[demo.unit], details=demo.details, parties=[demo.party],
                                handler_ids=[people[h].id for h in demo.handlers])
@@ -137,7 +139,12 @@ def load_cases(uow: Callable[[], UnitOfWork], ctx: Callable[[], Ctx], units: dic
                 flow.chain(Step.INITIATION if stage == "investigation" else Step.DECISION)
             if stage == "service" and demo.unsigned_discussion:
                 flow.discussion()
-            cases.advance_stage(uow(), ctx(), case.id, to=stage)
+            if stage in ("execution", "archive") and case.stage.value == "service":
+                serving.serve_directly(uow, ctx, source, blobs, case.id, document=f"{demo.details.name}行政执法决定书",
+                                       place=demo.party.address or "当事人住所", signer_name=demo.party.legal_rep
+                                       or demo.party.name, relation="法定代表人" if demo.party.legal_rep
+                                       else "受送达人本人")
+            case = cases.advance_stage(uow(), ctx(), case.id, to=stage)
         if demo.review_pending:
             flow.submit(Step.LEGAL_REVIEW, "拟对当事人作出罚款的行政处罚，请予法制审核")
             flow.chain(Step.DECISION, levels=1)

@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from lawtrail.domain import service
 from lawtrail.domain.access import Permission
-from lawtrail.domain.cases import current_media
+from lawtrail.domain.cases import Stage, current_media
 from lawtrail.domain.catalogue import Catalogue
 from lawtrail.domain.findings import Finding, FindingStatus
 from lawtrail.domain.rules import RULES, RuleSettings, continuity
 from lawtrail.domain.rules import approvals as approval_rules
 from lawtrail.domain.rules import case_records as case_rules
+from lawtrail.domain.rules import service as service_rules
 from lawtrail.domain.rules.vault import CHECKS, VaultFacts, check_vault
 from lawtrail.errors import NotFound, ValidationFailed, invalid
 from lawtrail.services import activities
@@ -45,6 +47,8 @@ class Scope:
     def wants(self, rule_ids: Iterable[str]) -> bool:
         return self.rule is None or self.rule in rule_ids
 
+
+SERVICE_STAGES = (Stage.REVIEW, Stage.SERVICE, Stage.EXECUTION, Stage.ARCHIVE)
 
 Evaluator = Callable[[UnitOfWork, Scope, datetime, RuleSettings], list[Finding]]
 
@@ -114,7 +118,19 @@ def case_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleS
     return found
 
 
-EVALUATORS: list[Evaluator] = [vault_evaluator, activity_evaluator, approval_evaluator, case_evaluator]
+
+def service_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> list[Finding]:
+    """Art. 21–31 over every case in scope from 审查决定 on: three statements whatever the number
+    of cases (``RecordRepo.service_facts``)."""
+    if not scope.wants(service_rules.RULES):
+        return []
+    facts = uow.records.service_facts(scope.bureau_id, scope.unit_ids, service.KINDS, SERVICE_STAGES)
+    return service_rules.check_service(facts, now, rule=scope.rule, due_soon=settings.due_soon)
+
+
+
+EVALUATORS: list[Evaluator] = [vault_evaluator, activity_evaluator, approval_evaluator, case_evaluator,
+                                service_evaluator]
 
 _ORDER = {FindingStatus.OVERDUE: 0, FindingStatus.DUE_SOON: 1, FindingStatus.OPEN: 2}
 

@@ -19,7 +19,7 @@ from lawtrail.domain.approvals import ApprovalAction, ApprovalRequest
 from lawtrail.domain.approvals import CaseRef as ApprovalCaseRef
 from lawtrail.domain.archive import ArchivedIn, Disposal, DisposalDecision, HoldRelease, LegalHold, RetentionOverride
 from lawtrail.domain.auth import ApiToken, Session
-from lawtrail.domain.cases import Case, CaseFilter, Handler, MediaLink, StageChange
+from lawtrail.domain.cases import Case, CaseFilter, Handler, MediaLink, Stage, StageChange
 from lawtrail.domain.catalogue import StoredCatalogue
 from lawtrail.domain.derived import DerivedKind, DerivedObject
 from lawtrail.domain.devices import Device, DeviceLogEntry
@@ -35,6 +35,7 @@ from lawtrail.domain.records import Attachment, RecordVersion, Signature
 from lawtrail.domain.register import RegisterFilter, RegisterRow
 from lawtrail.domain.rules.approvals import ApprovalFacts
 from lawtrail.domain.rules.case_records import CaseRows
+from lawtrail.domain.rules.service import ServiceFacts
 from lawtrail.domain.secrecy import Clearance, MediaLevel
 from lawtrail.domain.supervision import SnapshotRow
 from lawtrail.domain.vault import MediaFilter, MediaRecord, MediaRow, Registration
@@ -397,6 +398,13 @@ class RecordRepo(Protocol):
         ...
 
     def signatures_for_case(self, case_id: UUID) -> list[Signature]: ...
+
+    def service_facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
+                      kinds: Collection[str], stages: Collection[Stage]) -> ServiceFacts:
+        """The cases in scope (``unit_ids`` None: every unit) at ``stages``, every version of their
+        records of ``kinds``, their signatures and attachment counts: a fixed number of statements
+        whatever the number of cases."""
+        ...
 
 
 class CatalogueSource(Protocol):

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from lawtrail.domain import service
 from lawtrail.domain.access import Permission, allows
 from lawtrail.domain.cases import STAGE_LABELS, Case, Stage
 from lawtrail.domain.catalogue import CAPACITY_LABELS, AvRule, Capacity, Catalogue, RecordKind
@@ -212,7 +213,8 @@ def create_record(uow: UnitOfWork, ctx: Ctx, source: CatalogueSource, case_id: U
     """Make version 1 of a record of ``kind_id`` on the case, at ``stage`` (default: the case's
     current stage), under the catalogue in force. Raise ValidationFailed for an unknown kind, a
     kind that does not apply to the case or stage, bad values (every problem listed), NotFound /
-    PermissionDenied (``record:manage`` on the case's unit)."""
+    PermissionDenied (``record:manage`` on the case's unit); RuleViolation for what Art. 22, 24 and
+    29 forbid (``domain.service.check_record``)."""
     with uow:
         case = load_case(uow, ctx, case_id, Permission.RECORD_MANAGE)
         _writable(case)
@@ -226,7 +228,9 @@ def create_record(uow: UnitOfWork, ctx: Ctx, source: CatalogueSource, case_id: U
         except ValueError:
             raise invalid("stage", "未知环节", f"unknown stage {stage!r}") from None
         check_stage_for(kind, case, at)
+        service.check_signer(kind.id, data.values)
         checked = _checked(uow, ctx, kind, case, data)
+        service.check_record(case, kind.id, checked["values"], uow.records.for_case(case.id))
         version = RecordVersion(id=uuid.uuid4(), record_id=uuid.uuid4(), version=1, case_id=case.id, stage=at,
                                 kind_id=kind.id, kind_name=kind.name, catalogue_version=catalogue.version,
                                 reason="", created_at=ctx.now, actor_id=ctx.actor.user_id,
@@ -256,7 +260,10 @@ def correct_record(uow: UnitOfWork, ctx: Ctx, source: CatalogueSource, record_id
             raise Conflict("记录已被他人更正，请刷新后重试", "the record was corrected meanwhile; reload and retry",
                            code="record.stale", details={"base_version": base_version, "latest": latest.version})
         kind = _kind_of(uow, source, latest)
+        service.check_signer(kind.id, data.values)
         checked = _checked(uow, ctx, kind, case, data)
+        service.check_record(case, kind.id, checked["values"],
+                             [v for v in uow.records.for_case(case.id) if v.record_id != latest.record_id])
         new = RecordVersion(id=uuid.uuid4(), record_id=latest.record_id, version=latest.version + 1,
                             case_id=case.id, stage=latest.stage, kind_id=latest.kind_id, kind_name=latest.kind_name,
                             catalogue_version=latest.catalogue_version, reason=reason, created_at=ctx.now,

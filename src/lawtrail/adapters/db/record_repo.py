@@ -4,21 +4,27 @@ signatures and refusals, attachments. Insert and select only: the tables refuse 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy import Connection, Row, Select, func, insert, select
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from lawtrail.adapters.db import tables as t
+from lawtrail.adapters.db.case_repo import _case
 from lawtrail.domain.cases import Stage
 from lawtrail.domain.catalogue import Capacity, StoredCatalogue
 from lawtrail.domain.records import Attachment, OfficerPresent, RecordVersion, RightsMethod, Signature, SignMethod
+from lawtrail.domain.rules.service import ServiceFacts
 from lawtrail.errors import Conflict
 
 
 def _version(row: Row[Any]) -> RecordVersion:
-    d = dict(row._mapping)
+    return _version_from(dict(row._mapping))
+
+
+def _version_from(d: dict[str, Any]) -> RecordVersion:
     d["stage"] = Stage(d["stage"])
     d["officers"] = tuple(OfficerPresent(user_id=UUID(o["user_id"]), name=o["name"], cert_number=o["cert_number"],
                                          cert_shown=bool(o["cert_shown"])) for o in d["officers"])
@@ -35,6 +41,13 @@ def _version_values(v: RecordVersion) -> dict[str, Any]:
     values["rights_method"] = v.rights_method.value if v.rights_method else None
     values["av_media_ids"] = [str(m) for m in v.av_media_ids]
     return values
+
+
+def _version_of(row: Row[Any]) -> RecordVersion:
+    """A version from a row carrying further labelled columns (they are left out)."""
+    fields = {c.name for c in t.record_versions.columns}
+    d = {k: val for k, val in row._mapping.items() if k in fields}
+    return _version_from(d)
 
 
 def _signature(row: Row[Any]) -> Signature:
@@ -118,3 +131,27 @@ class SqlRecords:
             t.record_versions, (v.record_id == s.record_id) & (v.version == s.record_version))
             .where(v.case_id == case_id).order_by(s.recorded_at, s.signer_name))
         return [_signature(r) for r in rows]
+
+    def service_facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
+                      kinds: Collection[str], stages: Collection[Stage]) -> ServiceFacts:
+        """Three statements whatever the number of cases: the cases in scope at ``stages``, every
+        version of their records of ``kinds`` with the number of attachments of its record, and
+        those records' signatures."""
+        C, v, sg, a = t.cases.c, t.record_versions.c, t.record_signatures.c, t.record_attachments.c
+
+        def scoped(query: Select[Any]) -> Select[Any]:
+            query = query.where(C.bureau_id == bureau_id, C.stage.in_([x.value for x in stages]))
+            return query.where(C.unit_id.in_(unit_ids)) if unit_ids is not None else query
+
+        cases = [_case(r) for r in self.conn.execute(scoped(select(t.cases)).order_by(C.number))]
+        attached = (select(func.count()).where(a.record_id == v.record_id, a.purpose == "attachment")
+                    .correlate(t.record_versions).scalar_subquery().label("attachment_count"))
+        of_kinds = (scoped(select(t.record_versions, attached).join(t.cases, C.id == v.case_id))
+                    .where(v.kind_id.in_(list(kinds))).order_by(v.created_at, v.record_id, v.version))
+        rows = list(self.conn.execute(of_kinds))
+        versions = [_version_of(r) for r in rows]
+        record_ids = scoped(select(v.record_id).join(t.cases, C.id == v.case_id)).where(v.kind_id.in_(list(kinds)))
+        signatures = [_signature(r) for r in self.conn.execute(
+            select(t.record_signatures).where(sg.record_id.in_(record_ids)).order_by(sg.recorded_at))]
+        return ServiceFacts(cases=cases, versions=versions, signatures=signatures,
+                            attachments={r.record_id: int(r.attachment_count) for r in rows if r.attachment_count})

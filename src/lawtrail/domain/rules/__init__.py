@@ -8,10 +8,11 @@
 from __future__ import annotations
 
 from lawtrail.domain.findings import RuleSpec
-from lawtrail.domain.rules import approvals, case_records, continuity, vault
+from lawtrail.domain.rules import approvals, case_records, continuity, service, vault
 from lawtrail.domain.rules.common import RuleSettings
 
 RULES: dict[str, RuleSpec] = {spec.id: spec for spec in (*vault.RULES, *continuity.RULES.values(),
-                                                 *approvals.RULES.values(), *case_records.RULES.values())}
+                                                 *approvals.RULES.values(), *case_records.RULES.values(),
+                                                 *service.RULES.values())}
 
 __all__ = ["RULES", "RuleSettings"]

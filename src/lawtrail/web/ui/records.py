@@ -24,13 +24,16 @@ from lawtrail.domain.catalogue import (
     RecordKind,
 )
 from lawtrail.domain.events import Action
+from lawtrail.domain.findings import STATUS_LABELS
 from lawtrail.domain.org import User, can_act_as_officer, local_date
 from lawtrail.domain.records import RIGHTS_METHOD_LABELS, SIGN_METHOD_LABELS, RecordVersion
+from lawtrail.domain.service import SERVICE_KINDS
 from lawtrail.errors import LawtrailError, invalid
 from lawtrail.services import cases as case_svc
 from lawtrail.services import catalogue as cat_svc
 from lawtrail.services import record_reads as reads
 from lawtrail.services import records as svc
+from lawtrail.services import serving
 from lawtrail.web.api.records import serve_file
 from lawtrail.web.auth import Principal, container, ui_principal
 from lawtrail.web.ui.forms import checked_form, done, form_state, text
@@ -152,7 +155,15 @@ def case_records_context(request: Request, who: Principal, case: Case) -> dict[s
         kinds = _case_kinds(request, who, case) if case.stage is not Stage.ARCHIVE else []
     except LawtrailError:
         return {"records_visible": False}
-    return {"records_visible": True, "records_by_stage": found, "record_gaps": gaps, "record_kinds": kinds}
+    out: dict[str, Any] = {"records_visible": True, "records_by_stage": found, "record_gaps": gaps,
+                           "record_kinds": kinds, "service_visible": False}
+    if case.stage in (Stage.SERVICE, Stage.EXECUTION):
+        state = serving.case_findings(c.uow(), sctx, case.id, c.clock.now(), c.rules.due_soon)
+        out.update(service_visible=True, service_findings=state.findings, receipt_complete=state.receipt_complete,
+                   NEXT_KIND=serving.NEXT_KIND,
+                   FINDING_STATUS_LABELS={k.value: v for k, v in STATUS_LABELS.items()},
+                   SERVICE_METHODS=[(k.id, k.name) for k in kinds if k.id in SERVICE_KINDS])
+    return out
 
 
 @router.get("/cases/{case_id}/records/new", response_class=HTMLResponse)
