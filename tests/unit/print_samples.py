@@ -16,6 +16,7 @@ from lawtrail.domain.parties import Party, PartyKind
 from lawtrail.domain.printing import (
     APPROVAL_STEPS,
     approval_opinions,
+    opinions_title,
     printed_fields,
     rights_line,
     signature_blocks,
@@ -127,4 +128,4 @@ def sample_form(kind: RecordKind, *, version: int = 1, secrecy: str = "ordinary"
                       printed_by="陈志强")
     return RecordForm(head=head, kind=kind, version=v, fields=printed_fields(kind, v),
                       blocks=signature_blocks(kind, v, sigs), rights=rights_line(v), version_line=version_line(v),
-                      opinions=sample_opinions(kind))
+                      opinions=sample_opinions(kind), opinions_title=opinions_title(kind))

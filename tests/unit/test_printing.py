@@ -132,7 +132,7 @@ def test_approval_forms_print_the_chain_opinions() -> None:
     kind = catalogue().kind("initiation_form")
     assert kind is not None
     text = text_of(record_html(sample_form(kind)))
-    assert "审批意见" in text and "承办人意见" in text and "建议立案调查" in text
+    assert "立案审批流程" in text and "承办人意见" in text and "建议立案调查" in text
     assert "执法机构意见" in text and "同意。同意立案，由陈志强、黄伟明承办" in text and "刘科长" in text
 
 

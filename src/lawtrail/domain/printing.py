@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from lawtrail.domain.approvals import CHAINS, DECISION_LABELS, SUBMISSION_LABELS, Approval, Decision, Step
+from lawtrail.domain.approvals import (
+    CHAINS,
+    DECISION_LABELS,
+    STEP_LABELS,
+    SUBMISSION_LABELS,
+    Approval,
+    Decision,
+    Step,
+)
 from lawtrail.domain.catalogue import CAPACITY_LABELS, FieldSpec, FieldType, RecordKind
 from lawtrail.domain.org import BUREAU_TZ
 from lawtrail.domain.records import (
@@ -94,6 +102,12 @@ def approval_opinions(approval: Approval | None) -> list[OpinionLine]:
             chain[min(a.level, len(chain)) - 1].label
         out.append(OpinionLine(label, DECISION_LABELS[a.decision] if a.level else "", a.opinion, a.actor_name, a.at))
     return out
+
+
+def opinions_title(kind: RecordKind) -> str:
+    """The heading of the approval chain's opinions on the form (``立案审批流程``), else ""."""
+    step = APPROVAL_STEPS.get(kind.id)
+    return f"{STEP_LABELS[step]}流程（系统记录的意见）" if step else ""
 
 
 def local_time(value: datetime | str | None) -> str:
@@ -197,5 +211,5 @@ def version_line(version: RecordVersion) -> str:
 
 
 __all__ = ["APPROVAL_STEPS", "OpinionLine", "Option", "PrintedField", "SignatureBlock", "approval_opinions",
-           "local_day", "local_time", "printed_field", "printed_fields", "rights_line", "signature_blocks",
-           "version_line"]
+           "local_day", "local_time", "opinions_title", "printed_field", "printed_fields", "rights_line",
+           "signature_blocks", "version_line"]

@@ -29,6 +29,7 @@ from lawtrail.domain.printing import (
     PrintedField,
     SignatureBlock,
     approval_opinions,
+    opinions_title,
     printed_fields,
     rights_line,
     signature_blocks,
@@ -74,6 +75,7 @@ class RecordForm:
     rights: str
     version_line: str
     opinions: list[OpinionLine]
+    opinions_title: str = ""  # e.g. 立案审批意见 (from the approval chain), when there are opinions
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,8 @@ def _form(uow: UnitOfWork, ctx: Ctx, source: CatalogueSource, record_id: UUID, w
     signatures = uow.records.signatures(record_id)
     return RecordForm(head=head, kind=kind, version=chosen, fields=printed_fields(kind, chosen),
                       blocks=signature_blocks(kind, chosen, signatures), rights=rights_line(chosen),
-                      version_line=version_line(chosen), opinions=_opinions(uow, case, kind))
+                      version_line=version_line(chosen), opinions=_opinions(uow, case, kind),
+                      opinions_title=opinions_title(kind))
 
 
 def print_record(uow: UnitOfWork, ctx: Ctx, source: CatalogueSource, record_id: UUID, render: RecordRenderer,
