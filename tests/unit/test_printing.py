@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import timedelta
 from html import unescape
 from typing import Any
 
@@ -204,10 +205,12 @@ def test_a_print_above_the_readers_clearance_is_refused_art_47(w: World) -> None
 def test_case_index_lists_latest_versions_in_order(w: World) -> None:
     case = open_case(w)
     first = create(w, case)
-    second = create(w, case, "site_inspection_record", rec_svc.RecordInput(values={
-        "place": "建设路1号", "started_at": "2026-11-26T17:00", "ended_at": "2026-11-26T17:30",
-        "findings": "货架上有过期面包"}, officers=inquiry(w).officers, rights_method="written"))
-    rec_svc.correct_record(w.uow(), w.ctx(w.officer_a, now=LATER), SOURCE, first.record_id,
+    second = rec_svc.create_record(w.uow(), w.ctx(w.officer_a, now=LATER + timedelta(minutes=5)), SOURCE, case.id,
+                                   kind_id="site_inspection_record", data=rec_svc.RecordInput(values={
+                                       "place": "建设路1号", "started_at": "2026-11-26T17:00",
+                                       "ended_at": "2026-11-26T17:30", "findings": "货架上有过期面包"},
+                                       officers=inquiry(w).officers, rights_method="written"))
+    rec_svc.correct_record(w.uow(), w.ctx(w.officer_a, now=LATER + timedelta(minutes=9)), SOURCE, first.record_id,
                            data=inquiry(w, values={"person": "张叁"}), reason="姓名笔误")
     index = prints.case_index(w.uow(), w.ctx(w.officer_a), case.id)
     assert [(e.number, e.version.record_id, e.version.version) for e in index.entries] == [
