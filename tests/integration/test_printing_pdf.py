@@ -84,6 +84,25 @@ def test_every_kind_renders_as_a_pdf_with_its_title_case_fields_and_page_numbers
     assert n <= 3  # a form with sample values stays a form, not a scroll
 
 
+def test_long_values_wrap_inside_the_page(tmp_path: Path) -> None:
+    """No overflow: unbroken Latin, long Chinese text and long labels stay inside the margins."""
+    kind = catalogue().kind("inquiry_record")
+    assert kind is not None
+    unbroken = "A" * 180  # an identifier or URL without a space
+    form = sample_form(kind, values={"place": unbroken, "person": "某" * 100,
+                                     "content": "问：" + "很长的回答" * 400 + "\n答：" + "B" * 600})
+    pdf = record_pdf(form)
+    path = tmp_path / "long.pdf"
+    path.write_bytes(pdf)
+    n = pages(pdf, tmp_path)
+    assert n >= 2
+    for page in range(1, n + 1):  # nothing printed in the right margin (18 mm = 51 pt) of any page
+        out = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-x", "546", "-y", "40", "-W", "49",
+                              "-H", "760", str(path), "-"], check=True, capture_output=True, text=True).stdout
+        assert not out.strip(), (page, out)
+    assert "A" * 20 in squeeze(pdf_text(pdf, tmp_path))  # the text is there, wrapped
+
+
 def test_fonts_are_noto_cjk_embedded(tmp_path: Path) -> None:
     kind = catalogue().kind("inquiry_record")
     assert kind is not None
