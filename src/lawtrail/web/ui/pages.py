@@ -144,11 +144,10 @@ def home(request: Request, who: Principal = Depends(ui_principal)) -> Response:
     ctx = who.ctx(request)
     my_devices = dev_svc.held_devices(c.uow(), ctx)
     must_enrol = who.user.totp_required and not who.user.totp_enabled
-    return page(request, "home.html", my_devices=my_devices, must_enrol=must_enrol,
-                oversight=oversight_pages.home_numbers(request, who))
     waiting = approvals_pages.inbox_context(request, who)
     near = approvals_pages.near_deadlines(request, who) if has_permission(who.actor, Permission.APPROVAL_ACT) else []
-    return page(request, "home.html", my_devices=my_devices, must_enrol=must_enrol, near_deadlines=near, **waiting)
+    return page(request, "home.html", my_devices=my_devices, must_enrol=must_enrol, near_deadlines=near,
+                oversight=oversight_pages.home_numbers(request, who), **waiting)
 
 
 @router.get("/me", response_class=HTMLResponse)
