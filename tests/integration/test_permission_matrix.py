@@ -535,6 +535,10 @@ ROUTES: dict[tuple[str, str], Rule] = {
         content=file_part("file", "scan.png", "image/png", PNG_SCAN)),
     ("GET", "/api/v1/records/{record_id}/attachments/{attachment_id}"): Rule(P.RECORD_VIEW, lambda w: (
         w.new_attachment(), None)),
+    ("GET", "/api/v1/records/{record_id}/pdf"): Rule(P.RECORD_VIEW, lambda w: (
+        f"/api/v1/records/{w.new_record()}/pdf", None)),
+    ("GET", "/api/v1/cases/{case_id}/records/index.pdf"): Rule(P.RECORD_VIEW, lambda w: (
+        f"/api/v1/cases/{w.new_case()}/records/index.pdf", None)),
     ("GET", "/api/v1/archive/retention"): Rule(P.ARCHIVE_MANAGE, lambda w: ("/api/v1/archive/retention", None)),
     ("POST", "/api/v1/archive/retention/preview"): Rule(P.ARCHIVE_MANAGE, lambda w: (
         "/api/v1/archive/retention/preview", {"standard_months": 6, "archival_months": 360})),
@@ -620,13 +624,14 @@ def api_routes() -> list[tuple[str, str]]:
     from lawtrail.web.api.ledger import router as ledger_router
     from lawtrail.web.api.media import router as media_router
     from lawtrail.web.api.oversight import router as oversight_router
+    from lawtrail.web.api.prints import router as prints_router
     from lawtrail.web.api.records import router as records_router
     from lawtrail.web.api.routes import router
     from lawtrail.web.api.uploads import router as uploads_router
 
     routers = (router, ledger_router, media_router, uploads_router, activities_router,
                findings_router, cases_router, access_router,
-               oversight_router, records_router, archive_router, approvals_router)
+               oversight_router, records_router, archive_router, approvals_router, prints_router)
     return sorted((m, r.path) for rt_ in routers for r in rt_.routes
                   if isinstance(r, APIRoute) for m in r.methods)
 

@@ -89,6 +89,8 @@ class Action(StrEnum):
     RECORD_REFUSE_SIGN = "case:record:refuse-sign"
     RECORD_ATTACH = "case:record:attach"
     RECORD_READ = "case:record:read"
+    RECORD_PRINT = "case:record:print"
+    RECORD_PRINT_INDEX = "case:record:print-index"
     RETENTION_RAISE = "archive:retention:raise"
     HOLD_PLACE = "archive:hold:place"
     HOLD_RELEASE = "archive:hold:release"

@@ -25,6 +25,7 @@ from lawtrail.web.api.findings import router as findings_api_router
 from lawtrail.web.api.ledger import router as ledger_api_router
 from lawtrail.web.api.media import router as media_api_router
 from lawtrail.web.api.oversight import router as oversight_api_router
+from lawtrail.web.api.prints import router as prints_api_router
 from lawtrail.web.api.records import router as records_api_router
 from lawtrail.web.api.routes import router as api_router
 from lawtrail.web.api.uploads import router as uploads_api_router
@@ -92,6 +93,7 @@ def create_app(container: Container, *, checkpoint_interval: float | None = CHEC
     app.include_router(access_api_router)
     app.include_router(oversight_api_router)
     app.include_router(records_api_router)
+    app.include_router(prints_api_router)
     app.include_router(approvals_api_router)
     app.include_router(ui_router)
     app.include_router(media_api_router)

@@ -12,6 +12,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from lawtrail.domain.org import BUREAU_TZ
 from lawtrail.domain.oversight import ART48_LABELS, CATEGORIES
 from lawtrail.services.oversight import Report
+from lawtrail.web.printing import html_to_pdf
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 KIND_HEADERS = [f"{ART48_LABELS[c][0]}{ART48_LABELS[c][1]}" for c in CATEGORIES]
@@ -72,9 +73,6 @@ def to_xlsx(report: Report) -> bytes:
 
 
 def to_pdf(html: str) -> bytes:
-    """Render the report's print page (``oversight_report_print.html``) to PDF."""
-    from weasyprint import HTML  # imported here: it loads Pango, needed only for this export
-
-    result = HTML(string=html).write_pdf()
-    assert isinstance(result, bytes)
-    return result
+    """Render the report's print page (``oversight_report_print.html``) to PDF (``web.printing``:
+    the one place that builds PDFs)."""
+    return html_to_pdf(html)

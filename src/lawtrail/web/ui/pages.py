@@ -27,6 +27,7 @@ from lawtrail.web.ui import findings as findings_pages
 from lawtrail.web.ui import ledger as ledger_pages
 from lawtrail.web.ui import org as org_pages
 from lawtrail.web.ui import oversight as oversight_pages
+from lawtrail.web.ui import prints as prints_pages
 from lawtrail.web.ui import records as records_pages
 from lawtrail.web.ui import trail as trail_pages
 from lawtrail.web.ui import uploads as upload_pages
@@ -43,6 +44,7 @@ router.include_router(findings_pages.router)
 router.include_router(cases_pages.router)
 router.include_router(oversight_pages.router)
 router.include_router(records_pages.router)
+router.include_router(prints_pages.router)
 router.include_router(archive_pages.router)
 router.include_router(approvals_pages.router)
 
