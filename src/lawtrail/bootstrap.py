@@ -19,7 +19,6 @@ from lawtrail.adapters.security import Argon2Hasher, PyOtpChecker
 from lawtrail.adapters.storage import LocalBlobStore
 from lawtrail.adapters.storage.uploads import LocalUploadStaging
 from lawtrail.adapters.transcode import FfmpegTranscoder
-from lawtrail.adapters.tsa import HttpTimestamper, TimestampError, TokenVerifier
 from lawtrail.config import Settings
 from lawtrail.domain.access import Actor, system_actor
 from lawtrail.domain.auth import ThrottlePolicy
@@ -154,6 +153,8 @@ def timestamp_verifier_from(settings: Settings) -> TimestampVerifier | None:
     """
     if settings.tsa_ca_file is None:
         return None
+    from lawtrail.adapters.tsa import TimestampError, TokenVerifier  # only with a TSA (CLI memory)
+
     try:
         return TokenVerifier.from_file(settings.tsa_ca_file)
     except TimestampError as exc:
@@ -169,6 +170,8 @@ def timestamper_from(settings: Settings) -> Timestamper | None:
     if settings.tsa_ca_file is None:
         raise ConfigurationError("设置了 LAWTRAIL_TSA_URL 但缺少 LAWTRAIL_TSA_CA_FILE",
                                  "LAWTRAIL_TSA_URL is set but LAWTRAIL_TSA_CA_FILE is not", code="config.invalid")
+    from lawtrail.adapters.tsa import HttpTimestamper, TokenVerifier
+
     verifier = timestamp_verifier_from(settings)
     assert isinstance(verifier, TokenVerifier)
     return HttpTimestamper(settings.tsa_url, verifier.trusted, timeout=settings.tsa_timeout_seconds)

@@ -20,7 +20,6 @@ from rich.progress import DownloadColumn, Progress, SpinnerColumn, TransferSpeed
 from rich.table import Table
 
 from lawtrail.adapters.bag import BagWriter
-from lawtrail.adapters.casefile_verify import render, verify_bag
 from lawtrail.adapters.db.uow import SqlUnitOfWork
 from lawtrail.adapters.retention_file import load_retention
 from lawtrail.adapters.signer import load_signer
@@ -66,6 +65,8 @@ def verify(bag: Annotated[Path, typer.Argument(help="案卷包目录 / bag folde
            vkey: Annotated[str | None, typer.Option(
                "--vkey", help="机关公布的账本公钥（默认用包内的） / the published key (default: the bag's)")] = None,
            as_json: JsonOption = False) -> None:
+    from lawtrail.adapters.casefile_verify import render, verify_bag  # only here (CLI memory)
+
     report = verify_bag(bag, vkey)
     if as_json:
         sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import typer
-from alembic.util import CommandError
 
 from lawtrail.adapters.db.engine import check
 from lawtrail.cli.common import load, opened, options, say
@@ -21,6 +20,8 @@ def upgrade(tctx: typer.Context) -> None:
 
 @app.command("check", help="检查数据库结构与代码是否一致 / Check that the schema matches the code")
 def check_schema(tctx: typer.Context) -> None:
+    from alembic.util import CommandError  # Alembic only for this command (CLI memory)
+
     with opened(load(options(tctx))) as container:
         try:
             check(container.engine)

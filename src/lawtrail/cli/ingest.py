@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
@@ -32,8 +32,10 @@ from rich.progress import (
 )
 from rich.table import Table
 
+if TYPE_CHECKING:
+    from lawtrail.cli.remote import Remote
+
 from lawtrail.cli.common import Cli, JsonOption, console, say, session
-from lawtrail.cli.remote import Remote, token_from_env
 from lawtrail.domain.media import parse_capture_time
 from lawtrail.domain.prefill import CasePrefill
 from lawtrail.errors import invalid
@@ -213,6 +215,8 @@ def _time_option(name: str, text: str, not_after: datetime | None) -> datetime:
 
 def _remote(url: str, token: str | None, files: list[Path], device: str, officer: str | None,
             as_json: bool) -> list[IngestResult]:
+    from lawtrail.cli.remote import Remote, token_from_env  # httpx only when pushing (decision 0009: memory)
+
     key = token_from_env(token)
     if not key:
         raise invalid("token", "推送到远程需要 API 令牌（--token 或 LAWTRAIL_REMOTE_TOKEN）",

@@ -8,14 +8,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+if TYPE_CHECKING:
+    from lawtrail.adapters.ledger_export import TokenCheck
+
 from lawtrail.adapters.db.uow import SqlUnitOfWork
-from lawtrail.adapters.ledger_export import FolderExport, TokenCheck, verify_export, verify_export_tokens
 from lawtrail.adapters.signer import Ed25519Signer, load_signer, note_checker
-from lawtrail.adapters.tsa import TimestampError, TokenFiles, TokenVerifier
 from lawtrail.bootstrap import Container
 from lawtrail.cli.common import JsonOption, emit_json, load, opened, operator_name, options, say
 from lawtrail.domain.access import system_actor
@@ -184,6 +185,9 @@ def export(
             raise ConfigurationError("数据目录中没有账本签名密钥（先运行 lawtrail ledger checkpoint）",
                                      "no ledger signing key (run `lawtrail ledger checkpoint` first)",
                                      code="ledger.no_key")
+        from lawtrail.adapters.ledger_export import FolderExport
+        from lawtrail.adapters.tsa import TokenFiles
+
         try:
             with FolderExport(out, signer.vkey()) as sink:
                 count = ledger.export(cli.uow(), cli.ctx(), TokenFiles(sink, out))
@@ -202,6 +206,10 @@ def verify_export_cmd(
                          "the TSA's CA bundle: also verify the RFC 3161 timestamps")] = None,
     as_json: JsonOption = False,
 ) -> None:
+    # The offline verifier and the TSA client only for the commands that use them (CLI memory).
+    from lawtrail.adapters.ledger_export import verify_export, verify_export_tokens
+    from lawtrail.adapters.tsa import TimestampError, TokenVerifier
+
     try:
         result = verify_export(folder, vkey)
         tokens = verify_export_tokens(folder, TokenVerifier.from_file(tsa_ca)) if tsa_ca else None

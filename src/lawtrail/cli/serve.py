@@ -6,7 +6,6 @@ import os
 from typing import Annotated
 
 import typer
-import uvicorn
 
 from lawtrail.cli.common import data_dir_of, load, opened, options, say
 from lawtrail.cli.demo import print_logins
@@ -39,6 +38,8 @@ def serve(
     say(f"lawtrail 已启动 / running at http://{settings.host}:{settings.port}/")
     if summary is not None:
         print_logins(summary)
+    import uvicorn  # only here: the other commands do not pay for the web server's imports
+
     uvicorn.run(APP_FACTORY, factory=True, host=settings.host, port=settings.port,
                 workers=settings.workers, log_level=settings.log_level.lower())
 

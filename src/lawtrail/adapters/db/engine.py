@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -41,6 +42,10 @@ def _sqlite_setup(engine: Engine, synchronous: str) -> None:
 
 
 def alembic_config(engine: Engine) -> Config:
+    # Alembic (and Mako) are imported only when migrating: the CLI's daily commands, such as a
+    # collection station's ingest, stay lighter (docs/benchmarks.md, memory).
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
@@ -50,9 +55,13 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema up to ``revision`` (idempotent)."""
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
 
 
 def check(engine: Engine) -> None:
     """Raise if the models and the migrated schema differ (``alembic check``)."""
+    from alembic import command
+
     command.check(alembic_config(engine))
