@@ -61,6 +61,7 @@ from lawtrail.domain.supervision import SnapshotRow
 from lawtrail.domain.vault import MediaFilter, MediaRecord, MediaRow, Registration, missing_items
 from lawtrail.errors import Conflict, NotFound, ValidationFailed
 from tests.unit.fake_archive import FakeArchive
+from tests.unit.fake_disclosure import FakeDisclosures
 
 
 class FakeIntegrityError(Exception):
@@ -119,6 +120,7 @@ class FakeState:
     decisions: list[Any] = field(default_factory=list)
     approval_requests: list[ApprovalRequest] = field(default_factory=list)
     approval_actions: list[ApprovalAction] = field(default_factory=list)
+    disclosure_rows: list[Any] = field(default_factory=list)  # tests/unit/fake_disclosure.py
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -141,6 +143,7 @@ class FakeState:
             overrides=list(self.overrides), holds=list(self.holds), hold_releases=list(self.hold_releases),
             disposals=list(self.disposals), decisions=list(self.decisions),
             approval_requests=list(self.approval_requests), approval_actions=list(self.approval_actions),
+            disclosure_rows=list(self.disclosure_rows),
         )
 
 
@@ -1139,6 +1142,7 @@ class FakeUnitOfWork:
         self.records = FakeRecords(self)
         self.archive = FakeArchive(self)
         self.approvals = FakeApprovals(self)
+        self.disclosures = FakeDisclosures(self)
 
     @property
     def working(self) -> FakeState:

@@ -18,6 +18,7 @@ from lawtrail.domain.access import Permission
 from lawtrail.domain.findings import Finding, FindingStatus
 from lawtrail.domain.rules import RULES, RuleSettings, continuity
 from lawtrail.domain.rules import approvals as approval_rules
+from lawtrail.domain.rules import disclosure as disclosure_rules
 from lawtrail.domain.rules.vault import CHECKS, VaultFacts, check_vault
 from lawtrail.errors import ValidationFailed, invalid
 from lawtrail.services import activities
@@ -68,7 +69,22 @@ def approval_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: R
     return approval_rules.check_approvals(facts, now, rule=scope.rule, due_soon=settings.due_soon)
 
 
-EVALUATORS: list[Evaluator] = [vault_evaluator, activity_evaluator, approval_evaluator]
+def disclosure_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> list[Finding]:
+    """Art. 37 over the bureau's disclosures, exports and outside requests: six statements
+    whatever their number. Outside requests are the bureau's, so only bureau-wide viewers see
+    their findings; an export's finding belongs to the requester's unit."""
+    if not scope.wants(disclosure_rules.RULES_BY_ID):
+        return []
+    b = scope.bureau_id
+    facts = disclosure_rules.DisclosureFacts(
+        disclosures=uow.disclosures.list_for(b, limit=1_000_000), exports=uow.disclosures.exports(bureau_id=b),
+        outside=uow.access.list_outside(b, limit=1_000_000) if scope.unit_ids is None else [])
+    found = disclosure_rules.check_disclosure(facts, now, rule=scope.rule)
+    units = {str(u) for u in scope.unit_ids} if scope.unit_ids is not None else None
+    return [f for f in found if units is None or f.unit_id in units]
+
+
+EVALUATORS: list[Evaluator] = [vault_evaluator, activity_evaluator, approval_evaluator, disclosure_evaluator]
 
 _ORDER = {FindingStatus.OVERDUE: 0, FindingStatus.DUE_SOON: 1, FindingStatus.OPEN: 2}
 

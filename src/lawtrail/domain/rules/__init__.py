@@ -8,10 +8,10 @@
 from __future__ import annotations
 
 from lawtrail.domain.findings import RuleSpec
-from lawtrail.domain.rules import approvals, continuity, vault
+from lawtrail.domain.rules import approvals, continuity, disclosure, vault
 from lawtrail.domain.rules.common import RuleSettings
 
 RULES: dict[str, RuleSpec] = {spec.id: spec for spec in (*vault.RULES, *continuity.RULES.values(),
-                                                 *approvals.RULES.values())}
+                                                 *approvals.RULES.values(), *disclosure.RULES)}
 
 __all__ = ["RULES", "RuleSettings"]
