@@ -6,6 +6,7 @@ request is exported as marked copies, each with its own digest, and the export i
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import tempfile
 import uuid
@@ -252,7 +253,7 @@ def export(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, copies: BlobStore, marke
                                   _item_progress(on_progress, index, len(originals))))
     body = json.dumps(manifest(request, export_id, ctx.now, text, tuple(made)), ensure_ascii=False,
                       sort_keys=True, indent=2).encode()
-    stored = copies.put_stream([body])
+    stored = copies.put_stream(io.BytesIO(body))
     result = DisclosureExport(id=export_id, request_id=request.id, bureau_id=request.bureau_id,
                               actor_id=ctx.actor.user_id, actor_name=ctx.actor.name[:100], at=ctx.now,
                               manifest_sha256=stored.sha256, copies=tuple(made))
@@ -287,7 +288,8 @@ def _copy_one(blobs: BlobStore, copies: BlobStore, marker: CopyMarker, tmp: Path
     written = marker.mark(source, work, method=method, text=text, name=media.original_name, on_progress=progress)
     copy = written[0]
     digest = _sha256(copy)
-    copies.adopt_file(copy, sha256=digest)
+    with copy.open("rb") as f:  # streamed and hashed again by the store: checked
+        copies.put_stream(f, expected_sha256=digest)
     return ExportedCopy(export_id=export_id, media_id=media.id, name=copy.name, original_sha256=media.sha256,
                         copy_sha256=digest, copy_size=copy.stat().st_size, method=method)
 
