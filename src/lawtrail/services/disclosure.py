@@ -81,7 +81,7 @@ def request_disclosure(uow: UnitOfWork, ctx: Ctx, *, recipient_name: str, recipi
     name = clean_text(recipient_name, "recipient_name", "接收人", problems, max_len=100)
     org = clean_text(recipient_org, "recipient_org", "接收单位", problems, max_len=200, required=not publish)
     why = clean_text(purpose, "purpose", "用途", problems, max_len=500)
-    ids = tuple(dict.fromkeys(media_ids))
+    ids = tuple(sorted(set(media_ids)))  # stored in this order (the SQL repository reads it so)
     if not ids:
         problems.add("media_ids", "请选择要对外提供的音像资料", "choose the originals to disclose")
     elif len(ids) > MAX_ITEMS:
@@ -290,8 +290,8 @@ def _copy_one(blobs: BlobStore, copies: BlobStore, marker: CopyMarker, tmp: Path
     digest = _sha256(copy)
     with copy.open("rb") as f:  # streamed and hashed again by the store: checked
         copies.put_stream(f, expected_sha256=digest)
-    return ExportedCopy(export_id=export_id, media_id=media.id, name=copy.name, original_sha256=media.sha256,
-                        copy_sha256=digest, copy_size=copy.stat().st_size, method=method)
+    return ExportedCopy(export_id=export_id, media_id=media.id, name=f"{index + 1:02d}-{copy.name}",
+                        original_sha256=media.sha256, copy_sha256=digest, copy_size=copy.stat().st_size, method=method)
 
 
 def _sha256(path: Path) -> str:

@@ -87,7 +87,7 @@ class SqlDisclosures:
         ids = [r.id for r in rows]
         for start in range(0, len(ids), _CHUNK):
             for c in self.conn.execute(select(dc).where(dc.c.export_id.in_(ids[start:start + _CHUNK]))
-                                       .order_by(dc.c.name, dc.c.media_id)):
+                                       .order_by(dc.c.media_id)):
                 copies[c.export_id].append(ExportedCopy(**(_m(c) | {"method": Method(c.method)})))
         return [DisclosureExport(**_m(r), copies=tuple(copies[r.id])) for r in rows]
 
