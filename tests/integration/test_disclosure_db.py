@@ -151,3 +151,39 @@ def test_bad_input_and_an_unapproved_export_write_nothing_else(seed: Seed, vault
     assert changed <= {"events", "ledger_head.size", "ledger_nodes", "ledger_head"} and "events" in changed
     assert _events(seed, Action.DISCLOSURE_EXPORT_REFUSED) == [{"code": "disclosure.not_approved"}]
     assert list(copies.iter_digests()) == []
+
+
+def test_api_round_trip_and_bad_input_writes_nothing(seed: Seed, vault: Vault) -> None:
+    from fastapi.testclient import TestClient
+
+    from lawtrail.services import auth
+    from lawtrail.web.app import create_app
+
+    c = seed.container
+    leader = make_leader(seed, seed.unit)
+    clip = vault.put()
+    _, raw = auth.create_token(c.uow(), c.system_ctx("t"), owner_id=vault.officer_a.id, name="t")
+    _, lead_raw = auth.create_token(c.uow(), c.system_ctx("t"), owner_id=leader.id, name="t")
+    officer, boss = {"Authorization": f"Bearer {raw}"}, {"Authorization": f"Bearer {lead_raw}"}
+    good = {"recipient_name": "张三", "recipient_org": "某法院", "purpose": "举证", "media_ids": [str(clip.id)]}
+    before = row_counts(c.engine)
+    with TestClient(create_app(c, checkpoint_interval=None)) as client:
+        for body, who in [({**good, "recipient_name": ""}, officer), ({**good, "media_ids": []}, officer),
+                          ({**good, "media_ids": ["nope"]}, officer), ({**good, "extra": 1}, officer),
+                          ({**good, "purpose": "x" * 501}, officer)]:
+            r = client.post("/api/v1/disclosures", json=body, headers=who)
+            assert r.status_code == 422, (body, r.text)
+        assert client.post("/api/v1/disclosures", json=good, headers=boss).status_code == 403  # leaders approve
+        assert client.post(f"/api/v1/disclosures/{uuid.uuid4()}/approve", json={}, headers=boss).status_code == 404
+        assert row_counts(c.engine) == before
+        made = client.post("/api/v1/disclosures", json=good, headers=officer)
+        assert made.status_code == 201 and made.json()["status"] == "requested"
+        rid = made.json()["id"]
+        own = client.post(f"/api/v1/disclosures/{rid}/approve", json={}, headers=officer)
+        assert (own.status_code, own.json()["code"]) == (403, "permission_denied")
+        ok = client.post(f"/api/v1/disclosures/{rid}/approve", json={"reason": "同意"}, headers=boss)
+        assert ok.status_code == 200 and ok.json()["status"] == "approved"
+        again = client.post(f"/api/v1/disclosures/{rid}/refuse", json={"reason": "x"}, headers=boss)
+        assert (again.status_code, again.json()["code"]) == (409, "disclosure.bad_transition")
+        listed = client.get("/api/v1/disclosures", headers=boss).json()
+        assert [x["id"] for x in listed] == [rid]

@@ -333,3 +333,15 @@ def _notice(request: DisclosureRequest, found: DisclosureExport) -> str:
     who = f"{request.recipient_org} {request.recipient_name}".strip()
     return (f"本文件系{who}经批准取得的对外提供副本，用途：{request.purpose}。\n"
             f"编号：{str(request.id)[:8]}；导出：{found.at.isoformat()}；清单摘要 SHA-256：{found.manifest_sha256}\n")
+
+
+def item_names(uow: UnitOfWork, ctx: Ctx, disclosures: Sequence[Disclosure]) -> dict[UUID, str]:
+    """Names of the originals of ``disclosures`` (already permitted to the actor), for showing
+    them: metadata only, so nothing is read and nothing recorded."""
+    names: dict[UUID, str] = {}
+    with uow:
+        for media_id in {m for d in disclosures for m in d.request.media_ids}:
+            media = uow.media.get(media_id)
+            if media is not None and media.bureau_id == ctx.actor.bureau_id:
+                names[media_id] = media.original_name
+    return names
