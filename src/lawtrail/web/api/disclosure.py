@@ -6,7 +6,7 @@ and validate."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
@@ -110,16 +110,13 @@ def get_one(request: Request, who: Who, request_id: UUID) -> DisclosureOut:
     return DisclosureOut.of(found, exports)
 
 
-@router.post("/{request_id}/approve", response_model=DisclosureOut)
-def approve(request: Request, who: Who, request_id: UUID, body: ReasonIn) -> DisclosureOut:
-    return DisclosureOut.of(svc.approve(container(request).uow(), who.ctx(request), request_id, reason=body.reason))
-
-
-@router.post("/{request_id}/refuse", response_model=DisclosureOut)
-def refuse(request: Request, who: Who, request_id: UUID, body: ReasonIn) -> DisclosureOut:
-    return DisclosureOut.of(svc.refuse(container(request).uow(), who.ctx(request), request_id, reason=body.reason))
-
-
-@router.post("/{request_id}/withdraw", response_model=DisclosureOut)
-def withdraw(request: Request, who: Who, request_id: UUID, body: ReasonIn) -> DisclosureOut:
-    return DisclosureOut.of(svc.withdraw(container(request).uow(), who.ctx(request), request_id, reason=body.reason))
+@router.post("/{request_id}/{move}", response_model=DisclosureOut)
+def move(request: Request, who: Who, request_id: UUID, move: Literal["approve", "refuse", "withdraw"],
+         body: ReasonIn) -> DisclosureOut:
+    """approve / refuse (a leader; never one's own request) or withdraw (the requester)."""
+    uow, ctx = container(request).uow(), who.ctx(request)
+    if move == "approve":
+        return DisclosureOut.of(svc.approve(uow, ctx, request_id, reason=body.reason))
+    if move == "refuse":
+        return DisclosureOut.of(svc.refuse(uow, ctx, request_id, reason=body.reason))
+    return DisclosureOut.of(svc.withdraw(uow, ctx, request_id, reason=body.reason))
