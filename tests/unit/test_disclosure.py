@@ -401,3 +401,30 @@ def test_rule_filter_and_engine_runs_it(world: World) -> None:
     assert [f.subject.type for f in found] == ["disclosure_export"]
     own_unit = findings.evaluate(world.uow(), world.ctx(world.unit_head_a), T0, rule="ART37-DISCLOSURE-APPROVED")
     assert len(own_unit) == 1  # the requester (officer a) is of unit a
+
+
+# ---- ART37-ORIGINAL-INTACT -----------------------------------------------------------------------
+
+def test_intact_rule_reports_changed_and_missing_originals_only(world: World) -> None:
+    from lawtrail.domain.rules.disclosure import ORIGINAL_INTACT
+    blobs = FakeBlobStore()
+    a, b, c = (put_media(world, blobs) for _ in range(3))
+    facts = DisclosureFacts(verified_at=T0, media=[a, b, c], vault_problems=[
+        (a.sha256, "changed"), (b.sha256, "missing"), ("f" * 64, "untracked"), ("e" * 64, "changed")])
+    found = check_disclosure(facts, T0)
+    assert [(f.rule, f.subject.id) for f in found] == [(ORIGINAL_INTACT, str(a.id)), (ORIGINAL_INTACT, str(b.id))]
+    assert check_disclosure(DisclosureFacts(verified_at=T0, media=[a, b, c]), T0) == []
+    assert check_disclosure(facts, T0, rule="ART37-DISCLOSURE-APPROVED") == []
+
+
+def test_engine_reads_the_latest_vault_verification(world: World) -> None:
+    from lawtrail.services import vault as vault_svc
+    blobs = FakeBlobStore()
+    clip = put_media(world, blobs)
+    vault_svc.verify_vault(world.uow(), world.ctx(world.supervisor), blobs)
+    rule = "ART37-ORIGINAL-INTACT"
+    assert findings.evaluate(world.uow(), world.ctx(world.leader), T0, rule=rule) == []
+    blobs.objects[clip.sha256] = b"edited"  # the bytes were altered behind the store's back
+    vault_svc.verify_vault(world.uow(), world.ctx(world.supervisor), blobs)
+    [found] = findings.evaluate(world.uow(), world.ctx(world.leader), T0, rule=rule)
+    assert found.subject.id == str(clip.id) and "第三十七条" in found.message_zh

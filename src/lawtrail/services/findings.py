@@ -70,15 +70,21 @@ def approval_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: R
 
 
 def disclosure_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> list[Finding]:
-    """Art. 37 over the bureau's disclosures, exports and outside requests: six statements
-    whatever their number. Outside requests are the bureau's, so only bureau-wide viewers see
-    their findings; an export's finding belongs to the requester's unit."""
+    """Art. 37 over the bureau's disclosures, exports and outside requests, and the latest vault
+    verification against the originals in scope: eight statements whatever their number.
+    Outside requests are the bureau's, so only bureau-wide viewers see their findings; an
+    export's finding belongs to the requester's unit, an altered original's to its unit."""
     if not scope.wants(disclosure_rules.RULES_BY_ID):
         return []
     b = scope.bureau_id
+    latest = uow.events.list(subject_type="vault", subject_id="originals", limit=1)
+    summary = (latest[0].after or {}) if latest else {}
+    problems = [(str(p.get("sha256", "")), str(p.get("kind", ""))) for p in summary.get("problems", [])]
     facts = disclosure_rules.DisclosureFacts(
         disclosures=uow.disclosures.list_for(b, limit=1_000_000), exports=uow.disclosures.exports(bureau_id=b),
-        outside=uow.access.list_outside(b, limit=1_000_000) if scope.unit_ids is None else [])
+        outside=uow.access.list_outside(b, limit=1_000_000) if scope.unit_ids is None else [],
+        verified_at=latest[0].occurred_at if latest else None, vault_problems=problems,
+        media=uow.media.in_scope(b, scope.unit_ids) if problems else [])
     found = disclosure_rules.check_disclosure(facts, now, rule=scope.rule)
     units = {str(u) for u in scope.unit_ids} if scope.unit_ids is not None else None
     return [f for f in found if units is None or f.unit_id in units]

@@ -6,6 +6,9 @@ recipient and the purpose (docs/decisions/0025). Pure functions over ``Disclosur
   request decided with copies provided when no disclosure approved by then covers every copied
   original for that recipient (same name, and same organisation when both are given). A breach
   has no deadline: it is ``open`` and is accounted under Art. 48 (五).
+- ``ART37-ORIGINAL-INTACT``: the latest vault verification found an original's stored bytes
+  changed or missing (not disposed by an approved disposal): cut, edited or deleted, Art. 48 (四).
+  Read from the verification's recorded summary (its first 100 problems), so cheap: no re-hash.
 """
 
 from __future__ import annotations
@@ -18,10 +21,13 @@ from datetime import datetime
 from lawtrail.domain.disclosure import Disclosure, DisclosureExport
 from lawtrail.domain.findings import Finding, RuleSpec, Severity, Subject, finding
 from lawtrail.domain.outside import OutsideDecision, OutsideRequest
+from lawtrail.domain.vault import MediaRecord
 
 DISCLOSURE_APPROVED = RuleSpec("ART37-DISCLOSURE-APPROVED", "第三十七条", Severity.ERROR,
                                "对外提供或者发布音像记录须经批准", "AV records leave the bureau only with an approval")
-RULES: tuple[RuleSpec, ...] = (DISCLOSURE_APPROVED,)
+ORIGINAL_INTACT = RuleSpec("ART37-ORIGINAL-INTACT", "第三十七条", Severity.ERROR,
+                           "不得剪接、删改原始音像记录", "originals are never cut, edited or deleted")
+RULES: tuple[RuleSpec, ...] = (DISCLOSURE_APPROVED, ORIGINAL_INTACT)
 RULES_BY_ID: frozenset[str] = frozenset(r.id for r in RULES)
 
 
@@ -32,6 +38,10 @@ class DisclosureFacts:
     disclosures: Sequence[Disclosure] = ()
     exports: Sequence[DisclosureExport] = ()
     outside: Sequence[tuple[OutsideRequest, OutsideDecision | None]] = ()
+    #: The latest vault verification: when, and its problems as (sha256, kind).
+    verified_at: datetime | None = None
+    vault_problems: Sequence[tuple[str, str]] = ()
+    media: Sequence[MediaRecord] = ()
 
 
 def _norm(text: str) -> str:
@@ -86,8 +96,32 @@ def _outside_findings(facts: DisclosureFacts, now: datetime) -> list[Finding]:
     return found
 
 
+_ALTERED = {"changed": ("存储的字节与摘要不符（被修改）", "stored bytes changed"),
+            "missing": ("存储的字节缺失（被删除）", "stored bytes missing")}
+
+
+def _intact_findings(facts: DisclosureFacts, now: datetime) -> list[Finding]:
+    by_sha = {m.sha256: m for m in facts.media}
+    found = []
+    for sha256, kind in facts.vault_problems:
+        media = by_sha.get(sha256)
+        if media is None or kind not in _ALTERED:
+            continue  # not an original in scope, or untracked bytes (no original to speak of)
+        zh, en = _ALTERED[kind]
+        when = facts.verified_at.isoformat() if facts.verified_at else ""
+        found.append(finding(
+            ORIGINAL_INTACT, Subject("media", str(media.id), f"{media.original_name} ({sha256[:12]})"),
+            f"{zh}，原始音像记录不得剪接、删改（第三十七条；核验于 {when}）",
+            f"{en}; originals are never cut or edited (Art. 37; verified {when})", now=now,
+            unit_id=str(media.unit_id), people=(str(media.officer_id),) if media.officer_id else ()))
+    return found
+
+
 def check_disclosure(facts: DisclosureFacts, now: datetime, *, rule: str | None = None) -> list[Finding]:
-    """Every ``ART37-DISCLOSURE-APPROVED`` breach in ``facts``."""
-    if rule is not None and rule != DISCLOSURE_APPROVED.id:
-        return []
-    return _export_findings(facts, now) + _outside_findings(facts, now)
+    """Every Art. 37 breach in ``facts`` (``rule``: only that one)."""
+    found: list[Finding] = []
+    if rule in (None, DISCLOSURE_APPROVED.id):
+        found += _export_findings(facts, now) + _outside_findings(facts, now)
+    if rule in (None, ORIGINAL_INTACT.id):
+        found += _intact_findings(facts, now)
+    return found
