@@ -13,6 +13,7 @@ import subprocess
 import uuid
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -30,6 +31,7 @@ from lawtrail.services import findings
 from tests.integration.access_support import make_leader
 from tests.integration.media_support import Vault, seed_vault
 from tests.integration.support import Seed, row_counts
+from tests.integration.test_records_db import data, team  # noqa: F401 - the fixture is used by name
 from tests.unit.factories import T0
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is installed by scripts/setup")
@@ -187,3 +189,36 @@ def test_api_round_trip_and_bad_input_writes_nothing(seed: Seed, vault: Vault) -
         assert (again.status_code, again.json()["code"]) == (409, "disclosure.bad_transition")
         listed = client.get("/api/v1/disclosures", headers=boss).json()
         assert [x["id"] for x in listed] == [rid]
+
+
+def test_a_record_attachment_is_disclosed_with_its_mark(seed: Seed, vault: Vault, tmp_path: Path,
+                                                         team: tuple[Any, Any, Any]) -> None:  # noqa: F811 - the fixture
+    from lawtrail.services import records as rec_svc
+
+    c, (zhang, wang, case) = seed.container, team
+    leader = make_leader(seed, seed.unit)
+    rec = rec_svc.create_record(c.uow(), seed.ctx(zhang), c.catalogue, case.id, kind_id="inquiry_record",
+                                data=data(zhang, wang))
+    buf = io.BytesIO()
+    Image.new("RGB", (400, 300), (250, 250, 240)).save(buf, format="PNG")
+    signed = rec_svc.sign_record(c.uow(), seed.ctx(zhang), c.blobs, rec.record_id, rec_svc.SignatureInput(
+        capacity="party", signer_name="张三", method="handwriting"),
+        scan=rec_svc.Upload("签名.png", "image/png", io.BytesIO(buf.getvalue())))
+    assert signed.scan_id is not None
+    asked = svc.request_disclosure(c.uow(), seed.ctx(zhang), recipient_name="李律师", recipient_org="某律师事务所",
+                                   purpose="复议代理", media_ids=[], attachment_ids=[signed.scan_id])
+    svc.approve(c.uow(), vault.ctx(leader), asked.request.id)
+    copies = LocalBlobStore(tmp_path / "disclosures", fsync=False)
+    result = svc.export(c.uow(), seed.ctx(zhang), c.blobs, copies, FfmpegMarker(), asked.request.id)
+    [copy] = result.export.copies
+    assert (copy.kind.value, copy.item_id, copy.method) == ("attachment", signed.scan_id, Method.IMAGE)
+    with Image.open(copies.path_of(copy.copy_sha256)) as marked:
+        assert marked.size == (400, 300) and marked.getpixel((20, 20)) != (250, 250, 240)  # the mark's box
+    with c.uow() as uow:
+        stored = uow.disclosures.get(asked.request.id)
+        assert stored is not None and stored.request.attachment_ids == (signed.scan_id,)
+        assert uow.disclosures.exports(request_id=asked.request.id) == [result.export]
+    for statement in ("UPDATE disclosure_request_attachments SET attachment_id = attachment_id",
+                      "DELETE FROM disclosure_request_attachments"):
+        with c.engine.connect() as conn, pytest.raises(DBAPIError, match="append-only"):
+            conn.execute(text(statement))

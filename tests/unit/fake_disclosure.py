@@ -29,6 +29,8 @@ class FakeDisclosures:
         assert request.id not in {r.id for r in self._requests()}, "duplicate disclosure request"
         assert request.requester_id in self.s.users, "foreign key: requester"
         assert all(m in self.s.media for m in request.media_ids), "foreign key: media"
+        known = {a.id for a in self.s.record_attachments}
+        assert all(a in known for a in request.attachment_ids), "foreign key: attachment"
         self.s.disclosure_rows.append(request)
 
     def add_decision(self, decision: DisclosureDecision) -> None:

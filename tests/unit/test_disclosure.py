@@ -428,3 +428,52 @@ def test_engine_reads_the_latest_vault_verification(world: World) -> None:
     vault_svc.verify_vault(world.uow(), world.ctx(world.supervisor), blobs)
     [found] = findings.evaluate(world.uow(), world.ctx(world.leader), T0, rule=rule)
     assert found.subject.id == str(clip.id) and "第三十七条" in found.message_zh
+
+
+# ---- record attachments --------------------------------------------------------------------------
+
+def attach(world: World, blobs: FakeBlobStore, *, secrecy: str = "ordinary", data: bytes = b"%PDF-1.4 scan",
+           name: str = "询问笔录.pdf", content_type: str = "application/pdf") -> uuid.UUID:
+    """A record of a case (of unit a) with one stored attachment; its id."""
+    from lawtrail.domain.cases import Stage
+    from lawtrail.domain.records import Attachment, RecordVersion
+    from tests.unit.access_support import seed_case
+    case = seed_case(world, world.unit_a, secrecy=secrecy)
+    digest = hashlib.sha256(data).hexdigest()
+    blobs.objects[digest] = data
+    record_id, attachment_id = uuid.uuid4(), uuid.uuid4()
+    with world.uow() as uow:
+        if uow.records.catalogue(1) is None:
+            from lawtrail.domain.catalogue import StoredCatalogue
+            uow.records.add_catalogue(StoredCatalogue(1, "version: 1", "0" * 64, T0, None, "测试", "测试"))
+        uow.records.add_version(RecordVersion(uuid.uuid4(), record_id, 1, case.id, Stage.INVESTIGATION, "inquiry",
+                                              "询问笔录", 1, {}, (), None, (), "", "", T0, None, "测试"))
+        uow.records.add_attachment(Attachment(attachment_id, record_id, digest, len(data), name, content_type,
+                                              "attachment", T0, None, "测试"))
+        uow.commit()
+    return attachment_id
+
+
+def test_attachments_are_asked_for_exported_and_covered_by_the_rule(world: World) -> None:
+    blobs, copies = FakeBlobStore(), FakeBlobStore()
+    scan = attach(world, blobs)
+    photo = attach(world, blobs, data=b"\xff\xd8 fake jpeg", name="现场照片.jpg", content_type="image/jpeg")
+    asked = ask(world, attachment_ids=[scan, photo])
+    assert set(asked.request.attachment_ids) == {scan, photo} and asked.request.media_ids == ()
+    svc.approve(world.uow(), world.ctx(world.leader), asked.request.id)
+    result = svc.export(world.uow(), world.ctx(world.officer_a), blobs, copies, FakeMarker(), asked.request.id)
+    by = {c.item_id: c for c in result.export.copies}
+    assert by[scan].method is Method.SIDECAR and by[photo].method is Method.IMAGE
+    assert {c.kind.value for c in result.export.copies} == {"attachment"}
+    assert by[photo].copy_sha256 != by[photo].original_sha256
+    assert svc.item_names(world.uow(), world.ctx(world.officer_a), [asked])[scan] == "询问笔录.pdf"
+    assert findings.evaluate(world.uow(), world.ctx(world.leader), T0, rule="ART37-DISCLOSURE-APPROVED") == []
+
+
+def test_unknown_attachments_and_secret_cases_are_refused(world: World) -> None:
+    blobs = FakeBlobStore()
+    err = refused(world, ValidationFailed, lambda: ask(world, attachment_ids=[uuid.uuid4()]))
+    assert {p.field for p in err.problems} == {"attachment_ids"}
+    secret = attach(world, blobs, secrecy="trade_secret")
+    err = refused(world, PermissionDenied, lambda: ask(world, attachment_ids=[secret], secret_confirmed=True))
+    assert err.code == "access.above_clearance"  # the case's level binds its records' attachments

@@ -51,6 +51,13 @@ MOVES: frozenset[tuple[Status, Status]] = frozenset({
 DECIDER_MOVES = frozenset({Status.APPROVED, Status.REFUSED})
 
 
+class ItemKind(StrEnum):
+    """What is given: a media original, or a scan or photo attached to a case record."""
+
+    MEDIA = "media"
+    ATTACHMENT = "attachment"
+
+
 class Method(StrEnum):
     """How a copy carries its mark: burnt into the video, drawn on the photo, or a notice file
     beside a document the bureau does not alter."""
@@ -62,7 +69,8 @@ class Method(StrEnum):
 
 @dataclass(frozen=True)
 class DisclosureRequest:
-    """What was asked (never changed): the originals, to whom, for what, published or not."""
+    """What was asked (never changed): the originals and record attachments, to whom, for what,
+    published or not."""
 
     id: UUID
     bureau_id: UUID
@@ -76,6 +84,12 @@ class DisclosureRequest:
     secret_confirmed: bool
     media_ids: tuple[UUID, ...]
     created_at: datetime
+    attachment_ids: tuple[UUID, ...] = ()
+
+    @property
+    def items(self) -> frozenset[tuple[ItemKind, UUID]]:
+        return frozenset({*((ItemKind.MEDIA, m) for m in self.media_ids),
+                          *((ItemKind.ATTACHMENT, a) for a in self.attachment_ids)})
 
 
 @dataclass(frozen=True)
@@ -107,19 +121,21 @@ class Disclosure:
 
 @dataclass(frozen=True)
 class ExportedCopy:
-    """One marked copy: which original (and its digest) became which copy (and its digest)."""
+    """One marked copy: which item (and its digest) became which copy (and its digest)."""
 
     export_id: UUID
-    media_id: UUID
+    item_id: UUID
     name: str
     original_sha256: str
     copy_sha256: str
     copy_size: int
     method: Method
+    kind: ItemKind = ItemKind.MEDIA
 
     def as_dict(self) -> dict[str, Any]:
-        return {"media_id": str(self.media_id), "name": self.name, "original_sha256": self.original_sha256,
-                "copy_sha256": self.copy_sha256, "copy_size": self.copy_size, "method": self.method.value}
+        return {"kind": self.kind.value, "item_id": str(self.item_id), "name": self.name,
+                "original_sha256": self.original_sha256, "copy_sha256": self.copy_sha256,
+                "copy_size": self.copy_size, "method": self.method.value}
 
 
 @dataclass(frozen=True)

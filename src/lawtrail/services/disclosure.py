@@ -24,6 +24,7 @@ from lawtrail.domain.disclosure import (
     DisclosureExport,
     DisclosureRequest,
     ExportedCopy,
+    ItemKind,
     Method,
     Status,
     check_export,
@@ -35,7 +36,7 @@ from lawtrail.domain.disclosure import (
 )
 from lawtrail.domain.events import Action
 from lawtrail.domain.org import Problems, clean_text
-from lawtrail.domain.secrecy import check_clearance
+from lawtrail.domain.secrecy import Level, check_clearance
 from lawtrail.errors import LawtrailError, NotFound, PermissionDenied
 from lawtrail.services.context import Ctx
 from lawtrail.services.guard import require
@@ -64,17 +65,63 @@ def _name(request: DisclosureRequest) -> str:
 def _facts(request: DisclosureRequest) -> dict[str, Any]:
     return {"recipient_name": request.recipient_name, "recipient_org": request.recipient_org,
             "purpose": request.purpose, "publish": request.publish, "secret_confirmed": request.secret_confirmed,
-            "media_ids": [str(m) for m in request.media_ids], "requester_id": str(request.requester_id)}
+            "media_ids": [str(m) for m in request.media_ids],
+            "attachment_ids": [str(a) for a in request.attachment_ids], "requester_id": str(request.requester_id)}
+
+
+@dataclass(frozen=True)
+class _Item:
+    """One thing to give: an original or a record attachment, with its stored bytes' digest."""
+
+    kind: ItemKind
+    id: UUID
+    sha256: str
+    name: str
+    media_type: str
+    level: Level
+
+
+def _load_items(uow: UnitOfWork, bureau_id: UUID, media_ids: Sequence[UUID], attachment_ids: Sequence[UUID],
+                problems: Problems) -> list[_Item]:
+    """The items of the bureau with their effective level (an attachment: its case's level);
+    an unknown or foreign one is a problem."""
+    items = []
+    for media_id in media_ids:
+        media = uow.media.get(media_id)
+        if media is None or media.bureau_id != bureau_id:
+            problems.add("media_ids", f"音像资料 {media_id} 不存在", f"no such original {media_id}")
+            continue
+        items.append(_Item(ItemKind.MEDIA, media.id, media.sha256, media.original_name, media.media_type.value,
+                           media_subject(uow, media).level))
+    for attachment_id in attachment_ids:
+        attachment = uow.records.attachment(attachment_id)
+        versions = uow.records.versions(attachment.record_id) if attachment else []
+        case = uow.cases.get(versions[0].case_id) if versions else None
+        if attachment is None or case is None or case.bureau_id != bureau_id:
+            problems.add("attachment_ids", f"记录附件 {attachment_id} 不存在", f"no such attachment {attachment_id}")
+            continue
+        kind = "photo" if attachment.content_type.startswith("image/") else "unknown"
+        items.append(_Item(ItemKind.ATTACHMENT, attachment.id, attachment.sha256, attachment.name, kind,
+                           _case_level(case.secrecy)))
+    return items
+
+
+def _case_level(value: str) -> Level:
+    try:
+        return Level(value)
+    except ValueError:  # an unknown stored value counts as the strictest
+        return Level.STATE_SECRET
 
 
 def request_disclosure(uow: UnitOfWork, ctx: Ctx, *, recipient_name: str, recipient_org: str, purpose: str,
-                       media_ids: Sequence[UUID], publish: bool = False,
+                       media_ids: Sequence[UUID], attachment_ids: Sequence[UUID] = (), publish: bool = False,
                        secret_confirmed: bool = False) -> Disclosure:
-    """Ask to give the listed originals to ``recipient_name`` of ``recipient_org`` (or publish
-    them) for ``purpose``: one ``media:disclosure:request`` event. Needs disclosure:request.
+    """Ask to give the listed originals and record attachments to ``recipient_name`` of
+    ``recipient_org`` (or publish them) for ``purpose``: one ``media:disclosure:request`` event.
+    Needs disclosure:request.
 
-    Raise ValidationFailed for a missing recipient or purpose, no or too many items, originals
-    not of the bureau, a trade or state secret to be published or not confirmed (Art. 37, 47);
+    Raise ValidationFailed for a missing recipient or purpose, no or too many items, items not
+    of the bureau, a trade or state secret to be published or not confirmed (Art. 37, 47);
     PermissionDenied ``access.above_clearance`` for an item above the requester's clearance."""
     require(ctx.actor, Permission.DISCLOSURE_REQUEST)
     problems = Problems()
@@ -82,22 +129,18 @@ def request_disclosure(uow: UnitOfWork, ctx: Ctx, *, recipient_name: str, recipi
     org = clean_text(recipient_org, "recipient_org", "接收单位", problems, max_len=200, required=not publish)
     why = clean_text(purpose, "purpose", "用途", problems, max_len=500)
     ids = tuple(sorted(set(media_ids)))  # stored in this order (the SQL repository reads it so)
-    if not ids:
-        problems.add("media_ids", "请选择要对外提供的音像资料", "choose the originals to disclose")
-    elif len(ids) > MAX_ITEMS:
+    attached = tuple(sorted(set(attachment_ids)))
+    if not ids and not attached:
+        problems.add("media_ids", "请选择要对外提供的音像资料或记录附件", "choose the items to disclose")
+    elif len(ids) + len(attached) > MAX_ITEMS:
         problems.add("media_ids", f"一次最多{MAX_ITEMS}件", f"at most {MAX_ITEMS} items per request")
     problems.raise_if_any()
     assert ctx.actor.user_id is not None and ctx.actor.bureau_id is not None
     with uow:
         clearance = clearance_of(uow, ctx.actor)
-        levels = {}
-        for media_id in ids:
-            media = uow.media.get(media_id)
-            if media is None or media.bureau_id != ctx.actor.bureau_id:
-                problems.add("media_ids", f"音像资料 {media_id} 不存在", f"no such original {media_id}")
-                continue
-            levels[media_id] = media_subject(uow, media).level
+        items = _load_items(uow, ctx.actor.bureau_id, ids, attached, problems)
         problems.raise_if_any()
+        levels = {item.id: item.level for item in items}
         for level in levels.values():
             check_clearance(clearance, level)
         for zh, en in level_problems(levels, publish=publish, confirmed=secret_confirmed):
@@ -109,7 +152,7 @@ def request_disclosure(uow: UnitOfWork, ctx: Ctx, *, recipient_name: str, recipi
             id=uuid.uuid4(), bureau_id=ctx.actor.bureau_id, requester_id=user.id,
             requester_name=user.display_name[:100], requester_unit_id=user.unit_id, recipient_name=name,
             recipient_org=org, purpose=why, publish=publish, secret_confirmed=secret_confirmed, media_ids=ids,
-            created_at=ctx.now)
+            created_at=ctx.now, attachment_ids=attached)
         uow.disclosures.add_request(request)
         record(uow, ctx, Action.DISCLOSURE_REQUEST, subject_type="disclosure", subject_id=request.id,
                subject_name=_name(request), after_dict=_facts(request))
@@ -238,19 +281,18 @@ def export(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, copies: BlobStore, marke
     request = found.request
     with uow:
         clearance = clearance_of(uow, ctx.actor)
-        originals = [uow.media.get(m) for m in request.media_ids]
-        for media in originals:
-            if media is not None:
-                check_clearance(clearance, media_subject(uow, media).level)
+        problems = Problems()
+        items = _load_items(uow, request.bureau_id, request.media_ids, request.attachment_ids, problems)
+    problems.raise_if_any()
+    for item in items:
+        check_clearance(clearance, item.level)
     export_id = uuid.uuid4()
     text = mark_text(bureau_name, request, ctx.now)
     made: list[ExportedCopy] = []
     with tempfile.TemporaryDirectory(prefix="lawtrail-disclosure-") as tmp:
-        for index, media in enumerate(originals):
-            if media is None:
-                raise _not_found()
-            made.append(_copy_one(blobs, copies, marker, Path(tmp), index, media, export_id, text,
-                                  _item_progress(on_progress, index, len(originals))))
+        for index, item in enumerate(items):
+            made.append(_copy_one(blobs, copies, marker, Path(tmp), index, item, export_id, text,
+                                  _item_progress(on_progress, index, len(items))))
     body = json.dumps(manifest(request, export_id, ctx.now, text, tuple(made)), ensure_ascii=False,
                       sort_keys=True, indent=2).encode()
     stored = copies.put_stream(io.BytesIO(body))
@@ -263,8 +305,8 @@ def export(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, copies: BlobStore, marke
                subject_name=_name(request), after_dict={
                    "export_id": str(export_id), "manifest_sha256": stored.sha256, "mark": text,
                    "recipient_name": request.recipient_name, "recipient_org": request.recipient_org,
-                   "items": [{"original_sha256": c.original_sha256, "copy_sha256": c.copy_sha256,
-                              "method": c.method.value} for c in made]})
+                   "items": [{"kind": c.kind.value, "item_id": str(c.item_id), "original_sha256": c.original_sha256,
+                              "copy_sha256": c.copy_sha256, "method": c.method.value} for c in made]})
         uow.commit()
     return ExportResult(result, body, text)
 
@@ -276,22 +318,23 @@ def _item_progress(on_progress: Progress | None, index: int, count: int) -> Call
     return report
 
 
-def _copy_one(blobs: BlobStore, copies: BlobStore, marker: CopyMarker, tmp: Path, index: int, media: Any,
+def _copy_one(blobs: BlobStore, copies: BlobStore, marker: CopyMarker, tmp: Path, index: int, item: _Item,
               export_id: UUID, text: str, progress: Callable[[float], None]) -> ExportedCopy:
     work = tmp / str(index)
     work.mkdir()
     source = work / "original"
-    with blobs.open(media.sha256) as reader, source.open("wb") as out:
+    with blobs.open(item.sha256) as reader, source.open("wb") as out:
         while chunk := reader.read(CHUNK):
             out.write(chunk)
-    method = method_for(media.media_type, media.original_name)
-    written = marker.mark(source, work, method=method, text=text, name=media.original_name, on_progress=progress)
+    method = method_for(item.media_type, item.name)
+    written = marker.mark(source, work, method=method, text=text, name=item.name, on_progress=progress)
     copy = written[0]
     digest = _sha256(copy)
     with copy.open("rb") as f:  # streamed and hashed again by the store: checked
         copies.put_stream(f, expected_sha256=digest)
-    return ExportedCopy(export_id=export_id, media_id=media.id, name=f"{index + 1:02d}-{copy.name}",
-                        original_sha256=media.sha256, copy_sha256=digest, copy_size=copy.stat().st_size, method=method)
+    return ExportedCopy(export_id=export_id, item_id=item.id, name=f"{index + 1:02d}-{copy.name}",
+                        original_sha256=item.sha256, copy_sha256=digest, copy_size=copy.stat().st_size, method=method,
+                        kind=item.kind)
 
 
 def _sha256(path: Path) -> str:
@@ -336,12 +379,12 @@ def _notice(request: DisclosureRequest, found: DisclosureExport) -> str:
 
 
 def item_names(uow: UnitOfWork, ctx: Ctx, disclosures: Sequence[Disclosure]) -> dict[UUID, str]:
-    """Names of the originals of ``disclosures`` (already permitted to the actor), for showing
-    them: metadata only, so nothing is read and nothing recorded."""
-    names: dict[UUID, str] = {}
+    """Names of the originals and attachments of ``disclosures`` (already permitted to the
+    actor), for showing them: metadata only, so nothing is read and nothing recorded."""
+    if ctx.actor.bureau_id is None:
+        return {}
+    media = {m for d in disclosures for m in d.request.media_ids}
+    attached = {a for d in disclosures for a in d.request.attachment_ids}
     with uow:
-        for media_id in {m for d in disclosures for m in d.request.media_ids}:
-            media = uow.media.get(media_id)
-            if media is not None and media.bureau_id == ctx.actor.bureau_id:
-                names[media_id] = media.original_name
-    return names
+        items = _load_items(uow, ctx.actor.bureau_id, sorted(media), sorted(attached), Problems())
+    return {item.id: item.name for item in items}

@@ -17,6 +17,7 @@ from lawtrail.domain.disclosure import (
     DisclosureExport,
     DisclosureRequest,
     ExportedCopy,
+    ItemKind,
     Method,
     Status,
 )
@@ -34,10 +35,14 @@ class SqlDisclosures:
         self.conn = conn
 
     def add_request(self, request: DisclosureRequest) -> None:
-        values = {k: v for k, v in vars(request).items() if k != "media_ids"}
+        values = {k: v for k, v in vars(request).items() if k not in ("media_ids", "attachment_ids")}
         self.conn.execute(insert(t.disclosure_requests).values(**values))
-        self.conn.execute(insert(t.disclosure_request_media),
-                          [{"request_id": request.id, "media_id": m} for m in request.media_ids])
+        if request.media_ids:
+            self.conn.execute(insert(t.disclosure_request_media),
+                              [{"request_id": request.id, "media_id": m} for m in request.media_ids])
+        if request.attachment_ids:
+            self.conn.execute(insert(t.disclosure_request_attachments),
+                              [{"request_id": request.id, "attachment_id": a} for a in request.attachment_ids])
 
     def add_decision(self, decision: DisclosureDecision) -> None:
         try:  # the transaction is useless afterwards; the service leaves it (rollback)
@@ -51,15 +56,19 @@ class SqlDisclosures:
         rows = list(self.conn.execute(query))
         ids = [r.id for r in rows]
         media: dict[UUID, list[UUID]] = defaultdict(list)
+        attachments: dict[UUID, list[UUID]] = defaultdict(list)
         decisions: dict[UUID, list[DisclosureDecision]] = defaultdict(list)
-        rm, dd = t.disclosure_request_media, t.disclosure_decisions
+        rm, ra, dd = t.disclosure_request_media, t.disclosure_request_attachments, t.disclosure_decisions
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start:start + _CHUNK]
             for link in self.conn.execute(select(rm).where(rm.c.request_id.in_(chunk)).order_by(rm.c.media_id)):
                 media[link.request_id].append(link.media_id)
+            for a in self.conn.execute(select(ra).where(ra.c.request_id.in_(chunk)).order_by(ra.c.attachment_id)):
+                attachments[a.request_id].append(a.attachment_id)
             for d in self.conn.execute(select(dd).where(dd.c.request_id.in_(chunk)).order_by(dd.c.at)):
                 decisions[d.request_id].append(DisclosureDecision(**(_m(d) | {"status": Status(d.status)})))
-        return [Disclosure(DisclosureRequest(**_m(r), media_ids=tuple(media[r.id])), tuple(decisions[r.id]))
+        return [Disclosure(DisclosureRequest(**_m(r), media_ids=tuple(media[r.id]),
+                                             attachment_ids=tuple(attachments[r.id])), tuple(decisions[r.id]))
                 for r in rows]
 
     def get(self, request_id: UUID) -> Disclosure | None:
@@ -78,7 +87,7 @@ class SqlDisclosures:
         self.conn.execute(insert(t.disclosure_exports).values(**values))
         if export.copies:
             self.conn.execute(insert(t.disclosure_copies),
-                              [vars(c) | {"method": c.method.value} for c in export.copies])
+                              [vars(c) | {"method": c.method.value, "kind": c.kind.value} for c in export.copies])
 
     def _exports(self, query: Select[Any]) -> list[DisclosureExport]:
         rows = list(self.conn.execute(query))
@@ -87,8 +96,9 @@ class SqlDisclosures:
         ids = [r.id for r in rows]
         for start in range(0, len(ids), _CHUNK):
             for c in self.conn.execute(select(dc).where(dc.c.export_id.in_(ids[start:start + _CHUNK]))
-                                       .order_by(dc.c.media_id)):
-                copies[c.export_id].append(ExportedCopy(**(_m(c) | {"method": Method(c.method)})))
+                                       .order_by(dc.c.kind.desc(), dc.c.item_id)):  # media first, as made
+                copies[c.export_id].append(ExportedCopy(**(_m(c) | {"method": Method(c.method),
+                                                                    "kind": ItemKind(c.kind)})))
         return [DisclosureExport(**_m(r), copies=tuple(copies[r.id])) for r in rows]
 
     def exports(self, *, request_id: UUID | None = None, bureau_id: UUID | None = None) -> list[DisclosureExport]:

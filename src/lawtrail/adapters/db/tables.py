@@ -802,6 +802,13 @@ disclosure_request_media = Table(
     Index("ix_disclosure_request_media_media_id", "media_id"),
 )
 
+disclosure_request_attachments = Table(
+    "disclosure_request_attachments", metadata,
+    Column("request_id", Uuid, ForeignKey("disclosure_requests.id"), primary_key=True),
+    Column("attachment_id", Uuid, ForeignKey("record_attachments.id"), primary_key=True),
+    Index("ix_disclosure_request_attachments_attachment_id", "attachment_id"),
+)
+
 disclosure_decisions = Table(
     "disclosure_decisions", metadata,
     Column("id", Uuid, primary_key=True),
@@ -831,12 +838,14 @@ disclosure_exports = Table(
 disclosure_copies = Table(
     "disclosure_copies", metadata,
     Column("export_id", Uuid, ForeignKey("disclosure_exports.id"), primary_key=True),
-    Column("media_id", Uuid, ForeignKey("media.id"), primary_key=True),
+    Column("kind", String(16), primary_key=True),  # media | attachment (the id is the one of that table)
+    Column("item_id", Uuid, primary_key=True),
     Column("name", String(300), nullable=False),
     Column("original_sha256", String(64), nullable=False),
     Column("copy_sha256", String(64), nullable=False),
     Column("copy_size", BigInteger, nullable=False),
     Column("method", String(16), nullable=False),
     CheckConstraint("method IN ('video', 'image', 'sidecar')", name="method_kind"),
+    CheckConstraint("kind IN ('media', 'attachment')", name="item_kind"),
     Index("ix_disclosure_copies_copy_sha256", "copy_sha256"),
 )

@@ -54,13 +54,13 @@ def _export_findings(facts: DisclosureFacts, now: datetime) -> list[Finding]:
     for export in facts.exports:
         disclosure = by_id.get(export.request_id)
         approved = disclosure.approved_at if disclosure else None
-        listed = set(disclosure.request.media_ids) if disclosure else set()
-        extra = [c for c in export.copies if c.media_id not in listed]
+        listed = disclosure.request.items if disclosure else frozenset()
+        extra = [c for c in export.copies if (c.kind, c.item_id) not in listed]
         if approved is not None and approved <= export.at and not extra:
             continue
         why_zh, why_en = (("申请未获批准即导出", "exported without an approved request") if approved is None
                           or approved > export.at else
-                          (f"导出了申请未列明的{len(extra)}件音像资料", f"{len(extra)} originals not in the request"))
+                          (f"导出了申请未列明的{len(extra)}件材料", f"{len(extra)} items not in the request"))
         found.append(finding(
             DISCLOSURE_APPROVED, Subject("disclosure_export", str(export.id), f"对外提供导出 {str(export.id)[:8]}"),
             f"{why_zh}（第三十七条）", f"{why_en} (Art. 37)", now=now,

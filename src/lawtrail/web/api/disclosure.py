@@ -25,7 +25,8 @@ class DisclosureIn(In):
     recipient_name: str = Field(max_length=1000)
     recipient_org: str = Field("", max_length=1000)
     purpose: str = Field(max_length=2000)
-    media_ids: list[UUID] = Field(max_length=1000)
+    media_ids: list[UUID] = Field(default_factory=list, max_length=1000)
+    attachment_ids: list[UUID] = Field(default_factory=list, max_length=1000)
     publish: bool = False
     secret_confirmed: bool = False
 
@@ -42,7 +43,8 @@ class DecisionOut(BaseModel):
 
 
 class CopyOut(BaseModel):
-    media_id: UUID
+    kind: str
+    item_id: UUID
     name: str
     original_sha256: str
     copy_sha256: str
@@ -73,6 +75,7 @@ class DisclosureOut(BaseModel):
     publish: bool
     secret_confirmed: bool
     media_ids: list[UUID]
+    attachment_ids: list[UUID]
     created_at: datetime
     status: str
     decisions: list[DecisionOut]
@@ -84,6 +87,7 @@ class DisclosureOut(BaseModel):
         return cls(id=r.id, requester_id=r.requester_id, requester_name=r.requester_name,
                    recipient_name=r.recipient_name, recipient_org=r.recipient_org, purpose=r.purpose,
                    publish=r.publish, secret_confirmed=r.secret_confirmed, media_ids=list(r.media_ids),
+                   attachment_ids=list(r.attachment_ids),
                    created_at=r.created_at, status=d.status.value,
                    decisions=[DecisionOut(status=x.status.value, actor_name=x.actor_name, at=x.at, reason=x.reason)
                               for x in d.decisions],
@@ -95,7 +99,8 @@ def create(request: Request, who: Who, body: DisclosureIn) -> DisclosureOut:
     c = container(request)
     return DisclosureOut.of(svc.request_disclosure(
         c.uow(), who.ctx(request), recipient_name=body.recipient_name, recipient_org=body.recipient_org,
-        purpose=body.purpose, media_ids=body.media_ids, publish=body.publish, secret_confirmed=body.secret_confirmed))
+        purpose=body.purpose, media_ids=body.media_ids, attachment_ids=body.attachment_ids, publish=body.publish,
+        secret_confirmed=body.secret_confirmed))
 
 
 @router.get("", response_model=list[DisclosureOut])

@@ -40,7 +40,8 @@ def _list(request: Request, who: Principal, status: int = 200, **ctx: Any) -> Re
     c, sctx = container(request), who.ctx(request)
     deciding = has_permission(who.actor, Permission.DISCLOSURE_APPROVE)
     found = svc.list_requests(c.uow(), sctx)
-    ctx.setdefault("values", {"media_ids": request.query_params.get("media", "")})
+    ctx.setdefault("values", {"media_ids": request.query_params.get("media", ""),
+                              "attachment_ids": request.query_params.get("attachment", "")})
     return page(request, "disclosures.html", status=status, deciding=deciding,
                 pending=[d for d in found if deciding and d.status is Status.REQUESTED],
                 others=[d for d in found if not (deciding and d.status is Status.REQUESTED)][:100],
@@ -59,7 +60,9 @@ async def disclosure_create(request: Request, who: Principal = Who) -> Response:
         made = svc.request_disclosure(
             container(request).uow(), who.ctx(request), recipient_name=text(form, "recipient_name"),
             recipient_org=text(form, "recipient_org"), purpose=text(form, "purpose"),
-            media_ids=_ids(text(form, "media_ids"), "media_ids", "音像资料"), publish=text(form, "publish") == "1",
+            media_ids=_ids(text(form, "media_ids"), "media_ids", "音像资料"),
+            attachment_ids=_ids(text(form, "attachment_ids"), "attachment_ids", "记录附件"),
+            publish=text(form, "publish") == "1",
             secret_confirmed=text(form, "secret_confirmed") == "1")
     except LawtrailError as exc:
         return _list(request, who, 422, **form_state(form, exc))

@@ -1,4 +1,4 @@
-"""disclosure: requests, their originals and decisions, exports and marked copies (Art. 37)
+"""disclosure: requests, their originals, attachments and decisions, exports and marked copies (Art. 37)
 
 Revision ID: 0016
 Revises: 0013
@@ -23,9 +23,10 @@ depends_on: str | Sequence[str] | None = None
 APPEND_ONLY = {
     "disclosure_requests": "id = NEW.id",
     "disclosure_request_media": "request_id = NEW.request_id AND media_id = NEW.media_id",
+    "disclosure_request_attachments": "request_id = NEW.request_id AND attachment_id = NEW.attachment_id",
     "disclosure_decisions": "id = NEW.id",
     "disclosure_exports": "id = NEW.id",
-    "disclosure_copies": "export_id = NEW.export_id AND media_id = NEW.media_id",
+    "disclosure_copies": "export_id = NEW.export_id AND kind = NEW.kind AND item_id = NEW.item_id",
 }
 
 
@@ -119,20 +120,32 @@ def upgrade() -> None:
         batch_op.create_index('ix_disclosure_exports_bureau_at', ['bureau_id', 'at'], unique=False)
         batch_op.create_index('ix_disclosure_exports_request_id', ['request_id'], unique=False)
 
+    op.create_table('disclosure_request_attachments',
+    sa.Column('request_id', sa.Uuid(), nullable=False),
+    sa.Column('attachment_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['attachment_id'], ['record_attachments.id'],
+                            name=op.f('fk_disclosure_request_attachments_attachment_id_record_attachments')),
+    sa.ForeignKeyConstraint(['request_id'], ['disclosure_requests.id'],
+                            name=op.f('fk_disclosure_request_attachments_request_id_disclosure_requests')),
+    sa.PrimaryKeyConstraint('request_id', 'attachment_id', name=op.f('pk_disclosure_request_attachments'))
+    )
+    with op.batch_alter_table('disclosure_request_attachments', schema=None) as batch_op:
+        batch_op.create_index('ix_disclosure_request_attachments_attachment_id', ['attachment_id'], unique=False)
+
     op.create_table('disclosure_copies',
     sa.Column('export_id', sa.Uuid(), nullable=False),
-    sa.Column('media_id', sa.Uuid(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('item_id', sa.Uuid(), nullable=False),
     sa.Column('name', sa.String(length=300), nullable=False),
     sa.Column('original_sha256', sa.String(length=64), nullable=False),
     sa.Column('copy_sha256', sa.String(length=64), nullable=False),
     sa.Column('copy_size', sa.BigInteger(), nullable=False),
     sa.Column('method', sa.String(length=16), nullable=False),
+    sa.CheckConstraint("kind IN ('media', 'attachment')", name=op.f('ck_disclosure_copies_item_kind')),
     sa.CheckConstraint("method IN ('video', 'image', 'sidecar')", name=op.f('ck_disclosure_copies_method_kind')),
     sa.ForeignKeyConstraint(['export_id'], ['disclosure_exports.id'],
                             name=op.f('fk_disclosure_copies_export_id_disclosure_exports')),
-    sa.ForeignKeyConstraint(['media_id'], ['media.id'],
-                            name=op.f('fk_disclosure_copies_media_id_media')),
-    sa.PrimaryKeyConstraint('export_id', 'media_id', name=op.f('pk_disclosure_copies'))
+    sa.PrimaryKeyConstraint('export_id', 'kind', 'item_id', name=op.f('pk_disclosure_copies'))
     )
     with op.batch_alter_table('disclosure_copies', schema=None) as batch_op:
         batch_op.create_index('ix_disclosure_copies_copy_sha256', ['copy_sha256'], unique=False)
@@ -166,6 +179,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_disclosure_copies_copy_sha256')
 
     op.drop_table('disclosure_copies')
+    with op.batch_alter_table('disclosure_request_attachments', schema=None) as batch_op:
+        batch_op.drop_index('ix_disclosure_request_attachments_attachment_id')
+
+    op.drop_table('disclosure_request_attachments')
     with op.batch_alter_table('disclosure_exports', schema=None) as batch_op:
         batch_op.drop_index('ix_disclosure_exports_request_id')
         batch_op.drop_index('ix_disclosure_exports_bureau_at')
