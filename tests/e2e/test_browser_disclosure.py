@@ -45,6 +45,11 @@ def test_request_refused_export_approve_export_download(new_tab, live_server: Li
     officer = new_tab()
     officer.login("officer")
     page = officer.page
+    # The archivist (who reads originals in the course of storage work) finds the way from the original.
+    archivist = new_tab()
+    archivist.login("archivist")
+    archivist.go(f"/media/{media_id}")
+    expect(archivist.page.locator("#ask-disclosure")).to_have_attribute("href", f"/disclosures?media={media_id}")
     officer.go(f"/disclosures?media={media_id}")
     expect(page.get_by_label("音像资料（ID，多个用空格分隔）")).to_have_value(str(media_id))
     page.get_by_role("button", name="提交申请").click()
