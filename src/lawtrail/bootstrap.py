@@ -119,6 +119,20 @@ def build(settings: Settings, *, clock: Clock | None = None, fast_hashing: bool 
                      probe=MediaFileProbe(timeout_s=settings.probe_timeout_seconds))
 
 
+def disclosure_store_from(settings: Settings) -> BlobStore:
+    """The write-once store of marked copies made for disclosure (Art. 37, decision 0025): kept
+    apart from the originals so ``vault verify`` never mistakes a copy for an untracked original.
+    Local: ``<data_dir>/disclosures``; S3: the same bucket under the ``disclosures/`` prefix."""
+    if settings.storage == "local":
+        return LocalBlobStore(settings.data_dir / "disclosures")
+    from lawtrail.adapters.storage.s3 import S3BlobStore, make_s3_client  # keep boto3 lazy
+
+    client = make_s3_client(settings.s3_endpoint or None, settings.s3_access_key or None,
+                            settings.s3_secret_key or None, settings.s3_region or None)
+    return S3BlobStore(client, settings.s3_bucket, prefix=f"{settings.s3_prefix}disclosures/",
+                       lock_mode=settings.s3_lock_mode, retain_days=settings.s3_retain_days)
+
+
 def blob_store_from(settings: Settings) -> BlobStore:
     """The store of originals for LAWTRAIL_STORAGE: the local folder, or S3 (boto3 is only
     imported then). Raise ConfigurationError when ``s3`` is chosen without a bucket."""

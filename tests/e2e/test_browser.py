@@ -44,22 +44,22 @@ NAV_PATHS = {"首页": "/", "案件": "/cases", "待我审批": "/approvals", "�
              "合规问题": "/findings", "交接登记": "/handins", "留痕": "/trail", "账本": "/ledger", "个人设置": "/me",
              "申请查阅": "/access", "查阅审批": "/access/pending", "查阅登记": "/access/register",
              "外部查阅": "/access/outside", "监督看板": "/oversight", "问责报告": "/oversight/report",
-             "档案": "/archive"}
+             "档案": "/archive", "对外提供": "/disclosures"}
 #: What each demo login may use, as the navigation must show it.
 _BASE = ["首页", "案件", "执法机构", "人员"]
-_APPROVER = ["首页", "案件", "待我审批", "执法机构", "人员"]
 #: Unit heads, legal reviewers and leaders give opinions: they have the 待我审批 inbox after 案件.
 _APPROVER = ["首页", "案件", "待我审批", "执法机构", "人员"]
 _FIELD = ["设备", "音像资料", "上传音像", "现场执法", "合规问题", "交接登记"]
 _OVERSIGHT = ["设备", "音像资料", "现场执法", "合规问题"]
 _WATCH = ["监督看板", "问责报告", "留痕", "账本"]
 EXPECTED_NAV = {
-    "officer": [*_BASE, *_FIELD, "申请查阅", "个人设置"],
-    "officer2": [*_BASE, *_FIELD, "申请查阅", "个人设置"],
-    "unithead": [*_APPROVER, *_FIELD, "申请查阅", "监督看板", "问责报告", "留痕", "个人设置"],
+    "officer": [*_BASE, *_FIELD, "申请查阅", "对外提供", "个人设置"],
+    "officer2": [*_BASE, *_FIELD, "申请查阅", "对外提供", "个人设置"],
+    "unithead": [*_APPROVER, *_FIELD, "申请查阅", "对外提供", "监督看板", "问责报告", "留痕", "个人设置"],
     "reviewer": [*_APPROVER, "合规问题", "申请查阅", "个人设置"],
-    "leader": [*_APPROVER, *_OVERSIGHT, "申请查阅", "查阅审批", "查阅登记", "外部查阅", *_WATCH, "档案", "个人设置"],
-    "archivist": [*_BASE, *_FIELD, "申请查阅", "查阅登记", "外部查阅", "账本", "档案", "个人设置"],
+    "leader": [*_APPROVER, *_OVERSIGHT, "申请查阅", "查阅审批", "查阅登记", "外部查阅", "对外提供", *_WATCH, "档案",
+               "个人设置"],
+    "archivist": [*_BASE, *_FIELD, "申请查阅", "查阅登记", "外部查阅", "对外提供", "账本", "档案", "个人设置"],
     "supervisor": [*_BASE, *_OVERSIGHT, "申请查阅", "查阅登记", *_WATCH, "个人设置"],
     "admin": ALL_NAV,
 }

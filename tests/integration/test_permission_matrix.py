@@ -166,6 +166,13 @@ class World:
                 grants.approve(self.container.uow(), self.ctx_of(self.approver()), request_id)
         return media_id
 
+    def new_disclosure(self) -> uuid.UUID:
+        """A pending disclosure request (Art. 37) of a new officer for a new original."""
+        from lawtrail.services import disclosure
+        ctx = self.ctx_of(self.new_user())
+        return disclosure.request_disclosure(self.container.uow(), ctx, recipient_name="张三", recipient_org="某法院",
+                                             purpose="举证", media_ids=[self.new_media()]).request.id
+
     def new_outside(self) -> uuid.UUID:
         ctx = self.ctx_of(self.people[Role.ARCHIVIST])
         return outside.record_request(self.container.uow(), ctx, kind="party", requester_name="某公司",
@@ -505,6 +512,15 @@ ROUTES: dict[tuple[str, str], Rule] = {
         f"/api/v1/access/media/{w.new_media()}/level", {"level": "personal_privacy", "reason": "涉及个人隐私"})),
     ("PUT", "/api/v1/access/users/{user_id}/clearance"): Rule(P.CLEARANCE_MANAGE, lambda w: (
         f"/api/v1/access/users/{w.new_user()}/clearance", {"levels": ["trade_secret"], "reason": "经批准"})),
+    # Art. 37 (decision 0025)
+    ("POST", "/api/v1/disclosures"): Rule(P.DISCLOSURE_REQUEST, lambda w: ("/api/v1/disclosures", {
+        "recipient_name": "张三", "recipient_org": "某法院", "purpose": "举证", "media_ids": [str(w.new_media())]})),
+    ("GET", "/api/v1/disclosures"): Rule(P.DISCLOSURE_REQUEST, lambda w: ("/api/v1/disclosures", None),
+                                         or_permission=P.DISCLOSURE_APPROVE),
+    ("GET", "/api/v1/disclosures/{request_id}"): Rule(P.DISCLOSURE_APPROVE, lambda w: (
+        f"/api/v1/disclosures/{w.new_disclosure()}", None)),
+    ("POST", "/api/v1/disclosures/{request_id}/{move}"): Rule(P.DISCLOSURE_APPROVE, lambda w: (
+        f"/api/v1/disclosures/{w.new_disclosure()}/approve", {"reason": "同意"})),
     ("GET", "/api/v1/oversight/report"): Rule(P.OVERSIGHT_VIEW, lambda w: (
         "/api/v1/oversight/report?start=2026-11-01&end=2026-11-30", None)),
     ("GET", "/api/v1/oversight/report.xlsx"): Rule(P.OVERSIGHT_VIEW, lambda w: ("/api/v1/oversight/report.xlsx", None)),
@@ -620,6 +636,7 @@ def api_routes() -> list[tuple[str, str]]:
     from lawtrail.web.api.approvals import router as approvals_router
     from lawtrail.web.api.archive import router as archive_router
     from lawtrail.web.api.cases import router as cases_router
+    from lawtrail.web.api.disclosure import router as disclosure_router
     from lawtrail.web.api.findings import router as findings_router
     from lawtrail.web.api.ledger import router as ledger_router
     from lawtrail.web.api.media import router as media_router
@@ -631,7 +648,8 @@ def api_routes() -> list[tuple[str, str]]:
 
     routers = (router, ledger_router, media_router, uploads_router, activities_router,
                findings_router, cases_router, access_router,
-               oversight_router, records_router, archive_router, approvals_router, prints_router)
+               oversight_router, records_router, archive_router, approvals_router, prints_router,
+               disclosure_router)
     return sorted((m, r.path) for rt_ in routers for r in rt_.routes
                   if isinstance(r, APIRoute) for m in r.methods)
 

@@ -64,6 +64,7 @@ from lawtrail.domain.supervision import SnapshotRow
 from lawtrail.domain.vault import MediaFilter, MediaRecord, MediaRow, Registration, missing_items
 from lawtrail.errors import Conflict, NotFound, ValidationFailed
 from tests.unit.fake_archive import FakeArchive
+from tests.unit.fake_disclosure import FakeDisclosures
 
 
 class FakeIntegrityError(Exception):
@@ -123,6 +124,7 @@ class FakeState:
     approval_requests: list[ApprovalRequest] = field(default_factory=list)
     approval_actions: list[ApprovalAction] = field(default_factory=list)
     derived: list[DerivedObject] = field(default_factory=list)
+    disclosure_rows: list[Any] = field(default_factory=list)  # tests/unit/fake_disclosure.py
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -146,6 +148,7 @@ class FakeState:
             disposals=list(self.disposals), decisions=list(self.decisions),
             approval_requests=list(self.approval_requests), approval_actions=list(self.approval_actions),
             derived=list(self.derived),
+            disclosure_rows=list(self.disclosure_rows),
         )
 
 
@@ -1211,6 +1214,7 @@ class FakeUnitOfWork:
         self.archive = FakeArchive(self)
         self.approvals = FakeApprovals(self)
         self.derived = FakeDerived(self)
+        self.disclosures = FakeDisclosures(self)
 
     @property
     def working(self) -> FakeState:

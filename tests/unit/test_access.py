@@ -85,6 +85,12 @@ EXPECTED[Role.ADMIN] -= {P.ARCHIVE_MANAGE, P.ARCHIVE_APPROVE}
 for _role in (Role.UNIT_HEAD, Role.LEADER, Role.LEGAL_REVIEWER):
     EXPECTED[_role] |= {P.APPROVAL_ACT}
 EXPECTED[Role.ADMIN] -= {P.APPROVAL_ACT}
+# Disclosure (issue 6 item 4, Art. 37): officers, unit heads and archivists ask to give AV records
+# outside; a leader approves; supervisors, legal reviewers and the administrator do neither.
+for _role in (Role.OFFICER, Role.UNIT_HEAD, Role.ARCHIVIST):
+    EXPECTED[_role] |= {P.DISCLOSURE_REQUEST}
+EXPECTED[Role.LEADER] |= {P.DISCLOSURE_APPROVE}
+EXPECTED[Role.ADMIN] -= {P.DISCLOSURE_REQUEST, P.DISCLOSURE_APPROVE}
 EXPECTED_BUREAU_WIDE = {Role.LEGAL_REVIEWER, Role.LEADER, Role.ARCHIVIST, Role.SUPERVISOR, Role.ADMIN}
 
 BUREAU = uuid.uuid4()

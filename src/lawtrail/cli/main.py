@@ -13,6 +13,7 @@ from lawtrail.cli import (
     db,
     demo,
     devices,
+    disclosure,
     evidence,
     findings,
     handins,
@@ -65,6 +66,7 @@ app.add_typer(devices.app, name="device", help="现场执法记录设备 / Field
 app.add_typer(ledger.app, name="ledger", help="账本：检查点、证明与校验 / Ledger: checkpoints, proofs, verification")
 app.add_typer(cases.app, name="case", help="案件 / Cases")
 app.add_typer(oversight.app, name="oversight", help="执法监督：看板快照 / Supervision: dashboard snapshots")
+app.add_typer(disclosure.app, name="disclosure", help="对外提供（第三十七条） / Disclosure (Art. 37)")
 app.add_typer(archive.app, name="archive", help="案卷、保存期限与法律保全 / Case files, retention, holds (Art. 39–44)")
 
 

@@ -71,6 +71,8 @@ class Permission(StrEnum):
     ARCHIVE_MANAGE = "archive:manage"  # retention, legal holds, disposal proposals, case files (Art. 39–44)
     ARCHIVE_APPROVE = "archive:approve"  # approve or reject a disposal (the second person)
     APPROVAL_ACT = "approval:act"
+    DISCLOSURE_REQUEST = "disclosure:request"  # ask to give AV records outside (Art. 37)
+    DISCLOSURE_APPROVE = "disclosure:approve"  # the bureau head approves it
 
 
 P = Permission
@@ -90,16 +92,19 @@ _OVERSIGHT = frozenset({P.DEVICE_VIEW, P.EVENT_VIEW, P.LEDGER_VIEW, P.MEDIA_VIEW
 _ASK = frozenset({P.ACCESS_REQUEST})
 _CLASSIFY = frozenset({P.SECRECY_SET})
 _REGISTER = frozenset({P.ACCESS_REGISTER})
+#: Art. 37 (docs/decisions/0025): who asks to give AV records outside, who approves.
+_DISCLOSE = frozenset({P.DISCLOSURE_REQUEST})
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.OFFICER: _EVERYONE | _FIELD_WORK | {P.CASE_MANAGE, P.RECORD_MANAGE} | _ASK | _CLASSIFY,
+    Role.OFFICER: _EVERYONE | _FIELD_WORK | {P.CASE_MANAGE, P.RECORD_MANAGE} | _ASK | _CLASSIFY | _DISCLOSE,
     Role.UNIT_HEAD: _EVERYONE | _FIELD_WORK | {P.EVENT_VIEW, P.CASE_MANAGE, P.OVERSIGHT_VIEW, P.RECORD_MANAGE}
-    | _ASK | _CLASSIFY | {P.APPROVAL_ACT},
+    | _ASK | _CLASSIFY | {P.APPROVAL_ACT} | _DISCLOSE,
     Role.LEGAL_REVIEWER: _EVERYONE | {P.FINDING_VIEW, P.CASE_VIEW, P.RECORD_VIEW, P.APPROVAL_ACT} | _ASK,
     Role.LEADER: _EVERYONE | _OVERSIGHT | _ASK | _CLASSIFY | _REGISTER | {P.ACCESS_APPROVE, P.ACCESS_OUTSIDE,
-                                                                           P.ARCHIVE_APPROVE, P.APPROVAL_ACT},
+                                                                           P.ARCHIVE_APPROVE, P.APPROVAL_ACT}
+    | {P.DISCLOSURE_APPROVE},
     Role.ARCHIVIST: _EVERYONE | _FIELD_WORK | {P.DEVICE_MANAGE, P.TOKEN_MANAGE, P.LEDGER_VIEW} | _ASK | _CLASSIFY
-    | _REGISTER | {P.ACCESS_OUTSIDE, P.ARCHIVE_MANAGE},
+    | _REGISTER | {P.ACCESS_OUTSIDE, P.ARCHIVE_MANAGE} | _DISCLOSE,
     Role.SUPERVISOR: _EVERYONE | _OVERSIGHT | {P.LEDGER_VERIFY, P.VAULT_VERIFY} | _ASK | _REGISTER,
     Role.ADMIN: _EVERYONE | {P.UNIT_MANAGE, P.USER_MANAGE, P.DEVICE_VIEW, P.DEVICE_MANAGE, P.DEVICE_LOG,
                              P.TOKEN_MANAGE, P.EVENT_VIEW, P.LEDGER_VIEW, P.LEDGER_VERIFY, P.MEDIA_INGEST,

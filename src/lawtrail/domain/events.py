@@ -102,6 +102,13 @@ class Action(StrEnum):
     CASE_APPROVAL_SUBMIT = "case:approval:submit"
     CASE_APPROVAL_ACT = "case:approval:act"
     CASE_APPROVAL_WITHDRAW = "case:approval:withdraw"
+    DISCLOSURE_REQUEST = "media:disclosure:request"
+    DISCLOSURE_APPROVE = "media:disclosure:approve"
+    DISCLOSURE_REFUSE = "media:disclosure:refuse"
+    DISCLOSURE_WITHDRAW = "media:disclosure:withdraw"
+    DISCLOSURE_EXPORT = "media:disclosure:export"
+    DISCLOSURE_EXPORT_REFUSED = "media:disclosure:export-refused"
+    DISCLOSURE_DOWNLOAD = "media:disclosure:download"
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from lawtrail.domain.findings import Finding, FindingStatus
 from lawtrail.domain.rules import RULES, RuleSettings, continuity
 from lawtrail.domain.rules import approvals as approval_rules
 from lawtrail.domain.rules import case_records as case_rules
+from lawtrail.domain.rules import disclosure as disclosure_rules
 from lawtrail.domain.rules import service as service_rules
 from lawtrail.domain.rules.vault import CHECKS, VaultFacts, check_vault
 from lawtrail.errors import NotFound, ValidationFailed, invalid
@@ -128,9 +129,29 @@ def service_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: Ru
     return service_rules.check_service(facts, now, rule=scope.rule, due_soon=settings.due_soon)
 
 
+def disclosure_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> list[Finding]:
+    """Art. 37 over the bureau's disclosures, exports and outside requests, and the latest vault
+    verification against the originals in scope: eight statements whatever their number.
+    Outside requests are the bureau's, so only bureau-wide viewers see their findings; an
+    export's finding belongs to the requester's unit, an altered original's to its unit."""
+    if not scope.wants(disclosure_rules.RULES_BY_ID):
+        return []
+    b = scope.bureau_id
+    latest = uow.events.list(subject_type="vault", subject_id="originals", limit=1)
+    summary = (latest[0].after or {}) if latest else {}
+    problems = [(str(p.get("sha256", "")), str(p.get("kind", ""))) for p in summary.get("problems", [])]
+    facts = disclosure_rules.DisclosureFacts(
+        disclosures=uow.disclosures.list_for(b, limit=1_000_000), exports=uow.disclosures.exports(bureau_id=b),
+        outside=uow.access.list_outside(b, limit=1_000_000) if scope.unit_ids is None else [],
+        verified_at=latest[0].occurred_at if latest else None, vault_problems=problems,
+        media=uow.media.in_scope(b, scope.unit_ids) if problems else [])
+    found = disclosure_rules.check_disclosure(facts, now, rule=scope.rule)
+    units = {str(u) for u in scope.unit_ids} if scope.unit_ids is not None else None
+    return [f for f in found if units is None or f.unit_id in units]
+
 
 EVALUATORS: list[Evaluator] = [vault_evaluator, activity_evaluator, approval_evaluator, case_evaluator,
-                                service_evaluator]
+                                service_evaluator, disclosure_evaluator]
 
 _ORDER = {FindingStatus.OVERDUE: 0, FindingStatus.DUE_SOON: 1, FindingStatus.OPEN: 2}
 

@@ -23,6 +23,7 @@ from lawtrail.domain.cases import Case, CaseFilter, Handler, MediaLink, Stage, S
 from lawtrail.domain.catalogue import StoredCatalogue
 from lawtrail.domain.derived import DerivedKind, DerivedObject
 from lawtrail.domain.devices import Device, DeviceLogEntry
+from lawtrail.domain.disclosure import Disclosure, DisclosureDecision, DisclosureExport, DisclosureRequest, Method
 from lawtrail.domain.events import Event
 from lawtrail.domain.evidence import Handin, HandinCompletion, MediaMark
 from lawtrail.domain.grants import AccessRequest, CaseRef, Decision, Grant
@@ -462,6 +463,35 @@ class DerivedRepo(Protocol):
         ...
 
 
+class DisclosureRepo(Protocol):
+    """Disclosures (Art. 37): requests with their originals, decisions, exports with copies."""
+
+    def add_request(self, request: DisclosureRequest) -> None: ...
+    def add_decision(self, decision: DisclosureDecision) -> None:
+        """Raise Conflict ``disclosure.decided`` when the request already took that status."""
+        ...
+    def get(self, request_id: UUID) -> Disclosure | None: ...
+    def list_for(self, bureau_id: UUID, *, requester_id: UUID | None = None, limit: int = 500) -> list[Disclosure]:
+        """Newest first."""
+        ...
+    def add_export(self, export: DisclosureExport) -> None: ...
+    def exports(self, *, request_id: UUID | None = None, bureau_id: UUID | None = None) -> list[DisclosureExport]:
+        """Newest first."""
+        ...
+    def export(self, export_id: UUID) -> DisclosureExport | None: ...
+
+
+class CopyMarker(Protocol):
+    """Makes the marked copy of an original for disclosure (``adapters.watermark``)."""
+
+    def mark(self, source: Path, dest_dir: Path, *, method: Method, text: str, name: str,
+             on_progress: Callable[[float], None] | None = None) -> list[Path]:
+        """Write the marked copy of ``source`` (and for ``sidecar`` the notice beside the
+        unchanged copy) into ``dest_dir``; return the written files, the copy first. Raise
+        LawtrailError ``disclosure.mark_failed`` when the tool fails."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. ``with uow:`` opens it; leaving without ``commit()`` rolls back."""
 
@@ -505,6 +535,8 @@ class UnitOfWork(Protocol):
     def approvals(self) -> ApprovalRepo: ...
     @property
     def derived(self) -> DerivedRepo: ...
+    @property
+    def disclosures(self) -> DisclosureRepo: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -21,6 +21,7 @@ from lawtrail.web.api.activities import router as activities_api_router
 from lawtrail.web.api.approvals import router as approvals_api_router
 from lawtrail.web.api.archive import router as archive_api_router
 from lawtrail.web.api.cases import router as cases_api_router
+from lawtrail.web.api.disclosure import router as disclosure_api_router
 from lawtrail.web.api.findings import router as findings_api_router
 from lawtrail.web.api.ledger import router as ledger_api_router
 from lawtrail.web.api.media import router as media_api_router
@@ -35,6 +36,7 @@ from lawtrail.web.middleware import RequestLimits
 from lawtrail.web.oversight_runtime import SnapshotTaker
 from lawtrail.web.ui.access import router as access_ui_router
 from lawtrail.web.ui.activities import router as activities_ui_router
+from lawtrail.web.ui.disclosure import router as disclosure_ui_router
 from lawtrail.web.ui.media import router as media_ui_router
 from lawtrail.web.ui.media_context import router as media_context_router
 from lawtrail.web.ui.pages import router as ui_router
@@ -104,6 +106,8 @@ def create_app(container: Container, *, checkpoint_interval: float | None = CHEC
     app.include_router(ui_router)
     app.include_router(activities_ui_router)
     app.include_router(access_ui_router)
+    app.include_router(disclosure_api_router)
+    app.include_router(disclosure_ui_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(RequestLimits, max_bytes=container.settings.max_request_bytes,
                        exempt_prefixes=STREAMING_PREFIXES)

@@ -793,3 +793,76 @@ media_derived = Table(
     Column("created_by", String(100), nullable=False),
     UniqueConstraint("media_id", "kind"),
 )
+
+# --- disclosure (Art. 37, docs/decisions/0025): append-only, like the access tables ---------------
+
+disclosure_requests = Table(
+    "disclosure_requests", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("bureau_id", Uuid, ForeignKey("bureaus.id"), nullable=False),
+    Column("requester_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("requester_name", String(100), nullable=False),
+    Column("requester_unit_id", Uuid, nullable=False),
+    Column("recipient_name", String(100), nullable=False),
+    Column("recipient_org", String(200), nullable=False),
+    Column("purpose", String(500), nullable=False),
+    Column("publish", Boolean, nullable=False),
+    Column("secret_confirmed", Boolean, nullable=False),
+    _ts("created_at"),
+    Index("ix_disclosure_requests_bureau_created", "bureau_id", "created_at"),
+)
+
+disclosure_request_media = Table(
+    "disclosure_request_media", metadata,
+    Column("request_id", Uuid, ForeignKey("disclosure_requests.id"), primary_key=True),
+    Column("media_id", Uuid, ForeignKey("media.id"), primary_key=True),
+    Index("ix_disclosure_request_media_media_id", "media_id"),
+)
+
+disclosure_request_attachments = Table(
+    "disclosure_request_attachments", metadata,
+    Column("request_id", Uuid, ForeignKey("disclosure_requests.id"), primary_key=True),
+    Column("attachment_id", Uuid, ForeignKey("record_attachments.id"), primary_key=True),
+    Index("ix_disclosure_request_attachments_attachment_id", "attachment_id"),
+)
+
+disclosure_decisions = Table(
+    "disclosure_decisions", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("request_id", Uuid, ForeignKey("disclosure_requests.id"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("actor_id", Uuid, nullable=True),
+    Column("actor_name", String(100), nullable=False),
+    _ts("at"),
+    Column("reason", String(500), nullable=False),
+    # Each status at most once per request: two leaders deciding at once cannot both win.
+    Index("uq_disclosure_decisions_request_status", "request_id", "status", unique=True),
+)
+
+disclosure_exports = Table(
+    "disclosure_exports", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("request_id", Uuid, ForeignKey("disclosure_requests.id"), nullable=False),
+    Column("bureau_id", Uuid, ForeignKey("bureaus.id"), nullable=False),
+    Column("actor_id", Uuid, nullable=True),
+    Column("actor_name", String(100), nullable=False),
+    _ts("at"),
+    Column("manifest_sha256", String(64), nullable=False),
+    Index("ix_disclosure_exports_request_id", "request_id"),
+    Index("ix_disclosure_exports_bureau_at", "bureau_id", "at"),
+)
+
+disclosure_copies = Table(
+    "disclosure_copies", metadata,
+    Column("export_id", Uuid, ForeignKey("disclosure_exports.id"), primary_key=True),
+    Column("kind", String(16), primary_key=True),  # media | attachment (the id is the one of that table)
+    Column("item_id", Uuid, primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("original_sha256", String(64), nullable=False),
+    Column("copy_sha256", String(64), nullable=False),
+    Column("copy_size", BigInteger, nullable=False),
+    Column("method", String(16), nullable=False),
+    CheckConstraint("method IN ('video', 'image', 'sidecar')", name="method_kind"),
+    CheckConstraint("kind IN ('media', 'attachment')", name="item_kind"),
+    Index("ix_disclosure_copies_copy_sha256", "copy_sha256"),
+)

@@ -15,6 +15,7 @@ from lawtrail.adapters.db.approval_repo import SqlApprovals
 from lawtrail.adapters.db.archive_repo import SqlArchive
 from lawtrail.adapters.db.case_repo import SqlCases
 from lawtrail.adapters.db.derived_repo import SqlDerived
+from lawtrail.adapters.db.disclosure_repo import SqlDisclosures
 from lawtrail.adapters.db.evidence_repo import SqlHandins, SqlMarks
 from lawtrail.adapters.db.media_repo import SqlMedia
 from lawtrail.adapters.db.oversight_repo import SqlOversight
@@ -77,6 +78,7 @@ class SqlUnitOfWork:
             self.archive = SqlArchive(conn)
             self.approvals = SqlApprovals(conn)
             self.derived = SqlDerived(conn)
+            self.disclosures = SqlDisclosures(conn)
         self._depth += 1
         return self
 
