@@ -30,7 +30,7 @@ def test_an_archivist_exports_a_concluded_case_as_a_verified_bag(new_tab, live_s
     tab.login("archivist")
     tab.go("/cases?stage=archive")
     page.locator("#cases-table tbody tr", has_text=CONCLUDED).locator("a").first.click()
-    expect(page.locator("h1 .badge")).to_contain_text("归档")
+    expect(page.locator("h1 .badge.stage-archive")).to_contain_text("归档")
     tab.shot("archive-case-concluded")
     page.get_by_role("button", name=re.compile("导出案卷")).click()
     page.wait_for_url(re.compile(r"/archive/exports/[0-9a-f]{32}"))

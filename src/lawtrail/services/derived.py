@@ -77,9 +77,10 @@ def _load(uow: UnitOfWork, ctx: Ctx, media_id: UUID) -> MediaRecord:
 
 
 def state(uow: UnitOfWork, ctx: Ctx, media_id: UUID) -> DerivedState:
-    """The original's derived objects (media:view on its unit; records nothing)."""
+    """The original's derived objects, for whoever may read the original (``media.readable``:
+    an Art. 45 grant counts as well as media:view; a permitted call records nothing)."""
+    media = media_svc.readable(uow, ctx, media_id, "details")
     with uow:
-        media = _load(uow, ctx, media_id)
         have = uow.derived.for_media([media.id]).get(media.id, {})
     need = wanted(media.media_type, media.facts, media.probe_ok)
     return DerivedState(have, tuple(k for k in need if k not in have),
