@@ -10,6 +10,12 @@ ensure_deb() {  # ensure_deb <command-or-path> <debian-package>
   if ! command -v "$1" >/dev/null 2>&1 && [ ! -e "$1" ]; then need_apt+=("$2"); fi
 }
 
+ensure_lib() {  # ensure_lib <shared-library-soname> <debian-package>
+  local libs
+  libs="$(ldconfig -p 2>/dev/null || true)"  # no pipe: grep -q closing early would trip pipefail
+  if [[ "$libs" != *"$1"* ]]; then need_apt+=("$2"); fi
+}
+
 install_debs() {
   [ ${#need_apt[@]} -eq 0 ] && return 0
   echo "==> installing Debian packages: ${need_apt[*]}"
