@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 
 from lawtrail.adapters.db.tables import metadata
 from lawtrail.bootstrap import Container
@@ -53,3 +56,18 @@ def row_counts(engine: Engine) -> dict[str, int]:
                   for name, table in metadata.tables.items()}
         counts["ledger_head.size"] = int(conn.execute(select(metadata.tables["ledger_head"].c.size)).scalar_one())
     return counts
+
+
+@contextmanager
+def counting(engine: Engine) -> Iterator[list[str]]:
+    """Every SQL statement sent to ``engine`` inside the block (the set-based reads' tests count them)."""
+    statements: list[str] = []
+
+    def on_execute(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)

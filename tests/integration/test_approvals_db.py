@@ -4,13 +4,11 @@ and the inbox and the approval rules reading a fixed number of statements for 10
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from lawtrail.adapters.clock import FixedClock
@@ -22,7 +20,7 @@ from lawtrail.domain.rules import RuleSettings
 from lawtrail.errors import PermissionDenied, RuleViolation
 from lawtrail.services import approvals, cases, findings, users
 from lawtrail.services.case_input import CaseDetails
-from tests.integration.support import Seed, row_counts
+from tests.integration.support import Seed, counting, row_counts
 from tests.unit.factories import PASSWORD, T0
 
 H = timedelta(hours=1)
@@ -64,19 +62,6 @@ def approve(seed: Seed, p: People, case: Case, step: Step) -> None:
     for who in (p.head, p.leader):
         approvals.act(c.uow(), seed.ctx(who), request.id, decision="approve", opinion="同意")
 
-
-@contextmanager
-def counting(engine: Engine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def on_execute(*args: Any) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(engine, "before_cursor_execute", on_execute)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
 
 
 def test_round_trip_through_the_chain_and_the_gates(seed: Seed, people: People) -> None:

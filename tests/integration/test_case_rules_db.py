@@ -11,8 +11,8 @@ from lawtrail.domain.rules import RuleSettings
 from lawtrail.services import cases, findings
 from lawtrail.services import records as svc
 from lawtrail.services.case_input import CaseDetails
-from tests.integration.support import Seed
-from tests.integration.test_approvals_db import People, counting
+from tests.integration.support import Seed, counting
+from tests.integration.test_approvals_db import People
 
 APPLICATION = CaseDetails(action_type="licensing", procedure="general", origin="application",
                           name="某食品店申请食品经营许可", cause="申请食品经营许可")

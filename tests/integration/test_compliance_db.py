@@ -4,13 +4,11 @@ tables, and a query count that does not grow with the number of originals."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from lawtrail.adapters.db.uow import SqlUnitOfWork
@@ -20,7 +18,7 @@ from lawtrail.domain.rules import RuleSettings
 from lawtrail.domain.vault import MediaRecord, Registration
 from lawtrail.errors import Conflict
 from lawtrail.services import devices, evidence, findings, handins, users
-from tests.integration.support import Seed
+from tests.integration.support import Seed, counting
 from tests.unit.factories import T0
 from tests.unit.test_rules_vault import media as make_media
 
@@ -103,19 +101,6 @@ def test_tables_are_append_only(seed: Seed, archivist: Any, device: Any, table: 
         with c.engine.connect() as conn, pytest.raises(DBAPIError, match="append-only"):
             conn.execute(text(statement))
 
-
-@contextmanager
-def counting(engine: Engine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def on_execute(*args: Any) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(engine, "before_cursor_execute", on_execute)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
 
 
 def test_engine_query_count_does_not_grow_with_the_media(seed: Seed, archivist: Any, device: Any) -> None:

@@ -24,8 +24,8 @@ from lawtrail.domain.supervision import SnapshotRow
 from lawtrail.services import devices, handins, oversight, users
 from lawtrail.services.context import Ctx
 from lawtrail.web import oversight_export as export
-from tests.integration.support import ENGINES, Seed
-from tests.integration.test_compliance_db import add_media, counting
+from tests.integration.support import ENGINES, Seed, counting
+from tests.integration.test_compliance_db import add_media
 from tests.unit.factories import T0
 
 H = timedelta(hours=1)

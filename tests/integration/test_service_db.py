@@ -17,8 +17,8 @@ from lawtrail.domain.cases import Case
 from lawtrail.domain.rules import RuleSettings
 from lawtrail.errors import RuleViolation
 from lawtrail.services import cases, findings, records, serving
-from tests.integration.support import Seed, row_counts
-from tests.integration.test_approvals_db import People, approve, counting, new_case
+from tests.integration.support import Seed, counting, row_counts
+from tests.integration.test_approvals_db import People, approve, new_case
 from tests.unit.factories import T0
 
 SERIALS = itertools.count(10_000)
