@@ -193,7 +193,7 @@ def workbench(uow: UnitOfWork, ctx: Ctx, *, settings: RuleSettings, catalogue: C
 
 @dataclass(frozen=True)
 class UnitSummary:
-    """The unit dashboard: one row per unit of the actor's scope (worst first), the units' names."""
+    """The unit dashboard: one row per unit shown (worst first), and every unit of the actor's scope."""
 
     rows: list[UnitCounts]
     units: list[Unit]
@@ -214,5 +214,6 @@ def unit_summary(uow: UnitOfWork, ctx: Ctx, *, settings: RuleSettings, catalogue
     scope = visible_units(ctx.actor, Permission.FINDING_VIEW)
     with uow:
         found = findings_svc.evaluate(uow, ctx, ctx.now, settings=settings, catalogue=catalogue, unit=unit, rule=rule)
-        units = [u for u in uow.units.list(bureau_id, scope) if unit is None or u.id == unit]
-    return UnitSummary(unit_counts(found, [str(u.id) for u in units]), units, ctx.now)
+        units = uow.units.list(bureau_id, scope)
+    rows = unit_counts(found, [str(u.id) for u in units if unit is None or u.id == unit])
+    return UnitSummary(rows, units, ctx.now)

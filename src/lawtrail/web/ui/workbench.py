@@ -16,7 +16,6 @@ from lawtrail.domain.cases import STAGE_LABELS
 from lawtrail.domain.findings import Finding, status_at
 from lawtrail.domain.workbench import URGENCY
 from lawtrail.errors import LawtrailError, invalid
-from lawtrail.services import org as org_svc
 from lawtrail.services import workbench as svc
 from lawtrail.web.auth import Principal, container, ui_principal
 from lawtrail.web.ui.findings import LABELS, subject_link
@@ -59,7 +58,6 @@ def _filters(q: QueryParams) -> tuple[dict[str, str], dict[str, Any]]:
 def units_page(request: Request, who: Principal = Who) -> Response:
     c, ctx = container(request), who.ctx(request)
     chosen = {k: request.query_params.get(k, "").strip() for k in ("unit", "rule")}
-    units = org_svc.list_units(c.uow(), ctx)
     try:
         chosen, args = _filters(request.query_params)
         summary = svc.unit_summary(c.uow(), ctx, settings=c.rules, catalogue=c.catalogue, **args)
@@ -67,6 +65,6 @@ def units_page(request: Request, who: Principal = Who) -> Response:
         if exc.code == "permission_denied":
             raise
         return page(request, "findings_units.html", status=422, error=exc, summary=None, filters=chosen,
-                    names={}, units=units, statuses=STATUSES, **LABELS)
+                    names={}, units=[], statuses=STATUSES, **LABELS)
     return page(request, "findings_units.html", summary=summary, filters=chosen, names=summary.names,
-                units=units, statuses=STATUSES, **LABELS)
+                units=summary.units, statuses=STATUSES, **LABELS)
