@@ -25,12 +25,10 @@ from lawtrail.domain.approvals import (
 )
 from lawtrail.domain.events import Action
 from lawtrail.domain.findings import STATUS_LABELS as FINDING_STATUS_LABELS
-from lawtrail.domain.findings import FindingStatus, status_at
+from lawtrail.domain.findings import status_at
 from lawtrail.domain.org import User
-from lawtrail.domain.rules import approvals as approval_rules
 from lawtrail.errors import LawtrailError, invalid
 from lawtrail.services import approvals as svc
-from lawtrail.services import findings as findings_svc
 from lawtrail.web.auth import Principal, container, ui_principal
 from lawtrail.web.ui.forms import checked_form, done, form_state, text
 from lawtrail.web.ui.render import page, templates
@@ -102,18 +100,6 @@ def inbox_context(request: Request, who: Principal) -> dict[str, Any]:
     due_soon = c.rules.due_soon
     return {"items": svc.inbox(c.uow(), who.ctx(request)),
             "deadline_status": lambda due: status_at(due, now, due_soon=due_soon).value}
-
-
-def near_deadlines(request: Request, who: Principal) -> list[Any]:
-    """The approval findings due soon or overdue that the person may see (home page); none
-    without ``finding:view``."""
-    c = container(request)
-    try:
-        found = findings_svc.evaluate(c.uow(), who.ctx(request), c.clock.now(), settings=c.rules, catalogue=c.catalogue,
-                                      evaluators=[findings_svc.approval_evaluator])
-    except LawtrailError:
-        return []
-    return [f for f in found if f.rule.id in approval_rules.RULES and f.status is not FindingStatus.OPEN]
 
 
 @router.get("/approvals", response_class=HTMLResponse)
