@@ -20,11 +20,12 @@ from lawtrail.domain.findings import FindingStatus
 from lawtrail.domain.org import Unit, User
 from lawtrail.domain.rules import RuleSettings
 from lawtrail.domain.vault import MediaRecord, Registration
-from lawtrail.services import approvals, auth, cases, devices, findings, org, users, workbench
+from lawtrail.services import approvals, auth, cases, devices, findings, org, oversight, users, workbench
 from lawtrail.services.context import Ctx
 from lawtrail.web.app import create_app
 from tests.integration.support import Seed, counting, only_sqlite
 from tests.integration.test_approvals_db import DETAILS, People
+from tests.integration.test_case_rules_db import open_application
 from tests.unit.factories import PASSWORD, T0
 from tests.unit.test_rules_vault import media as make_media
 
@@ -116,6 +117,22 @@ def test_the_summary_counts_the_engine_s_findings_per_unit_rule_and_status(world
                                   unit=world.unit_b.id, rule="ART42-REGISTRATION-COMPLETE")
     assert [(r.unit_id, r.counts.due_soon, r.counts.total) for r in only.rows] == [(b.unit_id, 2, 2)]
     assert len(only.units) == 2  # the form still offers every unit of the scope
+
+
+def test_the_oversight_figures_count_the_same_findings_as_the_engine(world: World) -> None:
+    """The supervision dashboard's headline (逾期问题) and the home pages count the same findings:
+    the record rules of Art. 8–15 included, which need the record catalogue."""
+    c = world.seed.container
+    world.media(world.unit_a, 2)
+    world.emergency_case()
+    open_application(world.seed, world.p, receipt=False)  # no receipt: ART08, a record rule
+    later = AT + 48 * H  # everything due is overdue by now
+    engine = tally(findings.evaluate(c.uow(), world.ctx(world.p.leader, later), later, settings=RULES,
+                                     catalogue=c.catalogue))
+    assert any(rule == "ART08-APPLICATION-RECEIPT" for _, rule, _ in engine)
+    with c.uow() as uow:
+        _, found, _ = oversight.compute(uow, world.seed.bureau.id, None, later, RULES, c.catalogue)
+    assert tally(found) == engine
 
 
 def test_home_of_an_officer_a_unit_head_and_a_leader(world: World) -> None:
