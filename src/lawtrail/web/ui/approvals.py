@@ -32,7 +32,7 @@ from lawtrail.services import approvals as svc
 from lawtrail.web.auth import Principal, container, ui_principal
 from lawtrail.web.ui.forms import checked_form, done, form_state, text
 from lawtrail.web.ui.render import page, templates
-from lawtrail.web.ui.trail import ACTION_LABELS, FIELD_LABELS
+from lawtrail.web.ui.trail import ACTION_LABELS, ENUM_LABELS, FIELD_LABELS
 
 router = APIRouter()
 Who = Depends(ui_principal)
@@ -52,6 +52,12 @@ for _key, _label in {"request_id": "审批编号", "step": "审批事项", "leve
                      "decision": "结论", "opinion": "意见", "advice": "建议", "emergency": "紧急先行启动",
                      "emergency_reason": "紧急理由", "participants": "参加人员", "resubmitted": "重新提交"}.items():
     FIELD_LABELS.setdefault(_key, _label)
+# Steps, decisions and statuses in words in the trail (the approval statuses share no value with
+# the device statuses already under "status").
+ENUM_LABELS.setdefault("step", {}).update({k.value: v for k, v in STEP_LABELS.items()})
+ENUM_LABELS.setdefault("decision", {}).update({k.value: v for k, v in DECISION_LABELS.items()})
+for _status, _label in STATUS_LABELS.items():
+    ENUM_LABELS["status"].setdefault(_status.value, _label)
 
 
 def level_label(a: Approval, level: int) -> str:
