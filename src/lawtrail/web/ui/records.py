@@ -169,7 +169,9 @@ def case_records_context(request: Request, who: Principal, case: Case) -> dict[s
 @router.get("/cases/{case_id}/records/new", response_class=HTMLResponse)
 def record_new(request: Request, case_id: UUID, who: Principal = Who) -> Response:
     kind_id = request.query_params.get("kind", "")
-    return _form_page(request, who, case_id, kind_id, values={}, value_lists={})
+    # ``stage``: an earlier stage the record completes (the 阶段清单 links a missing record there)
+    stage = request.query_params.get("stage", "")
+    return _form_page(request, who, case_id, kind_id, values={"stage": stage} if stage else {}, value_lists={})
 
 
 @router.post("/cases/{case_id}/records/new")
@@ -183,7 +185,7 @@ async def record_create(request: Request, case_id: UUID, who: Principal = Who) -
         if kind is None:
             raise invalid("kind_id", "记录事项无效", f"unknown kind {kind_id!r}")
         version = svc.create_record(c.uow(), who.ctx(request), c.catalogue, case_id, kind_id=kind_id,
-                                    data=record_input(kind, form))
+                                    data=record_input(kind, form), stage=text(form, "stage"))
     except LawtrailError as exc:
         return _form_page(request, who, case_id, kind_id, 422, **form_state(form, exc))
     return done(f"/records/{version.record_id}", f"已制作：{version.kind_name}")
