@@ -12,15 +12,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from lawtrail.bootstrap import Container
+from lawtrail.domain.approvals import Step
 from lawtrail.domain.checklist import ItemState, StageStatus
 from lawtrail.domain.rules import RuleSettings
-from lawtrail.services import records
+from lawtrail.services import cases, records
 from lawtrail.services.checklist import case_checklist
 from lawtrail.services.demo import DEMO_PASSWORD, load_demo
 from lawtrail.web.app import create_app
 from tests.integration.support import Seed, counting, only_sqlite
+from tests.integration.test_approvals_db import approve, new_case
 from tests.integration.test_service_db import People, clone, make, to_service
-from tests.unit.factories import T0
+from tests.unit.factories import PASSWORD, T0
 
 
 @pytest.fixture
@@ -119,3 +121,34 @@ def test_a_simplified_demo_case_in_the_archive_shows_investigation_skipped(offic
     archive = _stage(html, "archive")
     assert 'data-status="current"' in archive and "整理案卷、归档" in archive
     assert 'data-key="record:simplified_record"' in _stage(html, "review")
+
+
+@only_sqlite
+def test_a_record_missing_from_a_stage_left_behind_is_made_there_from_its_link(seed: Seed, people: People) -> None:
+    c, p = seed.container, people
+    case = new_case(seed, p)
+    approve(seed, p, case, Step.INITIATION)
+    cases.advance_stage(c.uow(), seed.ctx(p.zhang), case.id, to="investigation")  # no initiation form made
+    with TestClient(create_app(c, checkpoint_interval=None)) as client:
+        login = client.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', login.text)
+        assert token
+        client.post("/login", data={"username": "zhang", "password": PASSWORD, "csrf": token.group(1)})
+        html = client.get(f"/cases/{case.id}").text
+        initiation = _stage(html, "initiation")
+        assert 'data-key="record:initiation_form" data-state="missing"' in initiation
+        link = f"/cases/{case.id}/records/new?kind=initiation_form&amp;stage=initiation"
+        assert link in initiation and 'data-rule="ART09-INITIATION-FORM"' in initiation
+        form = client.get(link.replace("&amp;", "&"))
+        assert form.status_code == 200 and 'name="stage" value="initiation"' in form.text and "补录于" in form.text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+        assert csrf
+        values = {"start_reason": "投诉属实", "party_info": "某公司", "handler_opinion": "建议立案",
+                  "unit_opinion": "同意", "leader_opinion": "同意"}
+        made = client.post(f"/cases/{case.id}/records/new", follow_redirects=False, data={
+            "csrf": csrf.group(1), "kind_id": "initiation_form", "stage": "initiation",
+            **{f"values.{k}": v for k, v in values.items()}, "values.source_materials": "投诉材料"})
+        assert made.status_code == 303, made.text[:500]
+    with c.uow() as uow:
+        stored = uow.records.for_case(case.id)
+    assert [(v.kind_id, v.stage.value) for v in stored] == [("initiation_form", "initiation")]

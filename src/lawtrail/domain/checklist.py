@@ -118,7 +118,8 @@ def _place(findings: Sequence[Finding], stages: list[StageChecklist], current: S
 def _first_finding(stages: Sequence[StageChecklist], statuses: set[FindingStatus]) -> NextStep | None:
     """The most urgent finding of ``statuses``: overdue before due soon before open, then by due time."""
     far = datetime.max.replace(tzinfo=UTC)
-    held = [(f, it, s.stage) for s in stages for it in s.items for f in it.findings]
+    held: list[tuple[Finding, ChecklistItem | None, Stage]] = [
+        (f, it, s.stage) for s in stages for it in s.items for f in it.findings]
     held += [(f, None, s.stage) for s in stages for f in s.findings]
     chosen = sorted((h for h in held if h[0].status in statuses),
                     key=lambda h: (_URGENT[h[0].status], h[0].due_at or far))

@@ -50,7 +50,7 @@ class StageStatus(StrEnum):
     SKIPPED = "skipped"  # passed over (simplified procedure) or never reached (closed without a decision)
 
 
-STAGE_STATUS_LABELS = {StageStatus.DONE: "已完成", StageStatus.CURRENT: "当前环节", StageStatus.FUTURE: "未开始",
+STAGE_STATUS_LABELS = {StageStatus.DONE: "已结束", StageStatus.CURRENT: "当前环节", StageStatus.FUTURE: "未开始",
                        StageStatus.SKIPPED: "未经此环节"}
 
 
