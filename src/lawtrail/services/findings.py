@@ -73,23 +73,12 @@ def activity_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: R
 
 
 def approval_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> list[Finding]:
-    """Art. 9, 18, 19 over every case in scope with approvals or a decision: four statements
-    whatever the number of cases."""
+    """Art. 9, 18, 19 over every case in scope (or ``scope.case_id``) with approvals or a decision:
+    four statements whatever the number of cases."""
     if not scope.wants(approval_rules.RULES):
         return []
-    facts = uow.approvals.facts(scope.bureau_id, scope.unit_ids)
+    facts = uow.approvals.facts(scope.bureau_id, scope.unit_ids, case_id=scope.case_id)
     return approval_rules.check_approvals(facts, now, rule=scope.rule, due_soon=settings.due_soon)
-
-
-def _catalogues(uow: UnitOfWork, source: CatalogueSource) -> tuple[dict[int, Catalogue], Catalogue]:
-    """Every stored catalogue version parsed (parsing is cached by version and digest) and the one
-    in force: one statement."""
-    stored = uow.records.catalogues()
-    parsed = {c.version: cat.parse(source, c.text, c.version) for c in stored}
-    if not stored:
-        packaged = cat.parse(source, source.packaged_text(), 1)
-        return {1: packaged}, packaged
-    return parsed, parsed[stored[-1].version]
 
 
 def case_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> list[Finding]:
@@ -102,7 +91,7 @@ def case_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleS
     rows = uow.cases.rule_facts(scope.bureau_id, scope.unit_ids, scope.case_id)
     users = {u.id: u for u in uow.users.list(scope.bureau_id, None)}
     if scope.catalogue is not None:
-        catalogues, current = _catalogues(uow, scope.catalogue)
+        catalogues, current = cat.all_versions(uow, scope.catalogue)
         rule = scope.rule
     else:
         catalogues, current = {}, Catalogue(0, "", ())
@@ -121,11 +110,12 @@ def case_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleS
 
 
 def service_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> list[Finding]:
-    """Art. 21–31 over every case in scope from 审查决定 on: three statements whatever the number
-    of cases (``RecordRepo.service_facts``)."""
+    """Art. 21–31 over every case in scope (or ``scope.case_id``) from 审查决定 on: three statements
+    whatever the number of cases (``RecordRepo.service_facts``)."""
     if not scope.wants(service_rules.RULES):
         return []
-    facts = uow.records.service_facts(scope.bureau_id, scope.unit_ids, service.KINDS, SERVICE_STAGES)
+    facts = uow.records.service_facts(scope.bureau_id, scope.unit_ids, service.KINDS, SERVICE_STAGES,
+                                      case_id=scope.case_id)
     return service_rules.check_service(facts, now, rule=scope.rule, due_soon=settings.due_soon)
 
 

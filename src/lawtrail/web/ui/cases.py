@@ -34,6 +34,7 @@ from lawtrail.services import org as org_svc
 from lawtrail.services.case_input import CaseDetails
 from lawtrail.web.auth import Principal, container, ui_principal
 from lawtrail.web.ui.approvals import approval_panel
+from lawtrail.web.ui.checklist import checklist_context
 from lawtrail.web.ui.forms import checked_form, done, form_state, optional_uuid, text
 from lawtrail.web.ui.records import case_records_context
 from lawtrail.web.ui.render import page, templates
@@ -163,7 +164,7 @@ def _case_page(request: Request, who: Principal, case_id: UUID, status: int = 20
                 closable=case.stage in CLOSABLE and not case.closed, reached=reached,
                 current=STAGE_ORDER.index(case.stage), trail_rows=rows(events, _names(request, who)),
                 today_=local_date(c.clock.now()), **case_records_context(request, who, case),
-                **approval_panel(request, who, case_id), **ctx)
+                **approval_panel(request, who, case_id), **checklist_context(request, who, case_id), **ctx)
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)

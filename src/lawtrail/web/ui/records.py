@@ -180,8 +180,12 @@ def record_new(request: Request, case_id: UUID, who: Principal = Who) -> Respons
         found = approval_svc.case_approvals(c.uow(), sctx, case_id)
         parties = case_svc.get_case(c.uow(), sctx, case_id).parties
         values = prefill(kind_id, found.approvals, parties, found.names)
-    return _form_page(request, who, case_id, kind_id, values=values, value_lists={},
-                      prefilled=[k.removeprefix("values.") for k in values])
+    prefilled = [k.removeprefix("values.") for k in values]
+    # ``stage``: an earlier stage the record completes (the 阶段清单 links a missing record there)
+    stage = request.query_params.get("stage", "")
+    if stage:
+        values["stage"] = stage
+    return _form_page(request, who, case_id, kind_id, values=values, value_lists={}, prefilled=prefilled)
 
 
 @router.post("/cases/{case_id}/records/new")
@@ -195,7 +199,7 @@ async def record_create(request: Request, case_id: UUID, who: Principal = Who) -
         if kind is None:
             raise invalid("kind_id", "记录事项无效", f"unknown kind {kind_id!r}")
         version = svc.create_record(c.uow(), who.ctx(request), c.catalogue, case_id, kind_id=kind_id,
-                                    data=record_input(kind, form))
+                                    data=record_input(kind, form), stage=text(form, "stage"))
     except LawtrailError as exc:
         return _form_page(request, who, case_id, kind_id, 422, **form_state(form, exc))
     return done(f"/records/{version.record_id}", f"已制作：{version.kind_name}")
