@@ -82,7 +82,8 @@ def test_the_findings_page_shows_one_case_and_links_a_record(seed: Seed, people:
     assert quiet.number in page and "暂无合规问题" in page and late.number not in page
     refused = officer.get("/findings?case=not-an-id")
     assert refused.status_code == 422 and "案件选择无效" in refused.text and "case is not a valid id" in refused.text
-    assert officer.get(f"/cases/{late.id}").text.count(f'href="/findings?case={late.id}"') == 1
+    # the records card's 本案合规问题 button and the checklist's link
+    assert officer.get(f"/cases/{late.id}").text.count(f'href="/findings?case={late.id}"') == 2
 
 
 def test_the_trail_names_steps_decisions_and_capacities_in_words(seed: Seed, people: People,
