@@ -18,8 +18,9 @@ from tests.integration.test_approvals_db import People, approve, new_case
 
 REVIEW = {"reviewers": ["reviewer同志", "head同志"], "opinion": "事实清楚，证据确凿，适用依据正确"}
 EXPERTS = {"topic": "涉案药品是否属于假药", "experts": ["专家甲", "专家乙"], "opinions": "经论证，涉案药品属于假药"}
-DECISION = {"document_number": "江市监罚决〔2026〕9号", "facts": "销售假药", "reasons": "当事人销售假药，违反药品管理法第九十八条",
-            "legal_basis": "药品管理法第一百一十六条", "decision": "没收违法所得并罚款", "remedies": "六十日内申请行政复议"}
+DECISION = {"document_number": "江市监罚决〔2026〕9号", "facts": "销售假药",
+            "reasons": "当事人销售假药，违反药品管理法第九十八条", "legal_basis": "药品管理法第一百一十六条",
+            "decision": "没收违法所得并罚款", "remedies": "六十日内申请行政复议"}
 ENTRUSTED = {"document": "行政处罚决定书 江市监罚决〔2026〕9号", "mode": "转交送达", "via": "某监狱",
              "reason": "受送达人被监禁，通过其所在监所转交"}
 

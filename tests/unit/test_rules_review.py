@@ -12,8 +12,8 @@ from lawtrail.domain.records import RecordVersion, Signature
 from lawtrail.domain.rules import RULES
 from lawtrail.domain.rules import review as rules
 from lawtrail.domain.rules.case_records import check_cases
-from tests.unit.test_records_domain import sign, version
 from tests.unit.test_records_domain import case as make_case
+from tests.unit.test_records_domain import sign, version
 from tests.unit.test_rules_case_records import NOW, facts
 
 REVIEW = {"reviewers": ["法制员甲", "法制员乙"], "reviewed_at": "2026-11-26T10:00+08:00",
@@ -21,8 +21,9 @@ REVIEW = {"reviewers": ["法制员甲", "法制员乙"], "reviewed_at": "2026-11
 EXPERTS = {"held_at": "2026-11-26T10:00+08:00", "topic": "涉案产品是否属于假药", "experts": ["专家甲", "专家乙"],
            "opinions": "经论证，涉案产品属于假药"}
 DECISION = {"document_number": "江市监罚决〔2026〕1号", "decided_at": "2026-11-26T10:00+08:00", "facts": "销售过期食品",
-            "reasons": "当事人销售超过保质期的食品，违反食品安全法第三十四条", "legal_basis": "食品安全法第一百二十四条",
-            "decision": "罚款五千元", "remedies": "六十日内申请行政复议或六个月内提起行政诉讼"}
+            "reasons": "当事人销售超过保质期的食品，违反食品安全法第三十四条",
+            "legal_basis": "食品安全法第一百二十四条", "decision": "罚款五千元",
+            "remedies": "六十日内申请行政复议或六个月内提起行政诉讼"}
 REACHED = {Stage.INITIATION, Stage.INVESTIGATION, Stage.REVIEW}
 
 
