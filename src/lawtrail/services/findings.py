@@ -23,6 +23,7 @@ from lawtrail.domain.rules import RULES, RuleSettings, continuity
 from lawtrail.domain.rules import approvals as approval_rules
 from lawtrail.domain.rules import case_records as case_rules
 from lawtrail.domain.rules import disclosure as disclosure_rules
+from lawtrail.domain.rules import review as review_rules
 from lawtrail.domain.rules import service as service_rules
 from lawtrail.domain.rules.vault import CHECKS, VaultFacts, check_vault
 from lawtrail.errors import NotFound, ValidationFailed, invalid
@@ -82,11 +83,12 @@ def approval_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: R
 
 
 def case_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> list[Finding]:
-    """Art. 5, 8–15 over every case in scope (or ``scope.case_id``): eight statements whatever
-    the number of cases (cases, stage history, handlers, record versions, signatures, the
-    bureau's people and their roles, the stored catalogues). Without ``scope.catalogue`` the
-    record rules cannot be judged and only ART05 and ART10 run."""
-    if not scope.wants(case_rules.RULES):
+    """Art. 5, 8–17 and 20 over every case in scope (or ``scope.case_id``): eight statements
+    whatever the number of cases (cases, stage history, handlers, record versions, signatures,
+    the bureau's people and their roles, the stored catalogues); the review rules (Art. 16, 17,
+    20) read the same facts. Without ``scope.catalogue`` the record rules cannot be judged and
+    only ART05 and ART10 run."""
+    if not scope.wants(case_rules.RULES) and not scope.wants(review_rules.RULES):
         return []
     rows = uow.cases.rule_facts(scope.bureau_id, scope.unit_ids, scope.case_id)
     users = {u.id: u for u in uow.users.list(scope.bureau_id, None)}
@@ -104,8 +106,8 @@ def case_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleS
     found = case_rules.check_cases(facts, now, rule=rule, settings=case_rules.CaseRuleSettings(
         complainant_notice=settings.complainant_notice, due_soon=settings.due_soon))
     if scope.catalogue is None:
-        found = [f for f in found if f.rule.id in (case_rules.ART05.id, case_rules.ART10.id)]
-    return found
+        return [f for f in found if f.rule.id in (case_rules.ART05.id, case_rules.ART10.id)]
+    return found + review_rules.check_review(facts, rule=rule)
 
 
 
