@@ -56,6 +56,7 @@ PER_CASE: list[Table] = [t.media, t.media_registrations, t.media_marks, t.cases,
 SKIPPED = {"events", "ledger_head", "ledger_nodes", "checkpoints", "sessions", "api_tokens", "login_attempts",
            "case_numbers"}
 _NUMBER = re.compile(r"〔\d{4}〕\d+号$")
+Rows = dict[str, list[dict[str, Any]]]
 
 
 class TickingClock:
@@ -95,9 +96,8 @@ def _photo(n: int) -> bytes:
 def _media(container: Container, folder: Path) -> None:
     """Two photos per demo case not archived yet, ingested, linked to the case, the first marked as evidence."""
     ctx = container.system_ctx
-    bureau_ctx = container.ctx(system_actor("bench", _bureau_id(container)))
     with container.uow() as uow:
-        found, _ = uow.cases.search(bureau_ctx.actor.bureau_id, None, CaseFilter(), offset=0, limit=100)
+        found, _ = uow.cases.search(_bureau_id(container), None, CaseFilter(), offset=0, limit=100)
     folder.mkdir(parents=True, exist_ok=True)
     for n, case in enumerate(found):
         if case.stage is Stage.ARCHIVE:  # an archived case takes no new links (Art. 39)
@@ -150,10 +150,10 @@ def read_template(engine: Engine) -> Template:
         "record_signatures": lambda r: record_case.get(r["record_id"]),
         "approval_actions": lambda r: request_case.get(r["request_id"]),
     }
-    per: dict[Any, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    per: dict[Any, Rows] = defaultdict(_rows)
     ids: set[uuid.UUID] = set()
     for table in PER_CASE:
-        key = owner.get(table.name, lambda r: r["case_id"])
+        key = owner.get(table.name, _own_case)
         for row in rows.pop(table.name):
             case_id = key(row)
             assert case_id is not None, (table.name, row)
@@ -164,6 +164,14 @@ def read_template(engine: Engine) -> Template:
     stamps = [v for case in cases for rs in case.values() for r in rs for v in r.values() if isinstance(v, datetime)]
     return Template(base=rows, cases=cases, stages=[Stage(c["cases"][0]["stage"]) for c in cases], ids=ids,
                     latest=max(stamps))
+
+
+def _own_case(row: dict[str, Any]) -> Any:
+    return row["case_id"]
+
+
+def _rows() -> Rows:
+    return defaultdict(list)
 
 
 def _remap(value: Any, new: Callable[[uuid.UUID], uuid.UUID], ids: set[uuid.UUID], shift: timedelta) -> Any:
@@ -182,9 +190,6 @@ def _is_id(text: str, ids: set[uuid.UUID]) -> bool:
         return uuid.UUID(text) in ids
     except ValueError:
         return False
-
-
-Rows = dict[str, list[dict[str, Any]]]
 
 
 def copies(template: Template, count: int, seed: int = 1, chunk: int = 2000) -> Iterator[Rows]:
