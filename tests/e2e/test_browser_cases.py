@@ -85,10 +85,11 @@ def test_officer_opens_advances_and_sees_the_trail(new_tab, live_server: LiveSer
     expect(checklist.locator('[data-key="approval:initiation"]')).to_contain_text("待办")
     checklist_shot(page, "case-checklist-new")
 
-    page.get_by_role("button", name="进入“调查取证”").click()  # refused: the initiation is not approved
-    expect(page.locator(".alert-error")).to_contain_text("第九条")
+    gated = page.get_by_role("button", name="进入“调查取证”")  # the initiation is not approved yet
+    expect(gated).to_be_disabled()
+    expect(page.locator("#gate-investigation")).to_contain_text("第九条")
     approve_initiation(live_server, number)  # the chain itself is driven in test_browser_approvals.py
-    tab.go(urlparse(page.url).path.removesuffix("/stage"))  # the refusal was shown as the POST's answer
+    tab.go(urlparse(page.url).path)
     page.get_by_role("button", name="进入“调查取证”").click()
     expect(page.locator("[data-flash]")).to_contain_text("调查取证")
     expect(page.locator(".stage-step.is-current")).to_contain_text("调查取证")

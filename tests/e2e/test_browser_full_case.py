@@ -418,6 +418,8 @@ def test_a_complaint_carried_to_archive_ready_in_the_pages(new_tab, live_server:
     archivist.go(case_url.removeprefix(archivist.base))
     ap.get_by_role("button", name=re.compile("导出案卷")).click()
     ap.wait_for_url(re.compile(r"/archive/exports/[0-9a-f]{32}"))
-    expect(ap.locator("#export-progress h2")).to_have_text("导出完成", timeout=30_000)
+    # every record is rendered as its printed form (decision 0033): allow for a loaded machine
+    expect(ap.locator("#export-progress h2")).to_have_text("导出完成", timeout=120_000)
     expect(ap.locator("#export-verified")).to_contain_text("离线核验通过")
+    expect(ap.locator("#export-items tbody tr").filter(has_text="询问笔录 · 第 1 版").first).to_be_visible()
     archivist.shot("full-11-exported")
