@@ -43,5 +43,5 @@ def test_an_archived_case_offers_no_stage_correction(seed: Seed, people: People,
         uow.cases.update(replace(found, stage=Stage.ARCHIVE, ended_at=found.updated_at))
         uow.commit()
     page = officer.get(f"/cases/{case.id}").text
-    assert "导出案卷" not in page  # (the archivist's button; the officer sees the archived case)
+    assert "导出案卷（BagIt）" not in page  # (the archivist's button; the officer sees the archived case)
     assert "更正环节" not in page and "归档" in page
