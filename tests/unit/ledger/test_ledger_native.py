@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.unit.ledger.test_ledger_scan import EVENTS, JSON_ANY, JSON_PLAIN, KEYS, TEXT, _row
+from tests.unit.ledger.test_ledger_scan import EVENTS, JSON_ANY, JSON_PLAIN, KEYS, _row
 
 from lawtrail.adapters.db import ledger_scan
 from lawtrail.domain.events import Event
@@ -114,7 +114,7 @@ def test_members_sort_by_utf16_code_units(value: dict[str, int]) -> None:
     assert native is not None
     mine = native.json_canonical(json.dumps(value))
     assert mine is None or mine == canonical_json(value)
-    if all(0x20 <= ord(c) and not 0xD800 <= ord(c) <= 0xDFFF for k in value for c in k):
+    if all(ord(c) >= 0x20 and not 0xD800 <= ord(c) <= 0xDFFF for k in value for c in k):
         assert mine == canonical_json(value)
 
 

@@ -31,7 +31,7 @@ def full_store(n: int) -> tuple[MemorySubtreeSource, dict[NodeKey, bytes]]:
 @settings(max_examples=200)
 @given(st.integers(1, 300), st.integers(1, 5), st.data())
 def test_every_subtree_from_the_stored_levels(n: int, step: int, data: st.DataObject) -> None:
-    source, every = full_store(n)
+    _, every = full_store(n)
     sparse = {key: value for key, value in every.items() if key[0] % step == 0}
     keys = data.draw(st.lists(st.sampled_from(sorted(every)), max_size=20))
     needed = stored_keys(keys, step)

@@ -42,6 +42,8 @@ try:  # the compiled per-row work (decision 0032); without it the same bytes com
     from lawtrail.adapters.db import _ledger_native as _native
 except ImportError:  # a build without the C extension
     _native = None
+if os.environ.get("LAWTRAIL_LEDGER_NATIVE") == "0":  # diagnostics and the benchmark's A/B line
+    _native = None
 
 __all__ = ["ScanPlan", "json_canonical", "leaf_bytes", "scan_chunk", "scan_parallel", "worker_count"]
 
