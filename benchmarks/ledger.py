@@ -247,7 +247,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def load() -> str:
     """The 1-minute load average now: the figures of a shared machine need it beside them."""
-    return f" [load {os.getloadavg()[0]:.1f}]"
+    return f" · load {os.getloadavg()[0]:.1f}"
 
 
 def node_rows(engine: Engine) -> float:

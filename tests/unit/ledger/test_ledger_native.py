@@ -26,7 +26,7 @@ from lawtrail.domain.ledger.audit import CHECKPOINT_ACTION
 from lawtrail.domain.ledger.canonical import canonical_json
 from lawtrail.domain.ledger.merkle import leaf_hash, node_hash
 
-native = ledger_scan._native
+native = ledger_scan._native  # (hypothesis runs without deadlines here: no timed tests on a shared machine)
 if native is None:  # pragma: no cover - depends on the build
     if os.environ.get("CI") == "true":
         raise AssertionError("the C extension lawtrail.adapters.db._ledger_native was not built")
@@ -68,21 +68,21 @@ def agrees(text: str) -> bool:
     return mine is None or python_json(text) == ("ok", mine.decode())
 
 
-@settings(max_examples=1500)
+@settings(max_examples=1500, deadline=None)
 @given(JSON_ANY, st.booleans(), st.booleans(), st.sampled_from([None, 2]))
 def test_a_stored_column_gives_the_python_bytes(value: Any, ascii_: bool, sort: bool, indent: int | None) -> None:
     text = json.dumps(value, ensure_ascii=ascii_, sort_keys=sort, indent=indent)
     assert agrees(text)
 
 
-@settings(max_examples=1500)
+@settings(max_examples=1500, deadline=None)
 @given(JSON_PLAIN, st.booleans())
 def test_the_usual_values_are_written_not_declined(value: Any, ascii_: bool) -> None:
     assert native is not None
     assert native.json_canonical(json.dumps(value, ensure_ascii=ascii_)) == canonical_json(value)
 
 
-@settings(max_examples=3000)
+@settings(max_examples=3000, deadline=None)
 @given(st.text(st.sampled_from('{}[]":,0123456789.eE-+ \t\n\rtfrunlab\\/uU\x00\x1f\x7f\ud800\udc00\ue000D8C'),
                max_size=24))
 def test_any_text_gives_the_python_bytes_or_is_declined(text: str) -> None:
@@ -108,7 +108,7 @@ def test_edge_texts_that_are_written(text: str) -> None:
     assert native.json_canonical(text) is not None
 
 
-@settings(max_examples=1500)
+@settings(max_examples=1500, deadline=None)
 @given(st.dictionaries(KEYS, st.integers(0, 3), max_size=8))
 def test_members_sort_by_utf16_code_units(value: dict[str, int]) -> None:
     assert native is not None
@@ -118,7 +118,7 @@ def test_members_sort_by_utf16_code_units(value: dict[str, int]) -> None:
         assert mine == canonical_json(value)
 
 
-@settings(max_examples=1000)
+@settings(max_examples=1000, deadline=None)
 @given(EVENTS)
 def test_a_row_gives_the_python_leaf_bytes(event: Event) -> None:
     assert native is not None

@@ -28,7 +28,7 @@ def full_store(n: int) -> tuple[MemorySubtreeSource, dict[NodeKey, bytes]]:
     return source, source.get_many(keys)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.integers(1, 300), st.integers(1, 5), st.data())
 def test_every_subtree_from_the_stored_levels(n: int, step: int, data: st.DataObject) -> None:
     _, every = full_store(n)
@@ -40,7 +40,7 @@ def test_every_subtree_from_the_stored_levels(n: int, step: int, data: st.DataOb
     assert assemble_from_stored(keys, {k: sparse[k] for k in needed}, step) == {k: every[k] for k in keys}
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.integers(1, 300), st.data())
 def test_proofs_from_a_sparse_store_verify(n: int, data: st.DataObject) -> None:
     source, every = full_store(n)
