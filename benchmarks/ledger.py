@@ -18,6 +18,7 @@ measured in the same run, so the ledger's cost reads as a ratio (DESIGN.md rule 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -34,6 +35,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import Connection, Engine, Index, MetaData, Table, select
 
 from benchmarks.report import Result, render
+from lawtrail.adapters.db import ledger_scan
 from lawtrail.adapters.db import tables as t
 from lawtrail.adapters.db.engine import make_engine, upgrade
 from lawtrail.adapters.db.ledger_repo import event_params
@@ -69,11 +71,13 @@ def make_events(count: int, seed: int = 1) -> Iterator[Event]:
 
 
 def plain_table() -> Table:
-    """A copy of ``events`` (same columns, unique id, same indexes) outside the ledger."""
+    """A copy of ``events`` (same columns, unique id, same three indexes) outside the ledger: no
+    head row, no Merkle nodes, no append-only triggers."""
     meta = MetaData()
     table = Table("plain_events", meta, *(column._copy() for column in t.events.columns))
     Index("ix_plain_subject", table.c.subject_type, table.c.subject_id, table.c.seq)
     Index("ix_plain_actor", table.c.actor_id, table.c.seq)
+    Index("ix_plain_action_time", table.c.action, table.c.occurred_at)
     return table
 
 
@@ -184,14 +188,31 @@ def _no_checkpoints(note: str) -> Checkpoint:
     raise ValueError("the benchmark ledger has no checkpoints")
 
 
-def bench_verify(engine: Engine, size: int) -> tuple[float, float]:
-    """Return (verify, plain SELECT streaming) events per second over the whole ledger."""
-    uow = SqlUnitOfWork(engine)
-    start = time.perf_counter()
-    result = ledger_service.verify(uow, CTX, _no_checkpoints)
-    verify = rate(size, time.perf_counter() - start)
+def time_verify(engine: Engine, size: int, *, native: bool = True) -> float:
+    """Events per second of ``services.ledger.verify`` over the whole ledger; ``native=False``
+    without the C extension (in this process and, by ``LAWTRAIL_LEDGER_NATIVE=0``, the workers)."""
+    saved, saved_env = ledger_scan._native, os.environ.get("LAWTRAIL_LEDGER_NATIVE")
+    if not native:
+        ledger_scan._native = None
+        os.environ["LAWTRAIL_LEDGER_NATIVE"] = "0"
+    try:
+        start = time.perf_counter()
+        result = ledger_service.verify(SqlUnitOfWork(engine), CTX, _no_checkpoints)
+        seconds = time.perf_counter() - start
+    finally:
+        ledger_scan._native = saved
+        if saved_env is None:
+            os.environ.pop("LAWTRAIL_LEDGER_NATIVE", None)
+        else:
+            os.environ["LAWTRAIL_LEDGER_NATIVE"] = saved_env
     if not result.ok or result.size != size:
         raise SystemExit(f"verification failed: {result.to_json()}")
+    return rate(size, seconds)
+
+
+def bench_verify(engine: Engine, size: int) -> tuple[float, float]:
+    """Return (verify, plain SELECT streaming) events per second over the whole ledger."""
+    verify = time_verify(engine, size)
     start = time.perf_counter()
     with engine.connect() as conn:
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
@@ -213,6 +234,8 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--batched", type=int, help="events appended in batches per mode (default 100,000)")
     parser.add_argument("--batch-size", type=int, default=1000, help="events per batched transaction")
     parser.add_argument("--sync", default="FULL,NORMAL", help="SQLite synchronous modes for appends")
+    parser.add_argument("--no-python-verify", dest="python_verify", action="store_false",
+                        help="skip verifying a second time without the C extension (the A/B line)")
     parser.add_argument("--dir", type=Path, help="where the databases go (default: a temporary folder)")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL_SIZES
@@ -222,27 +245,46 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+def load() -> str:
+    """The 1-minute load average now: the figures of a shared machine need it beside them."""
+    return f" · load {os.getloadavg()[0]:.1f}"
+
+
+def node_rows(engine: Engine) -> float:
+    with engine.connect() as conn:
+        nodes = conn.exec_driver_sql("SELECT count(*) FROM ledger_nodes").scalar_one()
+        events = conn.exec_driver_sql("SELECT count(*) FROM events").scalar_one()
+    return nodes / events if events else 0.0
+
+
 def run(args: argparse.Namespace, folder: Path, console: Console) -> list[Result]:
     results: list[Result] = []
     for sync in [s.strip().upper() for s in args.sync.split(",") if s.strip()]:
         engine = new_engine(folder, f"single-{sync}.db", sync)
         ledger, plain = bench_single(engine, args.single)
         engine.dispose()
-        results.append(Result(f"single-event tx/s (synchronous={sync})", ledger, plain, "plain insert tx/s",
+        results.append(Result(f"single-event tx/s (synchronous={sync}){load()}", ledger, plain, "plain insert tx/s",
                               "tx/s", "≥ 2,000", ledger >= 2000))
         engine = new_engine(folder, f"batched-{sync}.db", sync)
         ledger, plain = bench_batched(engine, args.batched, args.batch_size)
         engine.dispose()
-        results.append(Result(f"batched events/s ({args.batch_size}/tx, synchronous={sync})", ledger, plain,
+        results.append(Result(f"batched events/s ({args.batch_size}/tx, synchronous={sync}){load()}", ledger, plain,
                               "plain insert events/s", "events/s", "≥ 50,000", ledger >= 50_000))
     engine = new_engine(folder, "big.db", "NORMAL")
     build(engine, args.events, 10_000, console)
     proof, lookup = bench_proof(engine, args.events, 200)
-    results.append(Result(f"inclusion proof at {args.events:,} (median)", proof, lookup, "PK lookup of one row",
+    results.append(Result(f"ledger_nodes rows per event at {args.events:,}", node_rows(engine), None, "", "rows",
+                          "—", None))
+    results.append(Result(f"inclusion proof at {args.events:,} (median){load()}", proof, lookup,
+                          "PK lookup of one row",
                           "ms", "< 5 ms", proof < 5))
     verify, select_rate = bench_verify(engine, args.events)
-    results.append(Result(f"full verification of {args.events:,}", verify, select_rate,
+    results.append(Result(f"full verification of {args.events:,}{load()}", verify, select_rate,
                           "plain SELECT streaming", "events/s", "≥ 300,000", verify >= 300_000))
+    if args.python_verify:
+        slow = time_verify(engine, args.events, native=False)
+        results.append(Result(f"  same, without the C extension{load()}", slow, select_rate, "plain SELECT streaming",
+                              "events/s", "—", None))
     engine.dispose()
     return results
 

@@ -33,8 +33,10 @@ ensure_venv() {  # ensure_venv <extras>
   fi
   local stamp="$VENV/.lawtrail-$extras.stamp"
   local want
-  want="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)"
-  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  # setup.py and the C source too: `pip install -e` builds the C extension (decision 0032) in place
+  want="$(cat "$ROOT/pyproject.toml" "$ROOT/setup.py" "$ROOT"/src/lawtrail/adapters/db/*.c | sha256sum | cut -c1-16)"
+  local built=("$ROOT"/src/lawtrail/adapters/db/_ledger_native*.so)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -e "${built[0]}" ]; then
     echo "==> installing Python packages ($extras)"
     "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
     if [ "$extras" = "run" ]; then

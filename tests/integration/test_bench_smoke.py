@@ -13,8 +13,10 @@ def test_quick_benchmark_runs_and_reports_every_figure(tmp_path: Path, capsys: p
     args = bench.parse(["--quick", "--events", "300", "--single", "5", "--batched", "120", "--batch-size", "50",
                         "--sync", "NORMAL", "--dir", str(tmp_path)])
     results = bench.run(args, tmp_path, bench.Console(width=200))
-    assert [r.unit for r in results] == ["tx/s", "events/s", "ms", "events/s"]
-    assert all(r.value > 0 and r.baseline > 0 for r in results)
+    assert [r.unit for r in results] == ["tx/s", "events/s", "rows", "ms", "events/s", "events/s"]
+    assert all(r.value is not None and r.value > 0 for r in results)
+    assert all(r.baseline is not None and r.baseline > 0 for r in results if r.unit != "rows")
+    assert "load" in results[0].figure
     assert bench.main(["--quick", "--events", "100", "--single", "3", "--batched", "40", "--sync", "FULL",
                        "--dir", str(tmp_path / "main")]) == 0
     assert "full verification of 100" in capsys.readouterr().out

@@ -114,6 +114,22 @@ def test_stored_subtrees_give_roots_and_proofs(engine: Engine) -> None:
         assert cons.verify(root_from_leaf_hashes(hashes[:first]), root_from_leaf_hashes(hashes[:second]))
 
 
+def test_only_every_fourth_level_is_stored(engine: Engine) -> None:
+    """Level 0 and the levels that are multiples of 4 (decision 0032): 300 leaves keep 300 + 18 + 1
+    rows; every root and proof is hashed up from them, as
+    test_stored_subtrees_give_roots_and_proofs checks."""
+    append(engine, 45)
+    append(engine, 255, batch=True)
+    with engine.connect() as conn:
+        levels = dict(conn.execute(text("SELECT level, count(*) FROM ledger_nodes GROUP BY level")).all())
+    assert levels == {0: 300, 4: 300 // 16, 8: 1}
+    hashes = leaves(engine)
+    for size in (16, 255, 256, 257, 300):
+        for index in {0, 15, size // 2, size - 1}:
+            proof = ledger.inclusion_proof(SqlUnitOfWork(engine), ctx(), index, size)
+            assert proof.verify(root_from_leaf_hashes(hashes[:size]))
+
+
 def test_leaf_hash_is_the_canonical_event(engine: Engine) -> None:
     append(engine, 3)
     with SqlUnitOfWork(engine) as uow:

@@ -65,8 +65,17 @@ def test_scenario_through_the_workers(scenario: Any, engine: Engine, signer: Ed2
     assert parallel, "the workers were not used"
 
 
+@pytest.fixture(params=["native", "python"])
+def native(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """With the C extension (when built) or the pure-Python path alone, here and in the workers."""
+    if request.param == "python":
+        monkeypatch.setattr(ledger_scan, "_native", None)
+        monkeypatch.setenv("LAWTRAIL_LEDGER_NATIVE", "0")
+    return request.param == "native"
+
+
 def test_a_sound_log_passes_on_the_workers_alone(engine: Engine, signer: Ed25519Signer,
-                                                 parallel: list[list[Any]]) -> None:
+                                                 parallel: list[list[Any]], native: bool) -> None:
     build(engine, signer)  # 17 leaves, checkpoints 10 and 16 inside chunks of 4
     append(engine, 6)
     with SqlUnitOfWork(engine) as uow:
@@ -83,7 +92,7 @@ def test_a_sound_log_passes_on_the_workers_alone(engine: Engine, signer: Ed25519
     assert ledger.verify(SqlUnitOfWork(engine), ctx(), note_checker(signer.vkey())) == sequential
 
 
-def test_a_tampered_chunk_stops_the_scan(engine: Engine, signer: Ed25519Signer) -> None:
+def test_a_tampered_chunk_stops_the_scan(engine: Engine, signer: Ed25519Signer, native: bool) -> None:
     append(engine, 20)
     with engine.begin() as conn:
         conn.execute(text("DROP TRIGGER events_no_update"))

@@ -22,9 +22,22 @@ from lawtrail.adapters.db import tables as t
 from lawtrail.domain.events import LEAF_VERSION, Event
 from lawtrail.domain.ledger.audit import ChunkSummary, LeafRow, StoredCheckpoint
 from lawtrail.domain.ledger.leaf import event_leaf_bytes
-from lawtrail.domain.ledger.merkle import append_dependency_keys, leaf_hash, new_nodes_after_append
+from lawtrail.domain.ledger.merkle import (
+    append_dependency_keys,
+    assemble_from_stored,
+    leaf_hash,
+    new_nodes_after_append,
+    stored_keys,
+)
 
-__all__ = ["SqlCheckpoints", "SqlEvents", "SqlLedgerNodes"]
+__all__ = ["NODE_LEVEL_STEP", "SqlCheckpoints", "SqlEvents", "SqlLedgerNodes"]
+
+#: ``ledger_nodes`` keeps the perfect subtrees of the levels that are multiples of this (level 0,
+#: the independent copy of every leaf hash, included): about 1.07 rows per leaf instead of about
+#: 2. Any other subtree is hashed up from its 2**r (r < 4) descendants at the stored level below
+#: it (``merkle.stored_keys``), so a proof reads at most 8 rows per hash it needs, still in one
+#: query (decision 0032). Databases written before keep every level; only these are read.
+NODE_LEVEL_STEP = 4
 
 
 def _m(row: Row[Any]) -> dict[str, Any]:
@@ -119,11 +132,12 @@ def _mark(conn: Connection) -> str:
 
 
 def _read_nodes(conn: Connection, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    """The stored subtrees ``keys`` (the few an append builds on), one constant-shape query on
+    """The subtrees ``keys`` (the few an append builds on) from their stored rows, one query on
     the driver; raise KeyError when one is missing."""
-    wanted = sorted(set(keys))
-    if not wanted:
+    asked = set(keys)
+    if not asked:
         return {}
+    wanted = stored_keys(asked, NODE_LEVEL_STEP)
     mark = _mark(conn)
     where = " OR ".join(f"(level = {mark} AND idx = {mark})" for _ in wanted)
     params = tuple(value for key in wanted for value in key)
@@ -132,7 +146,7 @@ def _read_nodes(conn: Connection, keys: Iterable[tuple[int, int]]) -> dict[tuple
     missing = set(wanted) - found.keys()
     if missing:
         raise KeyError(f"ledger nodes not stored: {sorted(missing)[:5]}")
-    return found
+    return assemble_from_stored(asked, found, NODE_LEVEL_STEP)
 
 
 _NodeReader = Callable[[Iterable[tuple[int, int]]], dict[tuple[int, int], bytes]]
@@ -140,7 +154,8 @@ _NodeReader = Callable[[Iterable[tuple[int, int]]], dict[tuple[int, int], bytes]
 
 def _nodes_for(first: int, leaves: Sequence[bytes], read: _NodeReader) -> list[tuple[int, int, bytes]]:
     """Rows of ``ledger_nodes`` for leaves ``first, first + 1, ...``: the leaves themselves and
-    every subtree they complete. Stored subtrees they build on are read in one query."""
+    every subtree they complete at a stored level (``NODE_LEVEL_STEP``). The subtrees they build
+    on are read in one query."""
     wanted = {key for i in range(first, first + len(leaves)) for key in append_dependency_keys(i)}
     known = read(key for key in wanted if (key[1] + 1) << key[0] <= first)
     rows: list[tuple[int, int, bytes]] = []
@@ -149,12 +164,14 @@ def _nodes_for(first: int, leaves: Sequence[bytes], read: _NodeReader) -> list[t
         rows.append((0, i, leaf))
         for level, index, value in new_nodes_after_append(i, leaf, lambda lv, ix: known[(lv, ix)]):
             known[(level, index)] = value
-            rows.append((level, index, value))
+            if level % NODE_LEVEL_STEP == 0:
+                rows.append((level, index, value))
     return rows
 
 
 class SqlLedgerNodes:
-    """The stored perfect subtrees, a ``SubtreeSource``: one query per ``get_many``."""
+    """The perfect subtrees, a ``SubtreeSource``: one query per ``get_many`` (for the stored rows
+    the asked subtrees are hashed up from, see ``NODE_LEVEL_STEP``)."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -164,22 +181,23 @@ class SqlLedgerNodes:
 
     def get_many(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         """Raise KeyError when a key is not stored."""
-        wanted = set(keys)
-        if not wanted:
+        asked = set(keys)
+        if not asked:
             return {}
+        wanted = stored_keys(asked, NODE_LEVEL_STEP)
         n = t.ledger_nodes.c
         by_level: dict[int, list[int]] = {}
-        for level, index in sorted(wanted):
+        for level, index in wanted:
             by_level.setdefault(level, []).append(index)
         # One IN list per level rather than a row-value IN: SQLite plans the latter as a
         # full scan, the former as primary-key lookups.
         rows = self.conn.execute(select(n.level, n.idx, n.hash).where(
             or_(*(and_(n.level == level, n.idx.in_(indexes)) for level, indexes in by_level.items()))))
         found = {(r.level, r.idx): bytes(r.hash) for r in rows}
-        missing = wanted - found.keys()
+        missing = set(wanted) - found.keys()
         if missing:
             raise KeyError(f"ledger nodes not stored: {sorted(missing)[:5]}")
-        return found
+        return assemble_from_stored(asked, found, NODE_LEVEL_STEP)
 
     def snapshot(self) -> None:
         """Make the rest of this transaction read one consistent snapshot (call it first).

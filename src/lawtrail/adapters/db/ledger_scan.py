@@ -29,12 +29,21 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterable, Sequence
+from types import ModuleType
 from typing import IO, Any
 
 import orjson
 
 from lawtrail.domain.ledger.audit import CHECKPOINT_ACTION, ChunkSummary
 from lawtrail.domain.ledger.canonical import canonical_json
+
+_native: ModuleType | None
+try:  # the compiled per-row work (decision 0032); without it the same bytes come from Python
+    from lawtrail.adapters.db import _ledger_native as _native
+except ImportError:  # a build without the C extension
+    _native = None
+if os.environ.get("LAWTRAIL_LEDGER_NATIVE") == "0":  # diagnostics and the benchmark's A/B line
+    _native = None
 
 __all__ = ["ScanPlan", "json_canonical", "leaf_bytes", "scan_chunk", "scan_parallel", "worker_count"]
 
@@ -150,6 +159,63 @@ def _bounds(start: int, end: int | None) -> tuple[str, tuple[int, ...]]:
     return "".join(lower[0] + upper[0]), tuple(lower[1] + upper[1])
 
 
+#: Rows fetched per round trip of each cursor.
+FETCH = 4096
+_NO_STOP = (1 << 63) - 1  # no checkpoint size ahead (the native scan takes a 64-bit index)
+
+
+class _Scan:
+    """The state of one chunk scan: the next leaf index and the compact range of the leaves
+    ``[start, index)`` taken so far."""
+
+    __slots__ = ("announcements", "index", "stack", "start")
+
+    def __init__(self, start: int) -> None:
+        self.start = self.index = start
+        self.stack: list[bytes] = []
+        self.announcements: list[tuple[int, dict[str, Any]]] = []
+
+    def take(self, row: Sequence[Any], node: Sequence[Any]) -> bool:
+        """Check one row and its recorded leaf hash (the pure-Python path); fold it in and
+        return True when it is leaf ``index`` exactly as recorded, else False."""
+        index = self.index
+        if row[0] != index or node[0] != index:
+            return False
+        data = leaf_bytes(row)
+        if data is None:
+            return False
+        current = _sha256(b"\x00" + data).digest()
+        if current != row[12] or current != node[1]:
+            return False
+        if row[5] == CHECKPOINT_ACTION:
+            self.announcements.append((index, {"action": row[5], "after": json.loads(row[10] or "null")}))
+        stack, bits = self.stack, index - self.start
+        while bits & 1:
+            current = _sha256(b"\x01" + stack.pop() + current).digest()
+            bits >>= 1
+        stack.append(current)
+        self.index = index + 1
+        return True
+
+    def take_all(self, rows: list[Any], nodes: list[Any], stop: int) -> int:
+        """Take rows in step with ``nodes`` until ``stop`` is reached or a row is not as
+        recorded; return how many were taken. The native scan (when built) takes the usual rows;
+        each row it leaves (an unusual shape, a checkpoint announcement, a mismatch) goes through
+        ``take``, which decides as the pure-Python path always has."""
+        pos, count = 0, min(len(rows), len(nodes))
+        while pos < count and self.index < stop:
+            if _native is not None:
+                moved = _native.scan(rows, nodes, pos, self.index, self.start, self.stack, stop, CHECKPOINT_ACTION)
+                self.index += moved - pos
+                pos = moved
+                if pos == count or self.index == stop:
+                    break
+            if not self.take(rows[pos], nodes[pos]):
+                return pos
+            pos += 1
+        return pos
+
+
 def scan_chunk(conn: sqlite3.Connection, start: int, end: int | None, sizes: Iterable[int] = ()) -> ChunkSummary:
     """Scan leaves ``[start, end)`` (``end`` None: to the last row) on ``conn`` (a raw sqlite3
     connection, inside the transaction that fixes the snapshot); ``sizes`` are the checkpoint
@@ -157,38 +223,30 @@ def scan_chunk(conn: sqlite3.Connection, start: int, end: int | None, sizes: Ite
     where, params = _bounds(start, end)
     events = conn.execute(f"{_EVENTS} WHERE 1 = 1{where.format(col='seq')} ORDER BY seq", params)
     nodes = conn.execute(f"{_NODES}{where.format(col='idx')} ORDER BY idx", params)
-    wanted = set(sizes)
+    stops = sorted(s for s in set(sizes) if s > start)
     stacks: dict[int, tuple[bytes, ...]] = {}
-    announcements: list[tuple[int, dict[str, Any]]] = []
-    stack: list[bytes] = []
-    index = start
-    sha256, prefix = _sha256, b"\x01"
+    scan = _Scan(start)
     try:
-        for row, (idx, recorded) in zip(events, nodes, strict=True):  # a leftover row: ValueError
-            if row[0] != index or idx != index:
-                return ChunkSummary(start, index - start, clean=False)
-            data = leaf_bytes(row)
-            if data is None:
-                return ChunkSummary(start, index - start, clean=False)
-            current = sha256(b"\x00" + data).digest()
-            if current != row[12] or current != recorded:
-                return ChunkSummary(start, index - start, clean=False)
-            if row[5] == CHECKPOINT_ACTION:
-                announcements.append((index, {"action": row[5], "after": json.loads(row[10] or "null")}))
-            bits = index - start
-            while bits & 1:
-                current = sha256(prefix + stack.pop() + current).digest()
-                bits >>= 1
-            stack.append(current)
-            index += 1
-            if index in wanted:
-                stacks[index] = tuple(stack)
-    except ValueError:  # more rows than recorded leaf hashes, or the other way round
-        return ChunkSummary(start, index - start, clean=False)
+        while True:
+            rows, recorded = events.fetchmany(FETCH), nodes.fetchmany(FETCH)
+            pos = 0
+            while True:  # up to each checkpoint size in turn
+                stop = stops[0] if stops else _NO_STOP
+                pos += scan.take_all(rows[pos:] if pos else rows, recorded[pos:] if pos else recorded, stop)
+                if scan.index == stop:
+                    stacks[stop] = tuple(scan.stack)
+                    stops.pop(0)
+                    continue
+                break
+            if pos < min(len(rows), len(recorded)) or len(rows) != len(recorded):
+                # a row not as recorded, or more rows than recorded leaf hashes (or the other way)
+                return ChunkSummary(start, scan.index - start, clean=False)
+            if not rows:
+                break
     finally:
         events.close()
         nodes.close()
-    return ChunkSummary(start, index - start, True, tuple(stack), stacks, tuple(announcements))
+    return ChunkSummary(start, scan.index - start, True, tuple(scan.stack), stacks, tuple(scan.announcements))
 
 
 class ScanPlan:

@@ -41,6 +41,7 @@ __all__ = [
     "SubtreeSource",
     "append_dependency_keys",
     "assemble_consistency_proof",
+    "assemble_from_stored",
     "assemble_inclusion_proof",
     "assemble_root",
     "consistency_proof",
@@ -58,6 +59,7 @@ __all__ = [
     "root_keys",
     "roots_at",
     "split",
+    "stored_keys",
     "subtree_hash",
     "subtree_keys",
     "verify_consistency",
@@ -308,6 +310,43 @@ def new_nodes_after_append(
         current = node_hash(get(level, left_index), current)
         created.append((level + 1, (left_index + 1) >> 1, current))
     return created
+
+
+# ------------------------------------------------------------------ sparse subtree stores
+
+
+def stored_keys(keys: Iterable[NodeKey], step: int) -> list[NodeKey]:
+    """The keys a store that keeps only the levels that are multiples of ``step`` must read to
+    answer ``keys``: a key at level ``step·q + r`` is the subtree over its ``2**r`` aligned
+    descendants at level ``step·q`` (the key itself when r = 0). Sorted, without duplicates.
+
+    With step k a log keeps about n·(1 + 1/(2**k - 1)) rows instead of about 2n (level 0 and
+    every k-th level), and a proof reads at most 2**(k-1) rows per hash it needs: still O(log n).
+    """
+    if step < 1:
+        raise ValueError(f"step must be at least 1, got {step}")
+    wanted: set[NodeKey] = set()
+    for level, index in keys:
+        if level < 0 or index < 0:
+            raise ValueError(f"bad node key {(level, index)}")
+        r = level % step
+        first = index << r
+        wanted.update((level - r, first + j) for j in range(1 << r))
+    return sorted(wanted)
+
+
+def assemble_from_stored(keys: Iterable[NodeKey], stored: Mapping[NodeKey, bytes], step: int) -> dict[NodeKey, bytes]:
+    """The hashes of ``keys`` from the rows ``stored_keys(keys, step)`` (``KeyError`` when one is
+    missing): each key's aligned descendants at the stored level below it, hashed pairwise up."""
+    found: dict[NodeKey, bytes] = {}
+    for level, index in keys:
+        r = level % step
+        first = index << r
+        layer = [stored[(level - r, first + j)] for j in range(1 << r)]
+        while len(layer) > 1:
+            layer = [_sha256(_NODE_PREFIX + layer[i] + layer[i + 1]).digest() for i in range(0, len(layer), 2)]
+        found[(level, index)] = layer[0]
+    return found
 
 
 class MemorySubtreeSource:
