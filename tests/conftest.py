@@ -1,4 +1,5 @@
-"""Fixtures shared by the integration and end-to-end layers: the PostgreSQL test server.
+"""Shared by every layer: the hypothesis profile (no deadlines) and, for the integration and
+end-to-end layers, the PostgreSQL test server.
 
 PostgreSQL listens on 127.0.0.1:5432 (user ``postgres``, trust auth, database ``test``);
 ``TEST_POSTGRES_URL`` points elsewhere. When it cannot be reached the PostgreSQL tests are
@@ -13,10 +14,16 @@ import secrets
 from collections.abc import Callable, Iterator
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
+
+# Property tests are not timed tests: on a shared 2-core machine (and with pytest-xdist) a single
+# example can take longer than hypothesis's default 200 ms deadline, which would be a flake.
+hypothesis_settings.register_profile("lawtrail", deadline=None)
+hypothesis_settings.load_profile("lawtrail")
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
