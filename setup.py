@@ -14,6 +14,9 @@ setup(
             "lawtrail.adapters.db._ledger_native",
             sources=["src/lawtrail/adapters/db/_ledger_native.c"],
             extra_compile_args=["-O2", "-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+            # Without a C compiler the install still succeeds and verification takes the pure-Python
+            # path (the same result, slower); under CI=true the native tests fail instead of skipping.
+            optional=True,
         )
     ]
 )
