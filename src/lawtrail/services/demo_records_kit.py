@@ -10,6 +10,7 @@ from typing import Any
 from lawtrail.services.demo_records import IN_15_DAYS, NOW, TODAY, YESTERDAY, DemoRecord
 
 AGENCY = "江门市市场监督管理局"
+REMEDIES = "如不服本决定，可在收到本决定书之日起六十日内申请行政复议，或者六个月内提起行政诉讼"
 
 __all__ = ["AGENCY", "IN_15_DAYS", "NOW", "TODAY", "YESTERDAY"]
 
@@ -29,7 +30,8 @@ def initiation_form(handler: str, head: str, reason: str, party_info: str, mater
     approvers = (("approver", head), ("approver", "leader")) if approved else ()
     return DemoRecord("initiation_form", "initiation",
                       {"start_reason": reason, "party_info": party_info, "handler_opinion": "建议立案调查",
-                       "unit_opinion": "同意立案", "leader_opinion": "同意" if approved else "（紧急先行启动，待补报审批）",
+                       "unit_opinion": "同意立案",
+                       "leader_opinion": "同意" if approved else "（紧急先行启动，待补报审批）",
                        "source_materials": list(materials)},
                       signers=(("officer", handler), *approvers))
 
@@ -98,7 +100,7 @@ def decision(number: str, facts: str, decided: str, legal_basis: str, *, final: 
     values: dict[str, Any] = {"document_number": number, "decided_at": NOW, "facts": facts,
                               "reasons": "当事人的行为违反了相关规定，事实清楚，证据确凿", "legal_basis": legal_basis,
                               "decision": decided,
-                              "remedies": "如不服本决定，可在收到本决定书之日起六十日内申请行政复议，或者六个月内提起行政诉讼",
+                              "remedies": REMEDIES,
                               "final_document": final}
     if correction_deadline:
         values["correction_deadline"] = correction_deadline

@@ -24,8 +24,8 @@ from lawtrail.services.demo_records_kit import (
     YESTERDAY,
     fulfilment,
     general,
-    inquiry,
     initiation_form,
+    inquiry,
     legal_review,
     preservation,
     receipt,
@@ -112,8 +112,10 @@ FIRST: list[DemoCase] = [
              records=(
                  DemoRecord("simplified_record", "review",
                             {"occurred_at": NOW, "conditions": "违法事实确凿，对公民处以二百元以下罚款，有法定依据",
-                             "steps": "出示执法证件，告知违法事实、处罚理由和依据，听取陈述申辩，当场填写行政处罚决定书",
-                             "statement": "当事人称刚进货尚未标价，无其他申辩", "review": "经复核，申辩理由不成立，不予采纳",
+                             "steps": "出示执法证件，告知违法事实、处罚理由和依据，听取陈述申辩，"
+                                      "当场填写行政处罚决定书",
+                             "statement": "当事人称刚进货尚未标价，无其他申辩",
+                             "review": "经复核，申辩理由不成立，不予采纳",
                              "filing": "当场处罚决定书已于当日报所属行政机关备案",
                              "process": "执法人员陈志强、黄伟明现场检查发现水果未明码标价，当场作出警告并罚款五十元",
                              "dispute_prone": True},
@@ -130,7 +132,8 @@ FIRST: list[DemoCase] = [
              records=(
                  initiation_form("yuzhenyu", "zhangjunjie", "应急管理局移送：在用电梯未经定期检验",
                                  "江门市顺达物流有限公司，法定代表人区顺达", ("有关部门移送材料",)),
-                 site(TS, "顺达物流仓库1号货梯", "区顺达", "1号货梯检验合格标志有效期至2026年6月，未申请定期检验仍在使用",
+                 site(TS, "顺达物流仓库1号货梯", "区顺达",
+                      "1号货梯检验合格标志有效期至2026年6月，未申请定期检验仍在使用",
                       "区顺达"),
                  preservation(TS, "电梯未经定期检验继续使用，存在安全隐患", "1号载货电梯（额定载重2000kg）一台", "查封",
                               "顺达物流仓库", "区顺达"),
@@ -184,6 +187,7 @@ KANGLE = _org("江门市康乐药业连锁有限公司", "91440703MA5HYF1L6", "�
 JINHUA = _org("江门市金华食品厂", "92440703MA4QX2M15", "邓金华", "江门市蓬江区荷塘镇塔岗村12号")
 MEILI = _org("江门市美丽人生美容有限公司", "91440703MA5JWG3M2", "冯美丽", "江门市蓬江区万达广场3栋201")
 DAHUA = _org("江门市大华建材有限公司", "91440705MA5KWH5N8", "梁大华", "江门市新会区崖门镇京梅村")
+HONGYUAN = _org("江门市宏远灯饰有限公司", "91440703MA5MTK9Q4", "周宏远", "江门市蓬江区白石大道166号")
 HUANYU = _org("江门市寰宇网络科技有限公司", "91440703MA5LUJ7P3", "何寰宇", "江门市蓬江区丰乐路22号")
 
 MORE: list[DemoCase] = [
@@ -197,7 +201,8 @@ MORE: list[DemoCase] = [
                  site(ZF, "鑫辉五金生产车间及成品仓", "苏鑫辉\n仓管员李某", "成品仓存放同批次插座320个", "苏鑫辉"),
                  inquiry(ZF, "江门市市场监督管理局询问室", "苏鑫辉",
                          "问：该批次插座共生产多少？\n答：共生产1000个，已售出680个。"),
-                 *general("officer", "unithead", "苏鑫辉", "江市监处罚〔2026〕21号", "当事人生产不合格插座1000个，货值1.2万元",
+                 *general("officer", "unithead", "苏鑫辉", "江市监处罚〔2026〕21号",
+                          "当事人生产不合格插座1000个，货值1.2万元",
                           "没收不合格插座320个，罚款人民币三万元", "《中华人民共和国产品质量法》第四十九条"),
                  _serve("江市监处罚〔2026〕21号 行政处罚决定书", XINHUI, "陈志强"),
                  fulfilment("officer", "全部履行", "当事人已于期限内缴纳罚款，不合格插座已没收"))),
@@ -205,9 +210,11 @@ MORE: list[DemoCase] = [
                        origin_detail="受理编号 SC2026-0088"),
              HONGXING, SP, ("investigation", "review", "service", "execution", "archive"),
              records=(
-                 receipt("江门市鸿兴食品有限公司", "卢鸿兴", "dengzhihua", "食品生产许可申请书、生产场所平面图、设备清单",
+                 receipt("江门市鸿兴食品有限公司", "卢鸿兴", "dengzhihua",
+                         "食品生产许可申请书、生产场所平面图、设备清单",
                          number="SC2026-0088"),
-                 site(SP, "鸿兴食品生产车间", "卢鸿兴", "生产场所、设备布局与申请材料一致，符合糕点生产许可审查细则", "卢鸿兴"),
+                 site(SP, "鸿兴食品生产车间", "卢鸿兴",
+                      "生产场所、设备布局与申请材料一致，符合糕点生产许可审查细则", "卢鸿兴"),
                  *general("huangxiaofang", "dengzhihua", "卢鸿兴", "江市监许〔2026〕88号", "申请人生产条件符合要求",
                           "准予食品生产许可（糕点类）", "《中华人民共和国食品安全法》第三十五条"),
                  _serve("江市监许〔2026〕88号 准予行政许可决定书", HONGXING, "邓志华"),
@@ -276,6 +283,15 @@ MORE: list[DemoCase] = [
                                   "reason": "经现场核查，计量器具检定合格，未发现缺斤少两",
                                   "content": "告知不予立案的结果及理由"},
                                  signers=(("officer", "officer"),)),)),
+    DemoCase("ZFZD", _d("adjudication", "application", "江门市宏远灯饰有限公司外观设计专利侵权纠纷行政裁决",
+                        "请求认定被请求人销售的吊灯侵犯外观设计专利权"),
+             HONGYUAN, ZD, ("investigation", "review"),
+             records=(
+                 receipt("江门市宏远灯饰有限公司", "周宏远", "tanmeiling", "裁决申请书、专利证书、购买凭证"),
+                 rights("tanmeiling", "周宏远", hearing=True),
+                 inquiry(ZD, "江门市市场监督管理局询问室", "周宏远",
+                         "问：你方何时发现被请求人销售涉案吊灯？\n答：今年十月在其门店发现。"),
+                 legal_review(advice="建议组织双方听证后作出裁决"))),
     # --- one or two rules broken on purpose -------------------------------------------------------
     DemoCase("ZFZD", _d("penalty", "complaint", "消费者刘女士投诉某某美容院虚假宣传不予立案",
                         "投诉称美容院宣传效果不实", complainant_real_name=True, complainant_name="刘女士",
@@ -412,7 +428,8 @@ MORE: list[DemoCase] = [
                             correction_reason="补充加处罚款金额"),
                  _serve_in_execution("江市监催〔2026〕2号 催告书", JINHUA, "陈志强"),
                  DemoRecord("court_application", "execution",
-                            {"court": "江门市蓬江区人民法院", "applied_at": NOW, "document_number": "江市监执申〔2026〕1号",
+                            {"court": "江门市蓬江区人民法院", "applied_at": NOW,
+                             "document_number": "江市监执申〔2026〕1号",
                              "documents": "强制执行申请书、行政处罚决定书、催告书及送达回证",
                              "party_statement": "当事人未陈述、申辩"},
                             signers=(("agency", "江门市市场监督管理局"),)))),
