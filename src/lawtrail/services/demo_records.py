@@ -1,7 +1,8 @@
 """How one demo record is made, through the record services (each step in the trail): the
 record, its signatures and witnessed refusals, a scan attached (service proofs), a correction,
-and a small generated photo stored in the vault as an original, registered from and linked to
-the case, as the record's simultaneous AV record (Art. 14, 32, 42).
+and a small generated photo (taken with one of the bureau's cameras) stored in the vault as an
+original, registered from and linked to the case, as the record's simultaneous AV record
+(Art. 14, 32, 42).
 
 The photos are tiny JPEGs made here with Pillow (a coloured card with EXIF: camera, serial,
 the time taken), so the demo needs no sample files and each photo's bytes are its own."""
@@ -20,7 +21,7 @@ from uuid import UUID
 from PIL import Image
 
 from lawtrail.domain.cases import Case
-from lawtrail.domain.devices import DeviceStatus, DeviceType
+from lawtrail.domain.devices import Device, DeviceStatus, DeviceType
 from lawtrail.domain.org import BUREAU_TZ, User
 from lawtrail.domain.records import RecordVersion
 from lawtrail.services import ingest, records
@@ -127,41 +128,39 @@ class RecordMaker:
         self.sign(made.record_id, demo)
 
     def photo(self, case: Case, username: str) -> UUID:
-        """Store a generated photo taken by ``username`` as an original of the device they hold
-        (else the unit's camera), registered from and linked to ``case``; return its id."""
+        """Store a generated photo taken by ``username`` with a camera of the bureau (their unit's,
+        if it has one) as an original, registered from and linked to ``case``; return its id."""
         self.photos += 1
         ctx = self.ctx()
-        path = self.folder / f"IMG_{self.photos:04d}.jpg"
-        path.write_bytes(_photo_jpeg(ctx.now, self.photos))
         officer = self.people[username]
-        device = self.device_of(officer)
+        camera = self.camera_for(officer)
+        path = self.folder / f"IMG_{self.photos:04d}.jpg"
+        path.write_bytes(_photo_jpeg(ctx.now, self.photos, camera.make, camera.model, camera.serial))
         prefill = ingest.case_for_ingest(self.uow(), ctx, case.number)
-        (result,) = ingest.ingest_paths(self.uow(), ctx, self.blobs, self.probe, [path], device_number=device,
+        (result,) = ingest.ingest_paths(self.uow(), ctx, self.blobs, self.probe, [path], device_number=camera.number,
                                         officer_id=officer.id, case=prefill, workers=1)
         assert result.media_id is not None, result
         return result.media_id
 
-    def device_of(self, officer: User) -> str:
+    def camera_for(self, officer: User) -> Device:
+        """A camera in service (not a body camera: the browser tests hand those in), the officer's
+        unit's first."""
         with self.uow() as u:
             devices = u.devices.list(officer.bureau_id, None)
-        held = [d for d in devices if d.holder_id == officer.id and d.status is DeviceStatus.IN_SERVICE]
-        if held:
-            return held[0].number
-        cameras = sorted((d for d in devices if d.type is DeviceType.CAMERA and d.status is DeviceStatus.IN_SERVICE),
-                         key=lambda d: (d.unit_id != officer.unit_id, d.number))
-        return cameras[0].number
+        cameras = [d for d in devices if d.type is DeviceType.CAMERA and d.status is DeviceStatus.IN_SERVICE]
+        return min(cameras, key=lambda d: (d.unit_id != officer.unit_id, d.number))
 
 
-def _photo_jpeg(taken: datetime, index: int) -> bytes:
-    """A small JPEG unique to ``index``, with the EXIF of a body camera photo taken at ``taken``."""
+def _photo_jpeg(taken: datetime, index: int, make: str, model: str, serial: str) -> bytes:
+    """A small JPEG unique to ``index``, with the EXIF of a camera's photo taken at ``taken``."""
     colour = ((index * 53) % 200 + 30, (index * 97) % 200 + 30, (index * 151) % 200 + 30)
     image = Image.new("RGB", (96, 64), colour)
     image.putpixel((index % 96, index % 64), (255, 255, 255))
     exif = Image.Exif()
-    exif[0x010F], exif[0x0110] = "Hikvision", "DS-MH2311"  # Make, Model
+    exif[0x010F], exif[0x0110] = make, model
     local = taken.astimezone(BUREAU_TZ).strftime("%Y:%m:%d %H:%M:%S")
     sub = exif.get_ifd(0x8769)
-    sub[0x9003], sub[0x9011] = local, "+08:00"  # DateTimeOriginal, OffsetTimeOriginal
+    sub[0x9003], sub[0x9011], sub[0xA431] = local, "+08:00", serial  # taken at, its offset, BodySerialNumber
     out = io.BytesIO()
     image.save(out, "JPEG", quality=70, exif=exif)
     return out.getvalue()
