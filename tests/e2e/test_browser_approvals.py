@@ -40,8 +40,8 @@ def test_initiation_up_the_chain_then_investigation(new_tab, live_server: LiveSe
     page = officer.page
     officer.login("officer")
     officer.go(f"/cases/{case_id}")
-    page.get_by_role("button", name="进入“调查取证”").click()
-    expect(page.locator(".error-box, .alert-error").first).to_contain_text("第九条")
+    expect(page.get_by_role("button", name="进入“调查取证”")).to_be_disabled()  # shown with the reason
+    expect(page.locator("#gate-investigation")).to_contain_text("第九条")
     officer.shot("approval-gate-refused")
     page.locator("#submit-initiation summary").click()
     page.locator("#sub-initiation").fill("当事人涉嫌销售假冒注册商标的洗衣液，建议立案调查。")

@@ -37,7 +37,8 @@ def test_an_archivist_exports_a_concluded_case_as_a_verified_bag(new_tab, live_s
     expect(page.locator("#export-progress h2")).to_have_text("导出完成", timeout=30_000)
     expect(page.locator("#export-verified")).to_contain_text("离线核验通过")
     rows = page.locator("#export-items tbody tr")
-    assert rows.count() >= 5  # case data + the ledger excerpt's four files at least
+    assert rows.count() >= 7  # case data, a record's form and history, the ledger excerpt's four files
+    expect(rows.filter(has_text="送达").first).to_be_visible()  # the records are in the file (Art. 39)
     expect(page.locator("#export-items .badge.st-overdue")).to_have_count(0)
     tab.shot("archive-export-done")
     with page.expect_download() as info:
@@ -47,6 +48,8 @@ def test_an_archivist_exports_a_concluded_case_as_a_verified_bag(new_tab, live_s
         tar.extractall(tmp_path, filter="data")
     (bag,) = list(tmp_path.iterdir())
     assert verify_bag(bag).ok
+    forms = list((bag / "data" / "records").glob("*.pdf"))
+    assert forms and all(f.read_bytes().startswith(b"%PDF-") for f in forms)
     tab.go("/cases?stage=archive")
     page.locator("#cases-table tbody tr", has_text=CONCLUDED).locator("a").first.click()
     expect(page.locator("#trail")).to_contain_text("archive:casefile:export")

@@ -9,14 +9,14 @@ from datetime import date
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from lawtrail.services import approvals as approval_svc
 from lawtrail.services import cases as case_svc
 from lawtrail.services import users as user_svc
 from lawtrail.services.users import actor_for
 
-from .conftest import LiveServer
+from .conftest import SCREENSHOTS, LiveServer
 from .flows import stored_user
 
 pytestmark = pytest.mark.browser
@@ -78,11 +78,18 @@ def test_officer_opens_advances_and_sees_the_trail(new_tab, live_server: LiveSer
     assert re.fullmatch(r"江市监ZFJCK〔20\d\d〕\d+号", number), number
     expect(page.locator(".stage-step.is-current")).to_contain_text("程序启动")
     tab.shot("case-opened")
+    # the 阶段清单: the current stage open, the initiation form first to do
+    checklist = page.locator("#checklist")
+    expect(checklist.locator('.cl-stage[data-status="current"] details')).to_have_attribute("open", "")
+    expect(checklist.locator("#next-step")).to_contain_text("程序启动表")
+    expect(checklist.locator('[data-key="approval:initiation"]')).to_contain_text("待办")
+    checklist_shot(page, "case-checklist-new")
 
-    page.get_by_role("button", name="进入“调查取证”").click()  # refused: the initiation is not approved
-    expect(page.locator(".alert-error")).to_contain_text("第九条")
+    gated = page.get_by_role("button", name="进入“调查取证”")  # the initiation is not approved yet
+    expect(gated).to_be_disabled()
+    expect(page.locator("#gate-investigation")).to_contain_text("第九条")
     approve_initiation(live_server, number)  # the chain itself is driven in test_browser_approvals.py
-    tab.go(urlparse(page.url).path.removesuffix("/stage"))  # the refusal was shown as the POST's answer
+    tab.go(urlparse(page.url).path)
     page.get_by_role("button", name="进入“调查取证”").click()
     expect(page.locator("[data-flash]")).to_contain_text("调查取证")
     expect(page.locator(".stage-step.is-current")).to_contain_text("调查取证")
@@ -103,6 +110,13 @@ def test_officer_opens_advances_and_sees_the_trail(new_tab, live_server: LiveSer
     assert [e.action for e in case_svc.case_trail(c.uow(), c.system_ctx(), stored.id)] == [
         "case:stage:advance", "case:stage:advance", "case:approval:act", "case:approval:act", "case:approval:submit",
         "case:case:open"]
+
+
+def checklist_shot(page: Page, name: str) -> None:
+    """A screenshot of the 阶段清单 card alone (the sticky top bar unpinned so it does not cover it)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("document.querySelector('.topbar').style.position = 'static'")  # CSSOM: CSP allows it
+    page.locator("#checklist").screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
 def approve_initiation(live_server: LiveServer, number: str) -> None:
@@ -147,3 +161,32 @@ def test_a_case_with_one_certified_handler_cannot_investigate(new_tab) -> None:
     expect(page.locator(".handler-list")).to_contain_text("冯嘉欣")
     expect(page.get_by_role("button", name="进入“调查取证”")).to_have_count(0)  # a supervisor only reads
     tab.shot("case-supervisor-view")
+
+
+def test_the_checklist_of_a_case_under_investigation(new_tab) -> None:
+    """The demo's expired-food case (an emergency start, records with gaps): each stage with its
+    items, the findings on them, the next step, and a link that opens the record form."""
+    tab = new_tab()
+    page = tab.page
+    tab.login("officer")
+    tab.go("/cases?party=鲜味")
+    page.locator("#cases-table tbody tr a").first.click()
+    checklist = page.locator("#checklist")
+    expect(checklist.locator(".cl-stage")).to_have_count(6)
+    current = checklist.locator('.cl-stage[data-status="current"]')
+    expect(current).to_have_attribute("data-stage", "investigation")
+    expect(current.locator("details")).to_have_attribute("open", "")
+    expect(current.locator('[data-key="record:inquiry_record"]')).to_be_visible()
+    expect(current.locator('[data-key="av:investigation"]')).to_contain_text("不适宜音像记录")
+    expect(checklist.locator('.cl-stage[data-status="future"]')).to_have_count(4)
+    expect(checklist.locator("#next-step")).to_be_visible()
+    # the stage left behind is folded; opened, it shows the emergency start's deadline (Art. 9)
+    initiation = checklist.locator('.cl-stage[data-stage="initiation"]')
+    expect(initiation.locator('[data-rule="ART09-EMERGENCY-APPROVAL-24H"]')).to_be_hidden()
+    initiation.locator("summary").click()
+    expect(initiation.locator('[data-rule="ART09-EMERGENCY-APPROVAL-24H"]')).to_contain_text("第九条")
+    checklist_shot(page, "case-checklist")
+    tab.shot("case-checklist-page")
+    # the rights notice is still to make: its link opens the record form of that kind
+    current.locator('[data-key="record:rights_notice"] a[data-act="new_record"]').click()
+    expect(page.locator("h1")).to_have_text("权利告知书")

@@ -20,9 +20,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Site:
 
 
 def _concluded(demo: Site) -> str:
+    """The demo case that went all the way to 归档 (its decision served: it has records)."""
     rows = demo.json("case", "list", "--stage", "archive")
-    assert rows
-    return str(rows[0]["number"])
+    return next(str(r["number"]) for r in rows if "未明码标价" in r["name"])
 
 
 def test_export_then_verify_then_tamper(demo: Site, tmp_path: Path) -> None:
@@ -33,6 +33,12 @@ def test_export_then_verify_then_tamper(demo: Site, tmp_path: Path) -> None:
     bagit.Bag(str(out)).validate()
     report = demo.json("archive", "verify", str(out))
     assert report["ok"] and report["items"][0]["authenticity"]["ok"]
+    index = json.loads((out / "data" / "index.json").read_text(encoding="utf-8"))
+    forms = [i for i in index["items"] if i["kind"] == "record"]  # the records are in the file (Art. 39)
+    assert forms and all((out / i["path"]).read_bytes().startswith(b"%PDF-") for i in forms)
+    histories = {i["subject"]["id"] for i in index["items"] if i["kind"] == "record_history"}
+    assert histories == {i["subject"]["id"] for i in forms}
+    assert any("送达" in i["title"] for i in forms)
     assert "真实性" in demo.run("archive", "verify", str(out)).stdout
     assert "[archive.out_not_empty]" in demo.fail("archive", "export", number, "--out", str(out))
     (out / "data" / "001-case.json").write_text("{}", encoding="utf-8")

@@ -18,3 +18,21 @@ def test_quick_benchmark_runs_and_reports_every_figure(tmp_path: Path, capsys: p
     assert bench.main(["--quick", "--events", "100", "--single", "3", "--batched", "40", "--sync", "FULL",
                        "--dir", str(tmp_path / "main")]) == 0
     assert "full verification of 100" in capsys.readouterr().out
+
+
+def test_quick_case_benchmark_runs_on_sqlite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The case benchmark (``--quick``, a few dozen cases, SQLite only: the PostgreSQL path
+    creates its own database and is the same code) reports every figure with its statement count."""
+    from benchmarks import cases as case_bench
+
+    args = case_bench.parse(["--quick", "--cases", "40", "--requests", "4", "--engine", "sqlite",
+                             "--dir", str(tmp_path)])
+    results = case_bench.run(args, tmp_path, case_bench.Console(width=200))
+    timed = [r for r in results if r.baseline is not None]
+    assert len(timed) == 3 and all(r.value and r.baseline for r in timed)
+    notes = {r.figure.strip(): r.note for r in results if r.note}
+    assert int(notes["sqlite: SQL statements per evaluation"].split()[0]) > 0
+    assert notes["sqlite: findings / overdue / rules hit"].split(" / ")[0] != "0"
+    assert case_bench.main(["--quick", "--cases", "20", "--requests", "2", "--engine", "sqlite",
+                            "--dir", str(tmp_path / "main")]) == 0
+    assert "GET /cases?stage=…&page=N" in capsys.readouterr().out

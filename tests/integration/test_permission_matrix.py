@@ -461,6 +461,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
         f"/api/v1/activities/interruptions/{w.new_interruption()}/completions",
         {"expected_version": 1, "reason": "battery"})),
     ("GET", "/api/v1/findings"): Rule(P.FINDING_VIEW, lambda w: ("/api/v1/findings", None)),
+    ("GET", "/api/v1/findings/summary"): Rule(P.FINDING_VIEW, lambda w: ("/api/v1/findings/summary", None)),
     ("GET", "/api/v1/handins"): Rule(P.FINDING_VIEW, lambda w: ("/api/v1/handins", None)),
     ("POST", "/api/v1/handins"): Rule(P.MEDIA_HANDIN, lambda w: ("/api/v1/handins", {
         "device_number": devices.get_device(w.container.uow(), w.sys(), w.new_device())[0].number})),

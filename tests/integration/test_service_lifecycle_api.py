@@ -6,9 +6,9 @@ check, archive. The service and execution findings of the case appear and clear 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from lawtrail.adapters.clock import FixedClock
+from tests.integration.lifecycle_support import record, sign
 from tests.integration.support import Seed
 from tests.integration.test_cases_api import Api, api, approve, approver, serve
 
@@ -17,21 +17,6 @@ __all__ = ["api"]  # the fixture, imported for pytest
 CITIZEN = {"kind": "citizen", "name": "张伟", "id_number": "11010519491231002X", "address": "江门市蓬江区建设路1号"}
 BODY = {"action_type": "penalty", "procedure": "general", "origin": "inspection", "name": "某超市销售过期食品案",
         "cause": "日常检查发现销售过期食品"}
-
-
-def record(a: Api, case_id: str, kind: str, values: dict[str, Any], **more: Any) -> str:
-    made = a.client.post(f"/api/v1/cases/{case_id}/records", headers=a.headers,
-                         json={"kind_id": kind, "values": values, **more})
-    assert made.status_code == 201, made.text
-    return str(made.json()["record_id"])
-
-
-def sign(a: Api, record_id: str, capacity: str, name: str = "", user_id: str = "") -> None:
-    data = {"capacity": capacity, "method": "electronic", "signer_name": name}
-    if user_id:
-        data["signer_user_id"] = user_id
-    signed = a.client.post(f"/api/v1/records/{record_id}/signatures", headers=a.headers, data=data)
-    assert signed.status_code == 201, signed.text
 
 
 def service_rules(a: Api, case_id: str) -> list[tuple[str, str]]:

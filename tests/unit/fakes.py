@@ -1070,9 +1070,11 @@ class FakeRecords(_Repo):
                       key=lambda x: (x.recorded_at, x.signer_name))
 
     def service_facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
-                      kinds: Collection[str], stages: Collection[Stage]) -> ServiceFacts:
+                      kinds: Collection[str], stages: Collection[Stage], *,
+                      case_id: UUID | None = None) -> ServiceFacts:
         cases = sorted((c for c in self.s.cases.values() if c.bureau_id == bureau_id and c.stage in stages
-                        and (unit_ids is None or c.unit_id in unit_ids)), key=lambda c: c.number)
+                        and (unit_ids is None or c.unit_id in unit_ids) and case_id in (None, c.id)),
+                       key=lambda c: c.number)
         ids = {c.id for c in cases}
         versions = [copy.deepcopy(v) for v in self.s.record_versions if v.case_id in ids and v.kind_id in kinds]
         records = {v.record_id for v in versions}
@@ -1147,11 +1149,13 @@ class FakeApprovals(_Repo):
                        and self.s.cases[r.case_id].bureau_id == bureau_id), key=lambda r: r.submitted_at)
         return rows, self._actions({r.id for r in rows}), {r.case_id: _case_ref(self.s.cases[r.case_id]) for r in rows}
 
-    def facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> ApprovalFacts:
+    def facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
+              case_id: UUID | None = None) -> ApprovalFacts:
         self._uow.queries += 4
 
         def mine(case: Case) -> bool:
-            return case.bureau_id == bureau_id and (unit_ids is None or case.unit_id in unit_ids)
+            return (case.bureau_id == bureau_id and (unit_ids is None or case.unit_id in unit_ids)
+                    and case_id in (None, case.id))
 
         rows = [r for r in self.s.approval_requests if mine(self.s.cases[r.case_id])]
         decided: dict[UUID, datetime] = {}

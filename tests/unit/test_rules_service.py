@@ -62,10 +62,11 @@ DIRECT = {"document": "行政处罚决定书 江蓬市监罚决〔2026〕1号", 
 
 def test_the_rules_are_registered_with_their_articles() -> None:
     assert {"ART21-SERVICE-RECEIPT", "ART22-ELIGIBLE-SIGNER", "ART23-REFUSAL-EVIDENCE", "ART24-ELECTRONIC-FINAL-DOC",
-            "ART25-POSTAL-PROOF", "ART27-PUBLIC-NOTICE-BASIS", "ART28-CORRECTION-CHECK-DUE",
+            "ART25-POSTAL-PROOF", "ART26-ENTRUSTED-REASON", "ART27-PUBLIC-NOTICE-BASIS", "ART28-CORRECTION-CHECK-DUE",
             "ART29-REMINDER-BEFORE-COURT", "ART31-SIMPLIFIED-ITEMS"} == set(SERVICE_RULES)
     assert all(RULES[r] is SERVICE_RULES[r] for r in SERVICE_RULES)
     assert SERVICE_RULES["ART24-ELECTRONIC-FINAL-DOC"].article == "第二十四条"
+    assert SERVICE_RULES["ART26-ENTRUSTED-REASON"].article == "第二十六条"
 
 
 def test_art21_a_receipt_without_the_recipients_signature_and_with_it() -> None:
@@ -130,6 +131,27 @@ def test_art25_post_keeps_registration_postage_proof_and_return_receipt() -> Non
 
 NOTICE = {"document": "行政处罚决定书", "failed_attempts": "直接送达、邮寄均被退回", "carrier": "本局网站及公告栏",
           "published_at": "2026-11-26T09:00+08:00", "notice_text": "公告"}
+
+
+ENTRUSTED = {"document": "行政处罚决定书 江蓬市监罚决〔2026〕1号", "mode": "转交送达", "via": "某部队政治工作部门",
+             "reason": "受送达人是军人，通过其所在部队团以上单位的政治机关转交", "served_at": "2026-11-26T15:00+08:00"}
+
+
+def test_art26_entrusted_service_records_the_reason_and_both_signatures() -> None:
+    v = rec(s.ENTRUSTED, ENTRUSTED)
+    both = [sig(v, Capacity.SERVER), sig(v, Capacity.RECIPIENT)]
+    assert rules_of(case(), [v], both) == []
+    assert rules_of(case(), [v], both[:1]) == ["ART26-ENTRUSTED-REASON"]  # no recipient
+    assert rules_of(case(), [v], both[1:]) == ["ART26-ENTRUSTED-REASON"]  # no server
+    no_reason = replace(v, values={**ENTRUSTED, "reason": " "})
+    found = check_service(ServiceFacts([case()], [no_reason], both, {}), T0)
+    assert [(f.rule.id, f.rule.article, f.status) for f in found] == [
+        ("ART26-ENTRUSTED-REASON", "第二十六条", FindingStatus.OVERDUE)]
+    assert "委托、转交原因" in found[0].message_zh and "签名" not in found[0].message_zh.split("尚缺")[1]
+    # the receipt with a problem does not let the case leave 送达 (the gate uses the same function)
+    with pytest.raises(RuleViolation):
+        s.check_leave_service(case(), Stage.EXECUTION, [no_reason], both, {})
+    s.check_leave_service(case(), Stage.EXECUTION, [v], both, {})
 
 
 def test_art27_public_notice_needs_earlier_attempts_and_an_av_record() -> None:

@@ -11,9 +11,11 @@ electronic records (DA/T 70): 真实性 authenticity, 完整性 integrity, 可�
   the bureau published: ``vkey``), every ledger event the item names has an inclusion proof
   that leads to that checkpoint's root, and the events are about this item (an original's
   ingest event carries its digest; the case events carry the case's id; the metadata's fixity
-  digest is its original's).
+  digest is its original's; a record's history names the record, an attachment's digest is in
+  the event that attached it).
 - **usability** — the file can be read, has the recorded size and is of the recorded format
-  (JSON parses, an original's first bytes match its media type).
+  (JSON parses, an original's first bytes match its media type, a record's form is a PDF and
+  an attachment is of its content type).
 - **security** — the item is a regular file inside ``data/`` (no link, no path escape) and
   its attestation rests on a valid signature.
 """
@@ -33,6 +35,7 @@ from lawtrail.adapters.signer import note_checker
 from lawtrail.domain.casefile import CHECKPOINT_FILE, EVENTS_FILE, INDEX_FILE, PROOFS_FILE, VKEY_FILE, Kind
 from lawtrail.domain.ledger.checkpoint import Checkpoint
 from lawtrail.domain.ledger.merkle import InclusionProof, leaf_hash
+from lawtrail.domain.records import ATTACHMENT_TYPES
 
 CHUNK = 4 * 1024 * 1024
 ALGORITHMS = ("sha256", "sha512")
@@ -46,6 +49,14 @@ _MAGIC: dict[str, tuple[Callable[[bytes], bool], ...]] = {
     "photo": (lambda b: b[:3] == b"\xff\xd8\xff", lambda b: b[:8] == b"\x89PNG\r\n\x1a\n",
               lambda b: b[4:12] in (b"ftypheic", b"ftypmif1")),
 }
+
+
+def _starts_with(prefix: bytes) -> Callable[[bytes], bool]:
+    return lambda head: head.startswith(prefix)
+
+
+# a record's printed form and its attachments, by content type
+_MAGIC.update({fmt: tuple(_starts_with(m) for m in magic) for fmt, magic in ATTACHMENT_TYPES.items()})
 
 
 @dataclass
@@ -267,6 +278,15 @@ def _authentic(item: dict[str, Any], index: dict[str, Any], root: Path, ledger: 
             e["action"] == "media:original:ingest" and (e.get("after") or {}).get("sha256") == item["sha256"]
             for e in events):
         check.fail("入库事件中没有该摘要 / no ingest event records this digest")
+    if item["kind"] == Kind.RECORD_ATTACHMENT and not any(
+            item["sha256"] in (after.get("sha256"), (after.get("scan") or {}).get("sha256"))
+            for after in ((e.get("after") or {}) for e in events)):
+        check.fail("没有记录该附件摘要的附加或签名事件 / no attach or sign event records this digest")
+    if item["kind"] == Kind.RECORD_HISTORY and item.get("path"):
+        history = json.loads((root / item["path"]).read_bytes())
+        if history.get("record_id") != subject.get("id") or \
+                history.get("case", {}).get("id") != index.get("case", {}).get("id"):
+            check.fail("版本记录所属的记录或案件与账本不符 / the history names another record or case")
     if item["kind"] == Kind.CASE and item.get("path"):
         case = json.loads((root / item["path"]).read_bytes()).get("case", {})
         if case.get("id") != subject.get("id") or case.get("id") != index.get("case", {}).get("id"):

@@ -21,6 +21,7 @@ from rich.table import Table
 
 from lawtrail.adapters.bag import BagWriter
 from lawtrail.adapters.db.uow import SqlUnitOfWork
+from lawtrail.adapters.printing import record_pdf
 from lawtrail.adapters.retention_file import load_retention
 from lawtrail.adapters.signer import load_signer
 from lawtrail.cli.common import JsonOption, console, emit_json, say, session
@@ -28,6 +29,7 @@ from lawtrail.domain.events import format_time
 from lawtrail.domain.evidence import RETENTION_LABELS
 from lawtrail.errors import ValidationFailed, invalid
 from lawtrail.services import casefile, retention
+from lawtrail.services.casefile_records import CaseRecords
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -50,6 +52,7 @@ def export(tctx: typer.Context,
             task = bar.add_task("写入案卷 / writing", total=None)
             result = casefile.export_case_file(uow, cli.ctx, cli.container.blobs, signer, BagWriter(out),
                                                number=number, origin=s.ledger_origin,
+                                               sources=[CaseRecords(cli.container.catalogue, record_pdf)],
                                                on_bytes=lambda n: bar.advance(task, n))
     if as_json:
         emit_json({"case": result.case_number, "bag": str(out), "items": result.items,

@@ -14,7 +14,8 @@ app = typer.Typer(no_args_is_help=True)
 @app.command("snapshot", help="保存今日监督看板快照 / Store today's dashboard snapshot")
 def snapshot(tctx: typer.Context, as_json: JsonOption = False) -> None:
     with session(tctx) as cli:
-        written = oversight.take_snapshot(cli.uow(), cli.ctx, settings=cli.container.rules)
+        written = oversight.take_snapshot(cli.uow(), cli.ctx, settings=cli.container.rules,
+                                          catalogue=cli.container.catalogue)
     if as_json:
         emit_json({"bureaus": {str(b): n for b, n in written.items()}, "rows": sum(written.values())})
     else:

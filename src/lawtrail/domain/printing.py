@@ -24,8 +24,10 @@ from lawtrail.domain.approvals import (
     Decision,
     Step,
 )
+from lawtrail.domain.cases import Case
 from lawtrail.domain.catalogue import CAPACITY_LABELS, FieldSpec, FieldType, RecordKind
 from lawtrail.domain.org import BUREAU_TZ
+from lawtrail.domain.parties import Party
 from lawtrail.domain.records import (
     RIGHTS_METHOD_LABELS,
     SIGN_METHOD_LABELS,
@@ -33,6 +35,7 @@ from lawtrail.domain.records import (
     Signature,
     needed,
 )
+from lawtrail.domain.secrecy import Level
 
 #: The record kinds whose paper form carries the opinions of an approval chain (services.approvals).
 APPROVAL_STEPS: dict[str, Step] = {"initiation_form": Step.INITIATION, "legal_review": Step.LEGAL_REVIEW,
@@ -210,6 +213,52 @@ def version_line(version: RecordVersion) -> str:
     return f"第 {version.version} 版，更正自第 {version.version - 1} 版"
 
 
-__all__ = ["APPROVAL_STEPS", "OpinionLine", "Option", "PrintedField", "SignatureBlock", "approval_opinions",
+# ---- what a printed page is made of (the renderer lays these out: ``adapters.printing``) -----------
+
+@dataclass(frozen=True)
+class FormHeader:
+    """What heads every printed page of a case: the bureau, the unit, the case and its parties,
+    the confidentiality level, who printed it and when."""
+
+    bureau_name: str
+    unit_name: str
+    case: Case
+    parties: list[Party]
+    level: Level
+    printed_at: datetime
+    printed_by: str
+
+
+@dataclass(frozen=True)
+class RecordForm:
+    """Everything the paper form of one record version shows."""
+
+    head: FormHeader
+    kind: RecordKind
+    version: RecordVersion
+    fields: list[PrintedField]
+    blocks: list[SignatureBlock]
+    rights: str
+    version_line: str
+    opinions: list[OpinionLine]
+    opinions_title: str = ""  # e.g. 立案审批意见 (from the approval chain), when there are opinions
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One line of the 卷内目录: a record's latest version."""
+
+    number: int
+    version: RecordVersion
+
+
+@dataclass(frozen=True)
+class CaseIndex:
+    head: FormHeader
+    entries: list[IndexEntry]
+
+
+__all__ = ["APPROVAL_STEPS", "CaseIndex", "FormHeader", "IndexEntry", "OpinionLine", "Option", "PrintedField",
+           "RecordForm", "SignatureBlock", "approval_opinions",
            "local_day", "local_time", "opinions_title", "printed_field", "printed_fields", "rights_line",
            "signature_blocks", "version_line"]

@@ -42,6 +42,7 @@ POSTAL_CARRIERS = ("挂号信", "特快专递")
 SIMPLIFIED_ITEMS = {"conditions": "（一）", "steps": "（二）", "statement": "（三）", "review": "（四）",
                     "filing": "（五）", "process": "（六）"}
 STATEMENT_MADE = "当事人已陈述、申辩"
+ENTRUSTED_RULE = "ART26-ENTRUSTED-REASON"
 
 
 @dataclass(frozen=True)
@@ -104,19 +105,16 @@ def receipt_problems(case: Case, v: RecordVersion, signatures: Sequence[Signatur
     the case's records (earlier attempts, the decision's number)."""
     out: list[Problem] = []
     server = _signed(v, signatures, Capacity.SERVER)
-    if v.kind_id in (DIRECT, ENTRUSTED):
-        recipient = _signed(v, signatures, Capacity.RECIPIENT)
-        if not recipient:
-            law = "第二十一条" if v.kind_id == DIRECT else "第二十六条"
-            out.append(Problem("ART21-SERVICE-RECEIPT", law, "送达回证尚无受送达人（签收人）签名或盖章",
+    if v.kind_id == DIRECT:
+        if not _signed(v, signatures, Capacity.RECIPIENT):
+            out.append(Problem("ART21-SERVICE-RECEIPT", "第二十一条", "送达回证尚无受送达人（签收人）签名或盖章",
                                "the receipt bears no signature or seal of the recipient"))
-        if v.kind_id == DIRECT and _text(v, "signer_relation") not in ELIGIBLE_SIGNERS:
+        if _text(v, "signer_relation") not in ELIGIBLE_SIGNERS:
             out.append(Problem("ART22-ELIGIBLE-SIGNER", "第二十二条",
                                f"签收人身份“{_text(v, 'signer_relation') or '未记录'}”不属于第二十二条规定的签收人",
                                "the signer is not one Art. 22 allows"))
-        if v.kind_id == ENTRUSTED and (not _text(v, "reason") or not server):
-            out.append(Problem("ART21-SERVICE-RECEIPT", "第二十六条", "委托、转交送达应记录原因，并由送达人签名",
-                               "entrusted or forwarded service records the reason and the server signs"))
+    elif v.kind_id == ENTRUSTED:
+        out += _entrusted(v, signatures, server)
     elif v.kind_id == REFUSAL:
         out += _refusal(v, signatures, server)
     elif v.kind_id == ELECTRONIC:
@@ -126,6 +124,23 @@ def receipt_problems(case: Case, v: RecordVersion, signatures: Sequence[Signatur
     elif v.kind_id == PUBLIC_NOTICE:
         out += _public_notice(v, others)
     return out
+
+
+def _entrusted(v: RecordVersion, signatures: Sequence[Signature], server: list[Signature]) -> list[Problem]:
+    """Art. 26: the reason of the entrusting or forwarding, and both the server's and the
+    recipient's signature or seal on the receipt."""
+    lacks = [(zh, en) for ok, zh, en in (
+        (bool(_text(v, "reason")), "委托、转交原因", "the reason"),
+        (bool(server), "送达人签名或盖章", "the server's signature"),
+        (bool(_signed(v, signatures, Capacity.RECIPIENT)), "受送达人签名或盖章", "the recipient's signature"))
+        if not ok]
+    if not lacks:
+        return []
+    return [Problem(ENTRUSTED_RULE, "第二十六条",
+                    "委托、转交送达应记录原因，并由送达人、受送达人在送达回证上签名或盖章；"
+                    f"尚缺：{'、'.join(z for z, _ in lacks)}",
+                    f"entrusted or forwarded service records the reason and both sign the receipt; missing: "
+                    f"{', '.join(e for _, e in lacks)}")]
 
 
 def _refusal(v: RecordVersion, signatures: Sequence[Signature], server: list[Signature]) -> list[Problem]:

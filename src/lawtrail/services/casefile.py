@@ -4,7 +4,8 @@ Order of work in ``export_case_file``: a signed checkpoint is made first (as the
 covers every event so far), then one read transaction gathers the case, its current originals,
 their registrations and marks, every event about them up to that checkpoint and the proof
 nodes (one query); then the payload is written — the case data, the records (from the
-``RecordSource``s given: none exist on main yet), each original streamed from the vault with
+``RecordSource``s given: ``casefile_records.CaseRecords`` files each record's printed form, its
+history and its attachments, in stage order), each original streamed from the vault with
 its DA/T 63 metadata, the ledger excerpt with an inclusion proof for every event, the
 checkpoint and its public key — and last the 卷内目录 and the manifests. Finally the export is
 recorded as one ``archive:casefile:export`` event. Needs archive:manage.
@@ -38,7 +39,7 @@ from lawtrail.domain.ledger.canonical import canonical_json
 from lawtrail.domain.ledger.checkpoint import format_vkey
 from lawtrail.domain.ledger.merkle import assemble_inclusion_proof, inclusion_proof_keys
 from lawtrail.domain.org import local_date
-from lawtrail.errors import InvalidTransition, NotFound
+from lawtrail.errors import IntegrityError, InvalidTransition, NotFound
 from lawtrail.services import ledger as ledger_svc
 from lawtrail.services.context import Ctx
 from lawtrail.services.guard import require
@@ -50,21 +51,29 @@ MAX_EVENTS = 100_000
 
 @dataclass(frozen=True)
 class RecordDoc:
-    """A text record to file: its title, payload name, format, bytes and the ledger subject
-    whose events attest it."""
+    """One item of a text record to file: its title, payload name, format, the ledger subject
+    whose events attest it, its kind (``Kind.RECORD*``) and stage, and its bytes — exactly one of
+    ``content`` (small, in memory), ``render`` (made after the read transaction: a PDF takes a
+    moment) or ``blob`` (the SHA-256 of a write-once blob, streamed from the store in blocks and
+    checked against that digest)."""
 
     title: str
     filename: str
     format: str
-    content: bytes
     subject_type: str
     subject_id: str
+    kind: str = Kind.RECORD
+    stage: Stage | None = None
+    content: bytes = b""
+    render: Callable[[], bytes] | None = None
+    blob: str | None = None
 
 
 class RecordSource(Protocol):
-    """Where the case's text records come from (the records feature plugs in here)."""
+    """Where the case's text records come from (``services.casefile_records.CaseRecords``):
+    called inside the export's read transaction, in the order the items are to be numbered."""
 
-    def records(self, uow: UnitOfWork, case: Case) -> list[RecordDoc]: ...
+    def records(self, uow: UnitOfWork, ctx: Ctx, case: Case) -> list[RecordDoc]: ...
 
 
 @dataclass(frozen=True)
@@ -132,7 +141,7 @@ def _gather(uow: ArchiveUnitOfWork, ctx: Ctx, number: str, sources: Sequence[Rec
             marks = uow.marks.for_media(m.id)
             device = uow.devices.get(m.device_id)
             media.append((m, regs[-1] if regs else None, marks[-1] if marks else None, device.number if device else ""))
-        records = [doc for source in sources for doc in source.records(uow, case)]
+        records = [doc for source in sources for doc in source.records(uow, ctx, case)]
         subjects = [("case", str(case.id)), *(("media", str(m[0].id)) for m in media),
                     *((r.subject_type, r.subject_id) for r in records)]
         events = _events_of(uow, subjects, checkpoint.size)
@@ -145,7 +154,7 @@ def _gather(uow: ArchiveUnitOfWork, ctx: Ctx, number: str, sources: Sequence[Rec
     return Gathered(case, bureau.name if bureau else "", case_json, media, records, events, proofs, checkpoint)
 
 
-def _json_bytes(data: object) -> bytes:
+def json_bytes(data: object) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n"
 
 
@@ -165,11 +174,10 @@ def _write_payload(g: Gathered, bag: BagSink, blobs: BlobStore, vkey: str,
                                {"type": subject[0], "id": subject[1]}, describes))
 
     case_id = str(g.case.id)
-    add(Kind.CASE, f"案件信息 {g.case.number} {g.case.name}", "{n:03d}-case.json", _json_bytes(g.case_json),
+    add(Kind.CASE, f"案件信息 {g.case.number} {g.case.name}", "{n:03d}-case.json", json_bytes(g.case_json),
         "application/json", ("case", case_id))
     for doc in g.records:
-        add(Kind.RECORD, doc.title, f"records/{{n:03d}}-{doc.filename}", doc.content, doc.format,
-            (doc.subject_type, doc.subject_id))
+        items.append(_write_record(g, bag, blobs, doc, len(items) + 1))
     for media, reg, mark, device_number in g.media:
         n, subject = len(items) + 1, ("media", str(media.id))
         attested = _attested(g.events, *subject)
@@ -183,17 +191,43 @@ def _write_payload(g: Gathered, bag: BagSink, blobs: BlobStore, vkey: str,
                                    media.media_type.value, attested, {"type": "media", "id": str(media.id)},
                                    status="disposed"))
         add(Kind.AV_METADATA, f"{media.original_name} 元数据（DA/T 63）", "av/{n:03d}-metadata.json",
-            _json_bytes(av_metadata(media, reg, mark, g.case, device_number)), "application/json", subject, n)
+            json_bytes(av_metadata(media, reg, mark, g.case, device_number)), "application/json", subject, n)
     lines = b"".join(canonical_json(e.to_leaf_dict()) + b"\n" for e in g.events)
     proofs = {"checkpoint_size": g.checkpoint.size, "proofs": {str(k): v for k, v in g.proofs.items()}}
     all_seqs = tuple(e.seq for e in g.events)
     for title, rel, data, fmt in (("账本事件摘录", EVENTS_FILE, lines, "application/jsonl"),
-                                  ("包含证明", PROOFS_FILE, _json_bytes(proofs), "application/json"),
+                                  ("包含证明", PROOFS_FILE, json_bytes(proofs), "application/json"),
                                   ("签名检查点", CHECKPOINT_FILE, g.checkpoint.note.encode(), "text/plain"),
                                   ("账本公钥", VKEY_FILE, (vkey + "\n").encode(), "text/plain")):
         f = bag.add_bytes(rel, data)
         items.append(IndexItem(len(items) + 1, Kind.LEDGER, title, f.path, f.sha256, f.size, fmt, all_seqs))
     return items
+
+
+def _write_record(g: Gathered, bag: BagSink, blobs: BlobStore, doc: RecordDoc, n: int) -> IndexItem:
+    rel = f"records/{n:03d}-{doc.filename}"
+    if doc.blob is not None:
+        with blobs.open(doc.blob) as reader:
+            f = bag.add_stream(rel, reader)
+        if f.sha256 != doc.blob:  # the store is addressed by digest: a mismatch is a damaged copy
+            raise IntegrityError(f"附件 {doc.title} 的存储副本与其摘要不符，已停止导出",
+                                 f"the stored copy of {doc.blob[:16]} does not match its digest; export stopped",
+                                 code="archive.attachment_damaged")
+    else:
+        f = bag.add_bytes(rel, doc.render() if doc.render is not None else doc.content)
+    return IndexItem(n, doc.kind, doc.title, f.path, f.sha256, f.size, doc.format,
+                     _attested(g.events, doc.subject_type, doc.subject_id),
+                     {"type": doc.subject_type, "id": doc.subject_id}, stage=doc.stage)
+
+
+def _check_blobs(g: Gathered, blobs: BlobStore) -> None:
+    """Every attachment to file is in the store (attachments are never disposed of): refuse
+    before anything is written otherwise."""
+    missing = [doc.title for doc in g.records if doc.blob is not None and not blobs.exists(doc.blob)]
+    if missing:
+        raise IntegrityError(f"存储中缺少附件：{'、'.join(missing)}，案卷未导出",
+                             f"{len(missing)} attachment(s) missing from the store; nothing exported",
+                             code="archive.attachment_missing")
 
 
 def export_case_file(uow: ArchiveUnitOfWork, ctx: Ctx, blobs: BlobStore, signer: Signer, bag: BagSink, *,
@@ -202,15 +236,18 @@ def export_case_file(uow: ArchiveUnitOfWork, ctx: Ctx, blobs: BlobStore, signer:
     """Write the file of the concluded case ``number`` into ``bag`` and record the export.
 
     Raise NotFound (``case.not_found``), PermissionDenied (archive:manage), InvalidTransition
-    ``archive.not_concluded`` (Art. 39: not in stage 归档) — before anything is written."""
+    ``archive.not_concluded`` (Art. 39: not in stage 归档), IntegrityError
+    ``archive.attachment_missing`` — before anything is written; IntegrityError
+    ``archive.attachment_damaged`` when a stored attachment no longer matches its digest."""
     with uow:
         _concluded(uow, ctx, number)
     system = replace(ctx, actor=system_actor(f"案卷导出 / case-file export ({ctx.actor.name})", ctx.actor.bureau_id))
     ledger_svc.create_checkpoint(uow, system, signer, origin)
     g = _gather(uow, ctx, number, sources)
+    _check_blobs(g, blobs)
     items = _write_payload(g, bag, blobs, format_vkey(signer.name, signer.public_key), on_bytes)
     index = index_document(g.case, g.bureau_name, items, g.checkpoint.size, format_time(ctx.now), ctx.actor.name)
-    index_file = bag.add_bytes(INDEX_FILE, _json_bytes(index))
+    index_file = bag.add_bytes(INDEX_FILE, json_bytes(index))
     info = [("Source-Organization", g.bureau_name or "-"), ("External-Identifier", g.case.number),
             ("External-Description", f"案卷 {g.case.number} {g.case.name}"),
             ("Internal-Sender-Identifier", str(g.case.id)),

@@ -81,6 +81,17 @@ def ensure_stored(uow: UnitOfWork, ctx: Ctx, source: CatalogueSource) -> Catalog
     return catalogue
 
 
+def all_versions(uow: UnitOfWork, source: CatalogueSource) -> tuple[dict[int, Catalogue], Catalogue]:
+    """Every stored catalogue version parsed (parsing is cached by version and digest) and the one
+    in force (inside an open unit of work): one statement. Nothing stored: the packaged version 1."""
+    stored = uow.records.catalogues()
+    if not stored:
+        packaged = parse(source, source.packaged_text(), 1)
+        return {1: packaged}, packaged
+    parsed = {c.version: parse(source, c.text, c.version) for c in stored}
+    return parsed, parsed[stored[-1].version]
+
+
 @dataclass(frozen=True)
 class CatalogueView:
     catalogue: Catalogue

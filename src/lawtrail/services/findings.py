@@ -23,6 +23,7 @@ from lawtrail.domain.rules import RULES, RuleSettings, continuity
 from lawtrail.domain.rules import approvals as approval_rules
 from lawtrail.domain.rules import case_records as case_rules
 from lawtrail.domain.rules import disclosure as disclosure_rules
+from lawtrail.domain.rules import review as review_rules
 from lawtrail.domain.rules import service as service_rules
 from lawtrail.domain.rules.vault import CHECKS, VaultFacts, check_vault
 from lawtrail.errors import NotFound, ValidationFailed, invalid
@@ -73,36 +74,26 @@ def activity_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: R
 
 
 def approval_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> list[Finding]:
-    """Art. 9, 18, 19 over every case in scope with approvals or a decision: four statements
-    whatever the number of cases."""
+    """Art. 9, 18, 19 over every case in scope (or ``scope.case_id``) with approvals or a decision:
+    four statements whatever the number of cases."""
     if not scope.wants(approval_rules.RULES):
         return []
-    facts = uow.approvals.facts(scope.bureau_id, scope.unit_ids)
+    facts = uow.approvals.facts(scope.bureau_id, scope.unit_ids, case_id=scope.case_id)
     return approval_rules.check_approvals(facts, now, rule=scope.rule, due_soon=settings.due_soon)
 
 
-def _catalogues(uow: UnitOfWork, source: CatalogueSource) -> tuple[dict[int, Catalogue], Catalogue]:
-    """Every stored catalogue version parsed (parsing is cached by version and digest) and the one
-    in force: one statement."""
-    stored = uow.records.catalogues()
-    parsed = {c.version: cat.parse(source, c.text, c.version) for c in stored}
-    if not stored:
-        packaged = cat.parse(source, source.packaged_text(), 1)
-        return {1: packaged}, packaged
-    return parsed, parsed[stored[-1].version]
-
-
 def case_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> list[Finding]:
-    """Art. 5, 8–15 over every case in scope (or ``scope.case_id``): eight statements whatever
-    the number of cases (cases, stage history, handlers, record versions, signatures, the
-    bureau's people and their roles, the stored catalogues). Without ``scope.catalogue`` the
-    record rules cannot be judged and only ART05 and ART10 run."""
-    if not scope.wants(case_rules.RULES):
+    """Art. 5, 8–17 and 20 over every case in scope (or ``scope.case_id``): eight statements
+    whatever the number of cases (cases, stage history, handlers, record versions, signatures,
+    the bureau's people and their roles, the stored catalogues); the review rules (Art. 16, 17,
+    20) read the same facts. Without ``scope.catalogue`` the record rules cannot be judged and
+    only ART05 and ART10 run."""
+    if not scope.wants(case_rules.RULES) and not scope.wants(review_rules.RULES):
         return []
     rows = uow.cases.rule_facts(scope.bureau_id, scope.unit_ids, scope.case_id)
     users = {u.id: u for u in uow.users.list(scope.bureau_id, None)}
     if scope.catalogue is not None:
-        catalogues, current = _catalogues(uow, scope.catalogue)
+        catalogues, current = cat.all_versions(uow, scope.catalogue)
         rule = scope.rule
     else:
         catalogues, current = {}, Catalogue(0, "", ())
@@ -115,17 +106,18 @@ def case_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleS
     found = case_rules.check_cases(facts, now, rule=rule, settings=case_rules.CaseRuleSettings(
         complainant_notice=settings.complainant_notice, due_soon=settings.due_soon))
     if scope.catalogue is None:
-        found = [f for f in found if f.rule.id in (case_rules.ART05.id, case_rules.ART10.id)]
-    return found
+        return [f for f in found if f.rule.id in (case_rules.ART05.id, case_rules.ART10.id)]
+    return found + review_rules.check_review(facts, rule=rule)
 
 
 
 def service_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> list[Finding]:
-    """Art. 21–31 over every case in scope from 审查决定 on: three statements whatever the number
-    of cases (``RecordRepo.service_facts``)."""
+    """Art. 21–31 over every case in scope (or ``scope.case_id``) from 审查决定 on: three statements
+    whatever the number of cases (``RecordRepo.service_facts``)."""
     if not scope.wants(service_rules.RULES):
         return []
-    facts = uow.records.service_facts(scope.bureau_id, scope.unit_ids, service.KINDS, SERVICE_STAGES)
+    facts = uow.records.service_facts(scope.bureau_id, scope.unit_ids, service.KINDS, SERVICE_STAGES,
+                                      case_id=scope.case_id)
     return service_rules.check_service(facts, now, rule=scope.rule, due_soon=settings.due_soon)
 
 

@@ -33,7 +33,7 @@ from lawtrail.services.activities import CLOCK_SLACK
 from lawtrail.services.context import Ctx
 from lawtrail.services.findings import EVALUATORS, Scope
 from lawtrail.services.guard import require, require_bureau_wide, visible_units
-from lawtrail.services.ports import UnitOfWork
+from lawtrail.services.ports import CatalogueSource, UnitOfWork
 from lawtrail.services.trail import record
 
 Format = Literal["html", "json", "xlsx", "pdf"]
@@ -61,8 +61,11 @@ def _scope(ctx: Ctx, unit_id: UUID | None) -> frozenset[UUID] | None:
 
 
 def _findings(uow: UnitOfWork, bureau_id: UUID, units: frozenset[UUID] | None, now: datetime,
-              settings: RuleSettings) -> list[Finding]:
-    scope = Scope(bureau_id, units)
+              settings: RuleSettings, catalogue: CatalogueSource | None) -> list[Finding]:
+    """Every finding in scope; ``catalogue`` None leaves out the record rules of Art. 8–15 (which
+    need the record catalogue), so the web and CLI always pass it: the dashboard's figures then
+    match 合规问题 and the home pages."""
+    scope = Scope(bureau_id, units, catalogue=catalogue)
     return [f for evaluator in EVALUATORS for f in evaluator(uow, scope, now, settings)]
 
 
@@ -98,7 +101,8 @@ class Report:
         return self.people.get(user_id, ("（已不在册）", ""))[0]
 
 
-def accountability_report(uow: UnitOfWork, ctx: Ctx, *, settings: RuleSettings, period: Period = Period(),
+def accountability_report(uow: UnitOfWork, ctx: Ctx, *, settings: RuleSettings,
+                          catalogue: CatalogueSource | None = None, period: Period = Period(),
                           unit_id: UUID | None = None, officer_id: UUID | None = None,
                           fmt: Format = "html") -> Report:
     """The Art. 48 items the actor may see, in ``period`` (by due time / event time), of
@@ -109,7 +113,7 @@ def accountability_report(uow: UnitOfWork, ctx: Ctx, *, settings: RuleSettings, 
     bureau_id = _bureau(ctx)
     units = _scope(ctx, unit_id)
     with uow:
-        found = _findings(uow, bureau_id, units, ctx.now, settings) if units is None or units else []
+        found = _findings(uow, bureau_id, units, ctx.now, settings, catalogue) if units is None or units else []
         src = accountability.load_sources(uow, bureau_id, units, found, period.start, period.end)
         items = accountability.in_units(accountability.collect(src, ctx.now, settings.continuity.footage_due), units)
         chosen = select_items(items, period=period, officer_id=str(officer_id) if officer_id else None)
@@ -157,11 +161,12 @@ def _activation(uow: UnitOfWork, bureau_id: UUID, units: frozenset[UUID] | None,
 
 
 def compute(uow: UnitOfWork, bureau_id: UUID, units: frozenset[UUID] | None, now: datetime,
-            settings: RuleSettings) -> tuple[list[Metric], list[Finding], list[Unit]]:
+            settings: RuleSettings,
+            catalogue: CatalogueSource | None = None) -> tuple[list[Metric], list[Finding], list[Unit]]:
     """Today's metrics of every unit in scope, the findings they came from and the units (inside
     an open unit of work; a fixed number of statements)."""
     unit_rows = [u for u in uow.units.list(bureau_id, units)]
-    found = _findings(uow, bureau_id, units, now, settings)
+    found = _findings(uow, bureau_id, units, now, settings, catalogue)
     population = {(str(u), kind): n for (u, kind), n in uow.oversight.population(bureau_id, units).items()}
     with_av, everyone = _activation(uow, bureau_id, units, settings)
     facts = Facts(found, population, with_av, everyone)
@@ -178,7 +183,8 @@ class Dashboard:
     since: date
 
 
-def dashboard(uow: UnitOfWork, ctx: Ctx, *, settings: RuleSettings, days: int = DEFAULT_DAYS,
+def dashboard(uow: UnitOfWork, ctx: Ctx, *, settings: RuleSettings, catalogue: CatalogueSource | None = None,
+              days: int = DEFAULT_DAYS,
               unit_id: UUID | None = None) -> Dashboard:
     """Live metrics for today and ``days`` days of snapshots before it, of the actor's scope
     (narrowed to ``unit_id``). Not recorded: aggregate figures, no record is read.
@@ -191,14 +197,15 @@ def dashboard(uow: UnitOfWork, ctx: Ctx, *, settings: RuleSettings, days: int = 
     today = local_date(ctx.now)
     since = today - timedelta(days=days)
     with uow:
-        current, found, unit_rows = compute(uow, bureau_id, units, ctx.now, settings)
+        current, found, unit_rows = compute(uow, bureau_id, units, ctx.now, settings, catalogue)
         history = [r for r in uow.oversight.snapshots(bureau_id, units, since, today) if r.day < today]
     overdue = sorted((f for f in found if f.status is FindingStatus.OVERDUE),
                      key=lambda f: (f.due_at or ctx.now, f.rule.id))
     return Dashboard(today, unit_rows, current, history, overdue, since)
 
 
-def take_snapshot(uow: UnitOfWork, ctx: Ctx, *, settings: RuleSettings) -> dict[UUID, int]:
+def take_snapshot(uow: UnitOfWork, ctx: Ctx, *, settings: RuleSettings,
+                  catalogue: CatalogueSource | None = None) -> dict[UUID, int]:
     """Store today's metrics of every unit of every bureau the actor oversees bureau-wide (the
     system: all) as the day's snapshot; return the rows written per bureau. Not in the ledger."""
     require_bureau_wide(ctx.actor, Permission.OVERSIGHT_VIEW)
@@ -207,7 +214,7 @@ def take_snapshot(uow: UnitOfWork, ctx: Ctx, *, settings: RuleSettings) -> dict[
     with uow:
         bureaus = [ctx.actor.bureau_id] if ctx.actor.bureau_id else [b.id for b in uow.bureaus.list()]
         for bureau_id in bureaus:
-            current, _, _ = compute(uow, bureau_id, None, ctx.now, settings)
+            current, _, _ = compute(uow, bureau_id, None, ctx.now, settings, catalogue)
             rows = [SnapshotRow(str(bureau_id), today, m.unit_id, m.metric, m.numerator, m.denominator, ctx.now)
                     for m in current]
             uow.oversight.replace_snapshot(bureau_id, today, rows)
@@ -217,6 +224,7 @@ def take_snapshot(uow: UnitOfWork, ctx: Ctx, *, settings: RuleSettings) -> dict[
 
 
 def snapshot_if_due(uow: UnitOfWork, ctx: Ctx, *, settings: RuleSettings,
+                    catalogue: CatalogueSource | None = None,
                     every: timedelta = SNAPSHOT_EVERY) -> dict[UUID, int] | None:
     """``take_snapshot`` when the last one of any bureau is older than ``every`` (or on a new
     day); None when not due. The background worker's tick (as the system)."""
@@ -224,4 +232,4 @@ def snapshot_if_due(uow: UnitOfWork, ctx: Ctx, *, settings: RuleSettings,
         bureaus = [b.id for b in uow.bureaus.list()]
         last = [uow.oversight.last_snapshot_at(b) for b in bureaus]
     due = any(at is None or ctx.now - at >= every or local_date(at) != local_date(ctx.now) for at in last)
-    return take_snapshot(uow, ctx, settings=settings) if bureaus and due else None
+    return take_snapshot(uow, ctx, settings=settings, catalogue=catalogue) if bureaus and due else None

@@ -401,10 +401,11 @@ class RecordRepo(Protocol):
     def signatures_for_case(self, case_id: UUID) -> list[Signature]: ...
 
     def service_facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
-                      kinds: Collection[str], stages: Collection[Stage]) -> ServiceFacts:
-        """The cases in scope (``unit_ids`` None: every unit) at ``stages``, every version of their
-        records of ``kinds``, their signatures and attachment counts: a fixed number of statements
-        whatever the number of cases."""
+                      kinds: Collection[str], stages: Collection[Stage], *,
+                      case_id: UUID | None = None) -> ServiceFacts:
+        """The cases in scope (``unit_ids`` None: every unit; ``case_id``: that case only) at
+        ``stages``, every version of their records of ``kinds``, their signatures and attachment
+        counts: a fixed number of statements whatever the number of cases."""
         ...
 
 
@@ -441,9 +442,10 @@ class ApprovalRepo(Protocol):
         number of statements whatever their number (the inboxes are worked out from these)."""
         ...
 
-    def facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> ApprovalFacts:
-        """What the approval rules read for the cases in scope (``unit_ids`` None: every unit), with
-        a fixed number of statements whatever the number of cases."""
+    def facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
+              case_id: UUID | None = None) -> ApprovalFacts:
+        """What the approval rules read for the cases in scope (``unit_ids`` None: every unit;
+        ``case_id``: that case only), with a fixed number of statements whatever the number of cases."""
         ...
 
 

@@ -22,12 +22,13 @@ from lawtrail.domain.access import Permission
 from lawtrail.domain.cases import Case
 from lawtrail.domain.catalogue import RecordKind
 from lawtrail.domain.events import Action
-from lawtrail.domain.parties import Party
 from lawtrail.domain.printing import (
     APPROVAL_STEPS,
+    CaseIndex,
+    FormHeader,
+    IndexEntry,
     OpinionLine,
-    PrintedField,
-    SignatureBlock,
+    RecordForm,
     approval_opinions,
     opinions_title,
     printed_fields,
@@ -35,9 +36,9 @@ from lawtrail.domain.printing import (
     signature_blocks,
     version_line,
 )
-from lawtrail.domain.records import RecordVersion
+from lawtrail.domain.records import RecordVersion, Signature
 from lawtrail.domain.rules.approvals import assemble
-from lawtrail.domain.secrecy import Level, check_clearance, parse_level
+from lawtrail.domain.secrecy import check_clearance, parse_level
 from lawtrail.errors import NotFound
 from lawtrail.services import catalogue as cat
 from lawtrail.services.context import Ctx
@@ -47,49 +48,6 @@ from lawtrail.services.records import SUBJECT, load_case, load_record, subject_n
 from lawtrail.services.trail import record
 
 PDF_TYPE = "application/pdf"
-
-
-@dataclass(frozen=True)
-class FormHeader:
-    """What heads every printed page of a case: the bureau, the unit, the case and its parties,
-    the confidentiality level, who printed it and when."""
-
-    bureau_name: str
-    unit_name: str
-    case: Case
-    parties: list[Party]
-    level: Level
-    printed_at: datetime
-    printed_by: str
-
-
-@dataclass(frozen=True)
-class RecordForm:
-    """Everything the paper form of one record version shows."""
-
-    head: FormHeader
-    kind: RecordKind
-    version: RecordVersion
-    fields: list[PrintedField]
-    blocks: list[SignatureBlock]
-    rights: str
-    version_line: str
-    opinions: list[OpinionLine]
-    opinions_title: str = ""  # e.g. 立案审批意见 (from the approval chain), when there are opinions
-
-
-@dataclass(frozen=True)
-class IndexEntry:
-    """One line of the 卷内目录: a record's latest version."""
-
-    number: int
-    version: RecordVersion
-
-
-@dataclass(frozen=True)
-class CaseIndex:
-    head: FormHeader
-    entries: list[IndexEntry]
 
 
 @dataclass(frozen=True)
@@ -111,11 +69,17 @@ def _header(uow: UnitOfWork, ctx: Ctx, case: Case) -> FormHeader:
     above the reader's clearance. Call inside ``with uow``."""
     level = parse_level(case.secrecy, "secrecy")
     check_clearance(clearance_of(uow, ctx.actor), level)
+    return form_header(uow, case, printed_at=ctx.now, printed_by=ctx.actor.name)
+
+
+def form_header(uow: UnitOfWork, case: Case, *, printed_at: datetime, printed_by: str) -> FormHeader:
+    """The header of the case's printed pages, checking nothing (the caller has: a print checks
+    ``record:view`` and clearance, a case-file export ``archive:manage``). Call inside ``with uow``."""
     bureau = uow.bureaus.get(case.bureau_id)
     unit = uow.units.get(case.unit_id)
     return FormHeader(bureau_name=bureau.name if bureau else "", unit_name=unit.name if unit else "",
-                      case=case, parties=uow.cases.parties(case.id), level=level, printed_at=ctx.now,
-                      printed_by=ctx.actor.name)
+                      case=case, parties=uow.cases.parties(case.id), level=parse_level(case.secrecy, "secrecy"),
+                      printed_at=printed_at, printed_by=printed_by)
 
 
 def _kind(uow: UnitOfWork, source: CatalogueSource, version: RecordVersion) -> RecordKind:
@@ -156,11 +120,17 @@ def _form(uow: UnitOfWork, ctx: Ctx, source: CatalogueSource, record_id: UUID, w
     if chosen is None:
         raise NotFound("该记录没有这一版本", f"the record has no version {wanted}", code="record.version_not_found")
     head = _header(uow, ctx, case)
-    kind = _kind(uow, source, chosen)
-    signatures = uow.records.signatures(record_id)
-    return RecordForm(head=head, kind=kind, version=chosen, fields=printed_fields(kind, chosen),
-                      blocks=signature_blocks(kind, chosen, signatures), rights=rights_line(chosen),
-                      version_line=version_line(chosen), opinions=_opinions(uow, case, kind),
+    return form_of(uow, head, _kind(uow, source, chosen), chosen, uow.records.signatures(record_id))
+
+
+def form_of(uow: UnitOfWork, head: FormHeader, kind: RecordKind, version: RecordVersion,
+            signatures: list[Signature]) -> RecordForm:
+    """The paper form of ``version`` (of ``kind``, as made under its catalogue version) under
+    ``head`` with the record's ``signatures``, checking no permission (the caller has). Call
+    inside ``with uow``."""
+    return RecordForm(head=head, kind=kind, version=version, fields=printed_fields(kind, version),
+                      blocks=signature_blocks(kind, version, signatures), rights=rights_line(version),
+                      version_line=version_line(version), opinions=_opinions(uow, head.case, kind),
                       opinions_title=opinions_title(kind))
 
 
@@ -218,4 +188,4 @@ def print_case_index(uow: UnitOfWork, ctx: Ctx, case_id: UUID, render: IndexRend
 
 
 __all__ = ["PDF_TYPE", "CaseIndex", "FormHeader", "IndexEntry", "Printed", "RecordForm", "case_index",
-           "print_case_index", "print_record", "record_form"]
+           "form_header", "form_of", "print_case_index", "print_record", "record_form"]

@@ -17,6 +17,7 @@ from lawtrail.domain.rules.service import ServiceFacts, check_service
 from lawtrail.domain.service import (
     CORRECTION_CHECK,
     DIRECT,
+    ENTRUSTED,
     KINDS,
     POSTAL,
     PUBLIC_NOTICE,
@@ -53,6 +54,7 @@ def serve_directly(uow: Callable[[], UnitOfWork], ctx: Callable[[], Ctx], source
 #: The record to make for each rule, for the case page's "what to add" links.
 NEXT_KIND = {"ART21-SERVICE-RECEIPT": DIRECT, "ART22-ELIGIBLE-SIGNER": DIRECT, "ART23-REFUSAL-EVIDENCE": REFUSAL,
              "ART24-ELECTRONIC-FINAL-DOC": POSTAL, "ART25-POSTAL-PROOF": POSTAL,
+             "ART26-ENTRUSTED-REASON": ENTRUSTED,
              "ART27-PUBLIC-NOTICE-BASIS": PUBLIC_NOTICE, "ART28-CORRECTION-CHECK-DUE": CORRECTION_CHECK,
              "ART29-REMINDER-BEFORE-COURT": REMINDER, "ART31-SIMPLIFIED-ITEMS": SIMPLIFIED}
 

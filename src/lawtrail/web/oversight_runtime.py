@@ -22,6 +22,7 @@ class SnapshotTaker(Periodic):
 
     def _tick(self) -> None:
         c = self.container
-        written = oversight_svc.snapshot_if_due(c.uow(), c.system_ctx("监督看板快照"), settings=c.rules)
+        written = oversight_svc.snapshot_if_due(c.uow(), c.system_ctx("监督看板快照"), settings=c.rules,
+                                                catalogue=c.catalogue)
         if written is not None:
             log.info("oversight snapshot: %d rows", sum(written.values()))

@@ -38,8 +38,11 @@ def _case_ref(row: Row[Any]) -> CaseRef:
                    closed=row.closed_kind is not None)
 
 
-def _in_scope(query: Select[Any], bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> Select[Any]:
+def _in_scope(query: Select[Any], bureau_id: UUID, unit_ids: frozenset[UUID] | None,
+              case_id: UUID | None = None) -> Select[Any]:
     query = query.where(C.bureau_id == bureau_id)
+    if case_id is not None:
+        query = query.where(C.id == case_id)
     return query.where(C.unit_id.in_(unit_ids)) if unit_ids is not None else query
 
 
@@ -79,21 +82,26 @@ class SqlApprovals:
         actions = self.conn.execute(select(t.approval_actions).where(A.request_id.in_(open_ids)).order_by(A.at))
         return [_request(r) for r in rows], [_action(a) for a in actions], {r.case_id: _case_ref(r) for r in rows}
 
-    def facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> ApprovalFacts:
-        """Four statements: the requests of the cases in scope (with their case), their actions,
-        each decided case's latest forward move into service (with its case), the people's names."""
+    def facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
+              case_id: UUID | None = None) -> ApprovalFacts:
+        """Four statements: the requests of the cases in scope, or of ``case_id`` only (with their case),
+        their actions, each decided case's latest forward move into service (with its case), the
+        people's names."""
         rows = list(self.conn.execute(_in_scope(
-            select(t.approval_requests, *_CASE_COLUMNS).join(t.cases, C.id == R.case_id), bureau_id, unit_ids)))
+            select(t.approval_requests, *_CASE_COLUMNS).join(t.cases, C.id == R.case_id),
+            bureau_id, unit_ids, case_id)))
         actions = self.conn.execute(_in_scope(
             select(t.approval_actions).join(t.approval_requests, R.id == A.request_id)
-            .join(t.cases, C.id == R.case_id), bureau_id, unit_ids))
+            .join(t.cases, C.id == R.case_id), bureau_id, unit_ids, case_id))
         s = t.case_stage_changes.c
-        moves = (select(s.case_id, func.max(s.at).label("decided_at"))
-                 .where(and_(s.to_stage == Stage.SERVICE.value, s.correction.is_(False)))
-                 .group_by(s.case_id).subquery())
+        moves_of = select(s.case_id, func.max(s.at).label("decided_at")).where(
+            and_(s.to_stage == Stage.SERVICE.value, s.correction.is_(False)))
+        if case_id is not None:
+            moves_of = moves_of.where(s.case_id == case_id)
+        moves = moves_of.group_by(s.case_id).subquery()
         decided = list(self.conn.execute(_in_scope(
             select(moves.c.decided_at, *_CASE_COLUMNS).join(t.cases, C.id == moves.c.case_id)
-            .where(C.stage.in_([x.value for x in DECIDED_STAGES])), bureau_id, unit_ids)))
+            .where(C.stage.in_([x.value for x in DECIDED_STAGES])), bureau_id, unit_ids, case_id)))
         names = self.conn.execute(select(t.users.c.id, t.users.c.display_name)
                                   .where(t.users.c.bureau_id == bureau_id))
         cases = {r.case_ref_id: _case_ref(r) for r in (*rows, *decided)}

@@ -133,7 +133,8 @@ class SqlRecords:
         return [_signature(r) for r in rows]
 
     def service_facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
-                      kinds: Collection[str], stages: Collection[Stage]) -> ServiceFacts:
+                      kinds: Collection[str], stages: Collection[Stage], *,
+                      case_id: UUID | None = None) -> ServiceFacts:
         """Three statements whatever the number of cases: the cases in scope at ``stages``, every
         version of their records of ``kinds`` with the number of attachments of its record, and
         those records' signatures."""
@@ -141,6 +142,8 @@ class SqlRecords:
 
         def scoped(query: Select[Any]) -> Select[Any]:
             query = query.where(C.bureau_id == bureau_id, C.stage.in_([x.value for x in stages]))
+            if case_id is not None:
+                query = query.where(C.id == case_id)
             return query.where(C.unit_id.in_(unit_ids)) if unit_ids is not None else query
 
         cases = [_case(r) for r in self.conn.execute(scoped(select(t.cases)).order_by(C.number))]

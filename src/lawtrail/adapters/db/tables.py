@@ -431,6 +431,7 @@ cases = Table(
     Index("uq_cases_bureau_year_serial", "bureau_id", "year", "serial", unique=True),
     Index("ix_cases_bureau_stage", "bureau_id", "stage"),
     Index("ix_cases_bureau_opened", "bureau_id", "opened_at"),
+    Index("ix_cases_bureau_stage_opened", "bureau_id", "stage", "opened_at", "serial"),  # the case list by stage
 )
 
 case_parties = Table(

@@ -8,11 +8,12 @@
 from __future__ import annotations
 
 from lawtrail.domain.findings import RuleSpec
-from lawtrail.domain.rules import approvals, case_records, continuity, disclosure, service, vault
+from lawtrail.domain.rules import approvals, case_records, continuity, disclosure, review, service, vault
 from lawtrail.domain.rules.common import RuleSettings
 
 RULES: dict[str, RuleSpec] = {spec.id: spec for spec in (*vault.RULES, *continuity.RULES.values(),
                                                  *approvals.RULES.values(), *case_records.RULES.values(),
+                                                 *review.RULES.values(),
                                                  *service.RULES.values(), *disclosure.RULES)}
 
 __all__ = ["RULES", "RuleSettings"]

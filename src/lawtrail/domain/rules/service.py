@@ -35,6 +35,10 @@ ART24 = RuleSpec("ART24-ELECTRONIC-FINAL-DOC", "第二十四条", Severity.ERROR
 ART25 = RuleSpec("ART25-POSTAL-PROOF", "第二十五条", Severity.ERROR,
                  "邮寄送达用挂号信或特快专递并留存登记、付邮凭证和回执",
                  "post by registered mail or EMS, keeping registration, postage proof and return receipt")
+ART26 = RuleSpec(s.ENTRUSTED_RULE, "第二十六条", Severity.ERROR,
+                 "委托、转交送达应记录委托、转交原因，由送达人、受送达人在送达回证上签名或盖章",
+                 "entrusted or forwarded service records the reason, and the server and the recipient "
+                 "both sign the receipt")
 ART27 = RuleSpec("ART27-PUBLIC-NOTICE-BASIS", "第二十七条", Severity.ERROR,
                  "公告送达须以其他方式无法送达为前提并音像记录",
                  "public notice only after failed attempts, with carrier and AV record")
@@ -48,7 +52,8 @@ ART31 = RuleSpec("ART31-SIMPLIFIED-ITEMS", "第三十一条", Severity.ERROR,
                  "简易程序应记录七项内容，易引起争议的应音像记录",
                  "a simplified procedure records its seven items; dispute-prone ones get an AV record")
 
-RULES: dict[str, RuleSpec] = {r.id: r for r in (ART21, ART22, ART23, ART24, ART25, ART27, ART28, ART29, ART31)}
+RULES: dict[str, RuleSpec] = {r.id: r for r in (ART21, ART22, ART23, ART24, ART25, ART26, ART27, ART28, ART29,
+                                                ART31)}
 _BY_ID = RULES
 
 

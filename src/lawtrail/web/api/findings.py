@@ -21,6 +21,7 @@ from lawtrail.errors import invalid
 from lawtrail.services import evidence as evidence_svc
 from lawtrail.services import findings as findings_svc
 from lawtrail.services import handins as handin_svc
+from lawtrail.services import workbench as workbench_svc
 from lawtrail.web.api.schemas import In
 from lawtrail.web.auth import Principal, api_principal, container
 
@@ -172,6 +173,43 @@ def list_findings(request: Request, who: Who,
     found = findings_svc.evaluate(c.uow(), ctx, ctx.now, settings=c.rules, catalogue=c.catalogue, rule=rule,
                                   unit=unit, subject=subject, status=status, case=case)
     return [f.to_json() for f in found]
+
+
+class RuleCountOut(BaseModel):
+    rule: str
+    article: str
+    open: int
+    due_soon: int
+    overdue: int
+    total: int
+
+
+class UnitCountOut(BaseModel):
+    unit_id: str | None = Field(description="null: findings of the bureau itself, of no unit")
+    name: str
+    open: int
+    due_soon: int
+    overdue: int
+    total: int
+    rules: list[RuleCountOut]
+
+
+class SummaryOut(BaseModel):
+    generated_at: datetime
+    units: list[UnitCountOut] = Field(description="every unit the caller may see, most overdue first")
+
+
+@router.get("/findings/summary", response_model=SummaryOut)
+def findings_summary(request: Request, who: Who, rule: Annotated[str | None, Query(max_length=80)] = None,
+                     unit: UUID | None = None) -> SummaryOut:
+    """Per unit the findings now by status (open, due_soon, overdue) and by rule: the 单位合规看板
+    as JSON (finding:view; officers and unit heads: their own unit)."""
+    c, ctx = container(request), who.ctx(request)
+    summary = workbench_svc.unit_summary(c.uow(), ctx, settings=c.rules, catalogue=c.catalogue, unit=unit, rule=rule)
+    names = summary.names
+    return SummaryOut(generated_at=summary.generated_at.astimezone(UTC), units=[
+        UnitCountOut.model_validate({**row.to_json(), "name": names.get(row.unit_id or "", "") if row.unit_id
+                                     else "机关"}) for row in summary.rows])
 
 
 # ---- hand-ins ---------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ Who = Annotated[Principal, Depends(api_principal)]
 def _report(request: Request, who: Principal, fmt: svc.Format, start: date | None, end: date | None,
             unit: UUID | None, officer: UUID | None) -> svc.Report:
     c = container(request)
-    return svc.accountability_report(c.uow(), who.ctx(request), settings=c.rules, fmt=fmt,
+    return svc.accountability_report(c.uow(), who.ctx(request), settings=c.rules, catalogue=c.catalogue, fmt=fmt,
                                      period=period_of(start, end), unit_id=unit, officer_id=officer)
 
 
@@ -70,7 +70,7 @@ def dashboard_json(request: Request, who: Who,
                    unit: UUID | None = None) -> dict[str, Any]:
     """Today's metrics per unit (live) and the daily snapshots of the ``days`` before."""
     c = container(request)
-    board = svc.dashboard(c.uow(), who.ctx(request), settings=c.rules, days=days, unit_id=unit)
+    board = svc.dashboard(c.uow(), who.ctx(request), settings=c.rules, catalogue=c.catalogue, days=days, unit_id=unit)
     return {
         "today": board.today.isoformat(),
         "units": [{"id": str(u.id), "name": u.name} for u in board.units],

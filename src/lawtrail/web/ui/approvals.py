@@ -25,16 +25,14 @@ from lawtrail.domain.approvals import (
 )
 from lawtrail.domain.events import Action
 from lawtrail.domain.findings import STATUS_LABELS as FINDING_STATUS_LABELS
-from lawtrail.domain.findings import FindingStatus, status_at
+from lawtrail.domain.findings import status_at
 from lawtrail.domain.org import User
-from lawtrail.domain.rules import approvals as approval_rules
 from lawtrail.errors import LawtrailError, invalid
 from lawtrail.services import approvals as svc
-from lawtrail.services import findings as findings_svc
 from lawtrail.web.auth import Principal, container, ui_principal
 from lawtrail.web.ui.forms import checked_form, done, form_state, text
 from lawtrail.web.ui.render import page, templates
-from lawtrail.web.ui.trail import ACTION_LABELS, FIELD_LABELS
+from lawtrail.web.ui.trail import ACTION_LABELS, ENUM_LABELS, FIELD_LABELS
 
 router = APIRouter()
 Who = Depends(ui_principal)
@@ -54,6 +52,12 @@ for _key, _label in {"request_id": "审批编号", "step": "审批事项", "leve
                      "decision": "结论", "opinion": "意见", "advice": "建议", "emergency": "紧急先行启动",
                      "emergency_reason": "紧急理由", "participants": "参加人员", "resubmitted": "重新提交"}.items():
     FIELD_LABELS.setdefault(_key, _label)
+# Steps, decisions and statuses in words in the trail (the approval statuses share no value with
+# the device statuses already under "status").
+ENUM_LABELS.setdefault("step", {}).update({k.value: v for k, v in STEP_LABELS.items()})
+ENUM_LABELS.setdefault("decision", {}).update({k.value: v for k, v in DECISION_LABELS.items()})
+for _status, _label in STATUS_LABELS.items():
+    ENUM_LABELS["status"].setdefault(_status.value, _label)
 
 
 def level_label(a: Approval, level: int) -> str:
@@ -102,18 +106,6 @@ def inbox_context(request: Request, who: Principal) -> dict[str, Any]:
     due_soon = c.rules.due_soon
     return {"items": svc.inbox(c.uow(), who.ctx(request)),
             "deadline_status": lambda due: status_at(due, now, due_soon=due_soon).value}
-
-
-def near_deadlines(request: Request, who: Principal) -> list[Any]:
-    """The approval findings due soon or overdue that the person may see (home page); none
-    without ``finding:view``."""
-    c = container(request)
-    try:
-        found = findings_svc.evaluate(c.uow(), who.ctx(request), c.clock.now(), settings=c.rules, catalogue=c.catalogue,
-                                      evaluators=[findings_svc.approval_evaluator])
-    except LawtrailError:
-        return []
-    return [f for f in found if f.rule.id in approval_rules.RULES and f.status is not FindingStatus.OPEN]
 
 
 @router.get("/approvals", response_class=HTMLResponse)

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from lawtrail.adapters.bag import BagWriter
 from lawtrail.adapters.casefile_verify import verify_bag
+from lawtrail.adapters.printing import record_pdf
 from lawtrail.bootstrap import Container
 from lawtrail.domain.access import Permission, has_permission
 from lawtrail.domain.archive import DISPOSAL_STATUS_LABELS, DisposalStatus
@@ -25,6 +26,7 @@ from lawtrail.domain.evidence import RETENTION_LABELS, RetentionPolicy, parse_re
 from lawtrail.errors import LawtrailError, NotFound, PermissionDenied, invalid
 from lawtrail.services import casefile, disposal, retention
 from lawtrail.services import cases as case_svc
+from lawtrail.services.casefile_records import CaseRecords
 from lawtrail.services.context import Ctx
 from lawtrail.services.evidence import resolve_media
 from lawtrail.web.auth import Principal, container, ui_principal
@@ -225,7 +227,7 @@ def _run(c: Container, ctx: Ctx, job: ExportJob) -> None:
     try:
         result = casefile.export_case_file(uow(c), ctx, c.blobs, signer(c), BagWriter(job.folder),
                                            number=job.case_number, origin=c.settings.ledger_origin,
-                                           on_bytes=progress)
+                                           sources=[CaseRecords(c.catalogue, record_pdf)], on_bytes=progress)
         report = verify_bag(job.folder)
         job.verified = report.ok
         job.result = {"items": result.items, "oxum": result.payload_oxum, "checkpoint": result.checkpoint_size,

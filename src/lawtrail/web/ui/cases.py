@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
+from lawtrail.domain.approvals import Approval, check_gate
 from lawtrail.domain.cases import (
     ACTION_TYPE_LABELS,
     CLOSABLE,
@@ -22,18 +23,20 @@ from lawtrail.domain.cases import (
     STAGE_LABELS,
     STAGE_ORDER,
     ActionType,
+    Case,
     CaseFilter,
     Stage,
     next_stages,
 )
 from lawtrail.domain.org import User, can_act_as_officer, local_date
 from lawtrail.domain.parties import PARTY_KIND_LABELS, PartyInput, masked_id
-from lawtrail.errors import LawtrailError, invalid
+from lawtrail.errors import LawtrailError, RuleViolation, invalid
 from lawtrail.services import cases as svc
 from lawtrail.services import org as org_svc
 from lawtrail.services.case_input import CaseDetails
 from lawtrail.web.auth import Principal, container, ui_principal
 from lawtrail.web.ui.approvals import approval_panel
+from lawtrail.web.ui.checklist import checklist_context
 from lawtrail.web.ui.forms import checked_form, done, form_state, optional_uuid, text
 from lawtrail.web.ui.records import case_records_context
 from lawtrail.web.ui.render import page, templates
@@ -159,11 +162,24 @@ def _case_page(request: Request, who: Principal, case_id: UUID, status: int = 20
     events = svc.case_trail(c.uow(), sctx, case_id, limit=50)
     case = detail.case
     reached = {s.to_stage.value for s in detail.stages}
+    panel = approval_panel(request, who, case_id)
     return page(request, "case_detail.html", status=status, d=detail, case=case, next_steps=next_stages(case),
-                closable=case.stage in CLOSABLE and not case.closed, reached=reached,
-                current=STAGE_ORDER.index(case.stage), trail_rows=rows(events, _names(request, who)),
-                today_=local_date(c.clock.now()), **case_records_context(request, who, case),
-                **approval_panel(request, who, case_id), **ctx)
+                gated=_gated(case, panel["ap"].approvals), closable=case.stage in CLOSABLE and not case.closed,
+                reached=reached, current=STAGE_ORDER.index(case.stage), trail_rows=rows(events, _names(request, who)),
+                today_=local_date(c.clock.now()), **case_records_context(request, who, case), **panel,
+                **checklist_context(request, who, case_id), **ctx)
+
+
+def _gated(case: Case, approvals: list[Approval]) -> dict[str, str]:
+    """Why each next stage cannot be entered yet for want of an approval (Art. 9, 19), by stage:
+    the page shows that button disabled with the reason rather than refusing the click."""
+    out = {}
+    for stage in next_stages(case):
+        try:
+            check_gate(case, stage, approvals)
+        except RuleViolation as exc:
+            out[stage.value] = f"{exc.message_zh}（{exc.article}）" if exc.article else exc.message_zh
+    return out
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from lawtrail.domain.access import Permission, Role, has_permission
+from lawtrail.domain.cases import Case
 from lawtrail.domain.evidence import (
     HANDIN_EXCEPTION_LABELS,
     NOTE_ITEM_LABELS,
@@ -29,6 +30,7 @@ from lawtrail.domain.findings import STATUS_LABELS, Finding, FindingStatus, stat
 from lawtrail.domain.org import BUREAU_TZ
 from lawtrail.domain.rules import RULES
 from lawtrail.errors import LawtrailError, invalid
+from lawtrail.services import cases as case_svc
 from lawtrail.services import devices as dev_svc
 from lawtrail.services import evidence as evidence_svc
 from lawtrail.services import findings as findings_svc
@@ -69,6 +71,8 @@ def subject_link(f: Finding) -> str | None:
         return f"/activities/{f.subject.id}"
     if kind == "case":
         return f"/cases/{f.subject.id}"
+    if kind == "record":
+        return f"/records/{f.subject.id}"
     return None
 
 
@@ -96,20 +100,33 @@ def _status_filter(raw: str) -> FindingStatus | None:
                       "status must be overdue, due_soon or open") from None
 
 
+def _case_filter(request: Request, who: Principal, raw: str) -> Case | None:
+    """The case whose findings alone are shown (``?case=ID``); None when not given."""
+    if not raw:
+        return None
+    try:
+        case_id = UUID(raw)
+    except ValueError:
+        raise invalid("case", "案件选择无效", "case is not a valid id") from None
+    return case_svc.get_case(container(request).uow(), who.ctx(request), case_id).case
+
+
 @router.get("/findings", response_class=HTMLResponse)
 def findings_page(request: Request, who: Principal = Who) -> Response:
     c, ctx = container(request), who.ctx(request)
-    chosen = {key: request.query_params.get(key, "").strip() for key in ("rule", "unit", "status")}
+    chosen = {key: request.query_params.get(key, "").strip() for key in ("rule", "unit", "status", "case")}
     units = org_svc.list_units(c.uow(), ctx)
     found: list[Finding] = []
     status: FindingStatus | None = None
     problem: LawtrailError | None = None
+    case: Case | None = None
     try:
         unit = UUID(chosen["unit"]) if chosen["unit"] else None
         status = _status_filter(chosen["status"])
+        case = _case_filter(request, who, chosen["case"])
         found = findings_svc.evaluate(c.uow(), ctx, ctx.now, settings=c.rules, catalogue=c.catalogue,
                                       rule=chosen["rule"] or None,
-                                      unit=unit)
+                                      unit=unit, case=case.id if case else None)
     except ValueError:
         problem = invalid("unit", "执法机构选择无效", "unit is not a valid id")
     except LawtrailError as exc:
@@ -120,7 +137,7 @@ def findings_page(request: Request, who: Principal = Who) -> Response:
     shown = [f for f in found if status is None or f.status is status]
     groups = [(s.value, [f for f in shown if f.status is s]) for s in STATUS_ORDER]
     return page(request, "findings.html", status=422 if problem else 200, error=problem, groups=groups,
-                counts=counts, total=len(found), shown=len(shown), filters=chosen, units=units,
+                counts=counts, total=len(found), shown=len(shown), filters=chosen, units=units, case=case,
                 unit_names={str(u.id): u.name for u in units}, subject_link=subject_link, **LABELS)
 
 

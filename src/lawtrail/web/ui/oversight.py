@@ -92,7 +92,7 @@ def report_filters(q: QueryParams) -> tuple[dict[str, str], dict[str, Any]]:
 def _report(request: Request, who: Principal, fmt: Format) -> tuple[svc.Report, dict[str, str]]:
     c, ctx = container(request), who.ctx(request)
     chosen, args = report_filters(request.query_params)
-    return svc.accountability_report(c.uow(), ctx, settings=c.rules, fmt=fmt, **args), chosen
+    return svc.accountability_report(c.uow(), ctx, settings=c.rules, catalogue=c.catalogue, fmt=fmt, **args), chosen
 
 
 # ---- 问责报告 ----------------------------------------------------------------------------------
@@ -191,7 +191,7 @@ def home_numbers(request: Request, who: Principal) -> dict[str, Any] | None:
     if not has_permission(who.actor, Permission.OVERSIGHT_VIEW):
         return None
     c = container(request)
-    board = svc.dashboard(c.uow(), who.ctx(request), settings=c.rules, days=1)
+    board = svc.dashboard(c.uow(), who.ctx(request), settings=c.rules, catalogue=c.catalogue, days=1)
     return headline(board.current)
 
 
@@ -203,7 +203,7 @@ def dashboard_page(request: Request, who: Principal = Who) -> Response:
         days = int(raw_days) if raw_days else svc.DEFAULT_DAYS
     except ValueError:
         days = -1
-    board = svc.dashboard(c.uow(), ctx, settings=c.rules, days=days)
+    board = svc.dashboard(c.uow(), ctx, settings=c.rules, catalogue=c.catalogue, days=days)
     return page(request, "oversight_dashboard.html", board=board, head=headline(board.current),
                 charts=dashboard_charts(board), days=days, STATUS_LABELS={s.value: v for s, v in STATUS_LABELS.items()},
                 subject_link=subject_link, unit_names={str(u.id): u.name for u in board.units}, RULES=RULES)

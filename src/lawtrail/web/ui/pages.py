@@ -13,7 +13,6 @@ import segno
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from lawtrail.domain.access import Permission, has_permission
 from lawtrail.errors import LawtrailError, PermissionDenied, TooManyAttempts, Unauthenticated, invalid
 from lawtrail.services import auth as auth_svc
 from lawtrail.services import devices as dev_svc
@@ -31,6 +30,7 @@ from lawtrail.web.ui import prints as prints_pages
 from lawtrail.web.ui import records as records_pages
 from lawtrail.web.ui import trail as trail_pages
 from lawtrail.web.ui import uploads as upload_pages
+from lawtrail.web.ui import workbench as workbench_pages
 from lawtrail.web.ui.forms import checked_form, done, form_state, text
 from lawtrail.web.ui.render import page
 
@@ -47,6 +47,7 @@ router.include_router(records_pages.router)
 router.include_router(prints_pages.router)
 router.include_router(archive_pages.router)
 router.include_router(approvals_pages.router)
+router.include_router(workbench_pages.router)
 
 LOGIN_CSRF_COOKIE = "lawtrail_login"
 REASONS = {
@@ -144,10 +145,8 @@ def home(request: Request, who: Principal = Depends(ui_principal)) -> Response:
     ctx = who.ctx(request)
     my_devices = dev_svc.held_devices(c.uow(), ctx)
     must_enrol = who.user.totp_required and not who.user.totp_enabled
-    waiting = approvals_pages.inbox_context(request, who)
-    near = approvals_pages.near_deadlines(request, who) if has_permission(who.actor, Permission.APPROVAL_ACT) else []
-    return page(request, "home.html", my_devices=my_devices, must_enrol=must_enrol, near_deadlines=near,
-                oversight=oversight_pages.home_numbers(request, who), **waiting)
+    return page(request, "home.html", my_devices=my_devices, must_enrol=must_enrol,
+                oversight=oversight_pages.home_numbers(request, who), **workbench_pages.home_context(request, who))
 
 
 @router.get("/me", response_class=HTMLResponse)

@@ -26,9 +26,11 @@ from lawtrail.domain.catalogue import (
 from lawtrail.domain.events import Action
 from lawtrail.domain.findings import STATUS_LABELS
 from lawtrail.domain.org import User, can_act_as_officer, local_date
+from lawtrail.domain.record_prefill import OPINION_FIELDS, prefill
 from lawtrail.domain.records import RIGHTS_METHOD_LABELS, SIGN_METHOD_LABELS, RecordVersion
 from lawtrail.domain.service import SERVICE_KINDS
 from lawtrail.errors import LawtrailError, invalid
+from lawtrail.services import approvals as approval_svc
 from lawtrail.services import cases as case_svc
 from lawtrail.services import catalogue as cat_svc
 from lawtrail.services import record_reads as reads
@@ -38,7 +40,7 @@ from lawtrail.web.api.records import serve_file
 from lawtrail.web.auth import Principal, container, ui_principal
 from lawtrail.web.ui.forms import checked_form, done, form_state, text
 from lawtrail.web.ui.render import page, templates
-from lawtrail.web.ui.trail import ACTION_LABELS, FIELD_LABELS, SUBJECT_LABELS, SUBJECT_LINKS, _names, rows
+from lawtrail.web.ui.trail import ACTION_LABELS, ENUM_LABELS, FIELD_LABELS, SUBJECT_LABELS, SUBJECT_LINKS, _names, rows
 
 router = APIRouter()
 Who = Depends(ui_principal)
@@ -68,6 +70,9 @@ FIELD_LABELS.update({
     "person": "拒签人", "witness": "见证人", "witness_org": "见证人单位", "refused_at": "拒签时间",
     "scan": "扫描件", "attachment_id": "附件", "refused": "被拒绝", "case_id": "案件", "kinds": "记录事项数",
 })
+ENUM_LABELS.setdefault("capacity", {}).update({k.value: v for k, v in CAPACITY_LABELS.items()})
+ENUM_LABELS.setdefault("method", {}).update({k.value: v for k, v in SIGN_METHOD_LABELS.items()})
+ENUM_LABELS.setdefault("rights_method", {}).update({k.value: v for k, v in RIGHTS_METHOD_LABELS.items()})
 
 
 def _uuid(raw: str, name: str) -> UUID:
@@ -169,7 +174,18 @@ def case_records_context(request: Request, who: Principal, case: Case) -> dict[s
 @router.get("/cases/{case_id}/records/new", response_class=HTMLResponse)
 def record_new(request: Request, case_id: UUID, who: Principal = Who) -> Response:
     kind_id = request.query_params.get("kind", "")
-    return _form_page(request, who, case_id, kind_id, values={}, value_lists={})
+    c, sctx = container(request), who.ctx(request)
+    values: dict[str, str] = {}
+    if kind_id in OPINION_FIELDS or kind_id == "initiation_form":
+        found = approval_svc.case_approvals(c.uow(), sctx, case_id)
+        parties = case_svc.get_case(c.uow(), sctx, case_id).parties
+        values = prefill(kind_id, found.approvals, parties, found.names)
+    prefilled = [k.removeprefix("values.") for k in values]
+    # ``stage``: an earlier stage the record completes (the 阶段清单 links a missing record there)
+    stage = request.query_params.get("stage", "")
+    if stage:
+        values["stage"] = stage
+    return _form_page(request, who, case_id, kind_id, values=values, value_lists={}, prefilled=prefilled)
 
 
 @router.post("/cases/{case_id}/records/new")
@@ -183,7 +199,7 @@ async def record_create(request: Request, case_id: UUID, who: Principal = Who) -
         if kind is None:
             raise invalid("kind_id", "记录事项无效", f"unknown kind {kind_id!r}")
         version = svc.create_record(c.uow(), who.ctx(request), c.catalogue, case_id, kind_id=kind_id,
-                                    data=record_input(kind, form))
+                                    data=record_input(kind, form), stage=text(form, "stage"))
     except LawtrailError as exc:
         return _form_page(request, who, case_id, kind_id, 422, **form_state(form, exc))
     return done(f"/records/{version.record_id}", f"已制作：{version.kind_name}")

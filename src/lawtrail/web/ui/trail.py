@@ -43,7 +43,7 @@ Who = Depends(ui_principal)
 PAGE_SIZE = 50
 FRAGMENT_SIZE = 15
 VALUE_MAX = 60
-ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
+ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|\+00:00)$")  # both ways UTC is written
 
 ACTION_LABELS: dict[str, str] = {
     Action.SYSTEM_INIT: "系统初始化", Action.BUREAU_CREATE: "创建机关",
