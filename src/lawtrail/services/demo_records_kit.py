@@ -81,9 +81,8 @@ def rights(handler: str, party: str, *, hearing: bool = False, stage: str = "inv
 def legal_review(opinion: str = "事实清楚，证据确凿，适用法律正确，程序合法",
                  advice: str = "建议按一般情形裁量") -> DemoRecord:
     """法制审核意见书, Art. 16, signed by the legal reviewer."""
-    return DemoRecord("legal_review", "review",
-                      {"reviewers": ["梁淑仪"], "reviewed_at": NOW, "opinion": opinion, "advice": advice},
-                      signers=(("reviewer", "reviewer"),))
+    values = {"reviewers": ["梁淑仪"], "reviewed_at": NOW, "opinion": opinion, **({"advice": advice} if advice else {})}
+    return DemoRecord("legal_review", "review", values, signers=(("reviewer", "reviewer"),))
 
 
 def approval(handler: str, head: str, matter: str) -> DemoRecord:

@@ -22,6 +22,8 @@ from lawtrail.services.demo_records_kit import (
     NOW,
     TODAY,
     YESTERDAY,
+    approval,
+    decision,
     fulfilment,
     general,
     initiation_form,
@@ -105,7 +107,9 @@ FIRST: list[DemoCase] = [
                  inquiry(ZF, "江门市市场监督管理局询问室", "黄志华",
                          "问：宣传页所称“节能80%”有何依据？\n答：依据是厂家口头介绍，没有检测报告。"),
                  rights("officer", "黄志华"),
-                 legal_review())),
+                 legal_review(),
+                 decision("江市监处罚〔2026〕18号", "当事人网店宣传产品“节能80%”无依据",
+                          "责令停止发布虚假广告，罚款人民币二万元", "《中华人民共和国广告法》第五十五条"))),
     DemoCase("ZFJCK", _d("penalty", "inspection", "个体户陈某未明码标价案", "现场检查发现所售水果未明码标价",
                          procedure="simplified"),
              CHEN, ("officer", "unithead"), ("review", "service", "execution", "archive"),
@@ -291,7 +295,9 @@ MORE: list[DemoCase] = [
                  rights("tanmeiling", "周宏远", hearing=True),
                  inquiry(ZD, "江门市市场监督管理局询问室", "周宏远",
                          "问：你方何时发现被请求人销售涉案吊灯？\n答：今年十月在其门店发现。"),
-                 legal_review(advice="建议组织双方听证后作出裁决"))),
+                 legal_review(advice="建议组织双方听证后作出裁决"),
+                 decision("江市监裁〔2026〕5号", "被请求人销售的吊灯与涉案外观设计近似",
+                          "认定侵权成立，责令停止销售", "《中华人民共和国专利法》第六十五条"))),
     # --- one or two rules broken on purpose -------------------------------------------------------
     DemoCase("ZFZD", _d("penalty", "complaint", "消费者刘女士投诉某某美容院虚假宣传不予立案",
                         "投诉称美容院宣传效果不实", complainant_real_name=True, complainant_name="刘女士",
@@ -322,15 +328,26 @@ MORE: list[DemoCase] = [
                                  "江门市明达汽车销售服务有限公司，法定代表人杨明达", ("监督检查报告",)),
                  inquiry(ZF, "明达汽车展厅", "杨明达", "问：展厅3辆车是否已完成召回修复？\n答：尚未修复。",
                          not_shown=("unithead",)),
-                 rights("officer", "杨明达"))),
+                 rights("officer", "杨明达"),
+                 legal_review(),
+                 DemoRecord("expert_argument", "review",
+                            {"held_at": NOW, "topic": "涉案车辆缺陷是否危及人身安全",
+                             "experts": ["汽车工程专家甲", "汽车工程专家乙"],
+                             "opinions": "涉案缺陷可能导致制动失效，危及人身安全，建议立即查封"},
+                            signers=(("expert", "汽车工程专家甲"),)),
+                 decision("江市监强决〔2026〕11号", "当事人展厅销售已召回未修复车辆3辆",
+                          "查封涉案车辆3辆，期限三十日", "《缺陷汽车产品召回管理条例》第二十三条"))),
     DemoCase("ZFJCK", _d("penalty", "inspection", "江门市家家乐连锁便利店有限公司销售过期食品案",
                          "现场检查发现销售过期饮料"),
              JIAJIA, ZF, ("investigation", "review", "service"),
              records=(
                  initiation_form("officer", "unithead", "日常检查发现货架上过期饮料",
                                  "江门市家家乐连锁便利店有限公司，法定代表人梁家乐", ("监督检查报告",)),
-                 *general("officer", "unithead", "梁家乐", "江市监处罚〔2026〕35号", "当事人销售过期饮料24瓶",
-                          "没收过期饮料，罚款人民币五千元", "《中华人民共和国食品安全法》第一百二十四条"),
+                 rights("officer", "梁家乐", stage="review"),
+                 legal_review(advice=""),
+                 approval("officer", "unithead", "拟作出决定：没收过期饮料，罚款人民币五千元"),
+                 decision("江市监处罚〔2026〕35号", "当事人销售过期饮料24瓶", "没收过期饮料，罚款人民币五千元",
+                          "《中华人民共和国食品安全法》第一百二十四条"),
                  DemoRecord("service_refusal", "service",
                             {"document": "江市监处罚〔2026〕35号 行政处罚决定书", "refused_at": NOW,
                              "refusal_reason": "当事人称负责人不在，拒绝签收", "left_at_residence": True,
@@ -384,7 +401,12 @@ MORE: list[DemoCase] = [
                  *general("officer", "unithead", "罗康乐", "江市监强决〔2026〕9号", "当事人涉嫌销售假药",
                           "查封涉案感冒胶囊36盒，期限三十日", "《中华人民共和国药品管理法》第一百条",
                           rights_notice=False),
-                 _serve("江市监强决〔2026〕9号 查封决定书", KANGLE, "陈志强"))),
+                 _serve("江市监强决〔2026〕9号 查封决定书", KANGLE, "陈志强"),
+                 DemoRecord("service_entrusted", "service",
+                            {"document": "查封物品清单（江市监强决〔2026〕9号附件）", "mode": "转交送达",
+                             "via": "江门市康乐药业连锁有限公司港口店", "reason": "法定代表人出差，由门店转交",
+                             "served_at": NOW},
+                            signers=(("recipient", "罗康乐"),)))),
     DemoCase("TSK", _d("inspection", "assignment", "江门市天一电梯工程有限公司安装质量专项检查",
                        "上级交办：电梯安装质量专项检查", origin_detail="省局交办单 粤市监特〔2026〕7号"),
              TIANYI, TS, ("investigation", "review", "service"),
@@ -460,8 +482,9 @@ BREACHES: dict[str, Breach] = {
         "ART09-EMERGENCY-APPROVAL-24H", "ART09-INITIATION-FORM", "ART13-SIGNATURES",
         why="紧急先行启动，立案审批24小时内尚待补报，启动表尚缺审批人签名；现场检查笔录当事人尚未签名"),
     "江门市悦来餐饮管理有限公司食品安全日常监督检查": _b(
-        "ART18-DISCUSSION-SIGNED", "ART05-CERTIFIED-HANDLER",
-        why="集体讨论记录法制审核员未签名即作出决定；承办人李晓婷执法证即将到期，届时持证承办人不足两名"),
+        "ART18-DISCUSSION-SIGNED", "ART05-CERTIFIED-HANDLER", "ART20-DECISION-REASONS",
+        why="集体讨论记录法制审核员未签名即作出决定，且没有行政执法决定书就进入送达；承办人李晓婷执法证即将到期，"
+            "届时持证承办人不足两名"),
     "江门市麦香烘焙坊食品经营许可": _b(
         "ART08-APPLICATION-RECEIPT", why="受理回执载明需补正，但没有一次性补正告知书"),
     "江门市新会区美嘉家具有限公司专利侵权纠纷行政裁决": _b(
@@ -473,9 +496,11 @@ BREACHES: dict[str, Breach] = {
     "江门市大华建材有限公司叉车使用安全监督检查": _b(
         "ART14-AV-REQUIRED", why="现场检查笔录既未关联同步音像记录，也未说明不适宜的理由"),
     "江门市明达汽车销售服务有限公司销售召回车辆查封案": _b(
-        "ART11-OFFICERS-RECORDED", why="询问笔录未记录黄伟明出示执法证件"),
+        "ART11-OFFICERS-RECORDED", "ART17-EXPERT-MINUTES",
+        why="询问笔录未记录黄伟明出示执法证件；专家论证纪要只有一名专家签名"),
     "江门市家家乐连锁便利店有限公司销售过期食品案": _b(
-        "ART23-REFUSAL-EVIDENCE", why="拒收留置送达只有送达人签名，既无见证人签名，也未拍照录像"),
+        "ART23-REFUSAL-EVIDENCE", "ART16-LEGAL-REVIEW-RECORDED",
+        why="拒收留置送达只有送达人签名，既无见证人签名，也未拍照录像；法制审核意见书没有建议"),
     "江门市盛世装饰工程有限公司食品经营许可注销": _b(
         "ART27-PUBLIC-NOTICE-BASIS", why="未先以其他方式送达即公告送达"),
     "江门市寰宇网络科技有限公司网络交易经营者身份确认": _b(
@@ -483,7 +508,8 @@ BREACHES: dict[str, Breach] = {
     "江门市和丰粮油贸易有限公司食品经营备案登记": _b(
         "ART25-POSTAL-PROOF", why="挂号信邮寄送达，回执未收回"),
     "江门市康乐药业连锁有限公司涉嫌销售假药查封案": _b(
-        "ART12-RIGHTS-NOTICE", why="作出查封决定前没有权利告知书"),
+        "ART12-RIGHTS-NOTICE", "ART26-ENTRUSTED-REASON",
+        why="作出查封决定前没有权利告知书；转交送达的送达回证没有送达人签名"),
     "江门市天一电梯工程有限公司安装质量专项检查": _b(
         "ART21-SERVICE-RECEIPT", why="直接送达的送达回证没有受送达人签名"),
     "江门市富华电梯维保有限公司未按规定维保案": _b(
