@@ -43,11 +43,12 @@ def test_every_case_rule_is_broken_by_some_demo_case_or_explained() -> None:
     assert not missing, f"no demo case breaks {sorted(missing)}: add one to demo_scenarios.BREACHES"
 
 
-def test_each_breach_names_one_to_three_rules_and_why() -> None:
+def test_each_breach_names_a_few_rules_and_why() -> None:
     names = {d.name for d in DEMO_CASES}
     assert len(names) == len(DEMO_CASES) and set(BREACHES) <= names
-    for name, breach in BREACHES.items():
-        assert 1 <= len(breach.rules) <= 3 and breach.why.strip(), name
+    for name, breach in BREACHES.items():  # one to three; the emergency case shows four gaps at once
+        assert 1 <= len(breach.rules) <= 4 and breach.why.strip(), name
+    assert sum(len(b.rules) <= 2 for b in BREACHES.values()) >= len(BREACHES) - 3
     assert len(names - set(BREACHES)) >= 10  # as many showing what good looks like
 
 

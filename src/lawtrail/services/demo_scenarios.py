@@ -96,8 +96,7 @@ FIRST: list[DemoCase] = [
                  inquiry(ZF, "江门市蓬江区建设三路88号", "李国强",
                          "问：货架上保质期至11月20日的面包是否由你店销售？\n答：是，店员没有及时下架。"),
                  site(ZF, "鲜味食品商行仓库", "李国强\n店员小张", "仓库货架发现超过保质期的面包12袋、牛奶6盒", None,
-                      photo=False, waiver="执法记录仪JM-ZFJLY-005送修，现场以照片记录（第十四条但书）"),
-                 rights("officer", "李国强"))),
+                      photo=False, waiver="执法记录仪JM-ZFJLY-005送修，现场以照片记录（第十四条但书）"))),
     DemoCase("ZFJCK", _d("penalty", "inspection", "江门市华强电器有限公司虚假宣传案",
                          "涉嫌发布虚假广告，宣传产品节能效果不实"),
              ADS, ("unithead", "officer"), ("investigation", "review"), review_pending=True,
@@ -479,8 +478,9 @@ def _b(*rules: str, why: str) -> Breach:
 #: The rules each demo case breaks on purpose, by case name; a case not listed has no finding.
 BREACHES: dict[str, Breach] = {
     "江门市蓬江区鲜味食品商行销售过期食品案": _b(
-        "ART09-EMERGENCY-APPROVAL-24H", "ART09-INITIATION-FORM", "ART13-SIGNATURES",
-        why="紧急先行启动，立案审批24小时内尚待补报，启动表尚缺审批人签名；现场检查笔录当事人尚未签名"),
+        "ART09-EMERGENCY-APPROVAL-24H", "ART09-INITIATION-FORM", "ART13-SIGNATURES", "ART12-RIGHTS-NOTICE",
+        why="紧急先行启动，立案审批24小时内尚待补报，启动表尚缺审批人签名；现场检查笔录当事人尚未签名；"
+            "权利告知书尚未制作（调查中的待办，阶段清单由此链接到记录表单）"),
     "江门市悦来餐饮管理有限公司食品安全日常监督检查": _b(
         "ART18-DISCUSSION-SIGNED", "ART05-CERTIFIED-HANDLER", "ART20-DECISION-REASONS",
         why="集体讨论记录法制审核员未签名即作出决定，且没有行政执法决定书就进入送达；承办人李晓婷执法证即将到期，"
