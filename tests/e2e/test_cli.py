@@ -29,9 +29,9 @@ import pytest
 
 from lawtrail.bootstrap import Container, build
 from lawtrail.config import load_settings
-from lawtrail.services import auth, demo, demo_records
+from lawtrail.services import auth, demo
 from lawtrail.services.demo import DEMO_PASSWORD
-from lawtrail.services.demo_cases import DEMO_CASES
+from lawtrail.services.demo_scenarios import DEMO_CASES
 
 _SCRIPT = shutil.which("lawtrail", path=str(Path(sys.executable).parent))
 LAWTRAIL = [_SCRIPT] if _SCRIPT else [sys.executable, "-m", "lawtrail.cli.main"]
@@ -356,8 +356,7 @@ def test_demo_loads_a_realistic_bureau_once(demo_site: Site) -> None:
     assert approvers <= {p.name for p in demo.PEOPLE} and len(approvers) >= 4
     holders = sum(1 for d in demo.DEVICES if d[-1] is not None)
     changes = 1 + len(demo.UNITS) + len(demo.PEOPLE) + len(demo.DEVICES) + holders + len(demo.DEVICE_LOG) + 1
-    changes += sum(x.events for x in DEMO_CASES)  # open, each approval, each move, closing
-    changes += demo_records.EVENTS  # each record, signature and refusal
+    changes += sum(x.events for x in DEMO_CASES)  # open, approvals, moves, closing; records, signatures, photos
     assert len(events) == changes  # each change of the demo is one event in the trail
 
 

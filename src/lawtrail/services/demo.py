@@ -19,8 +19,8 @@ from lawtrail.errors import Conflict
 from lawtrail.services import devices, org, queries, users
 from lawtrail.services.context import Ctx, Deps
 from lawtrail.services.demo_cases import load_cases
-from lawtrail.services.demo_records import load_records
-from lawtrail.services.ports import BlobStore, CatalogueSource, UnitOfWork
+from lawtrail.services.demo_scenarios import DEMO_CASES
+from lawtrail.services.ports import BlobStore, CatalogueSource, MediaProbe, UnitOfWork
 
 DEMO_PASSWORD = "demo-password-2026"  # printed on purpose: shared by the demo logins only
 DEMO_ACTOR = "lawtrail demo"
@@ -70,6 +70,8 @@ PEOPLE: list[Person] = [
     Person("ouyongkang", "区永康", "ZFZD", (OFFICER,)),
     Person("fengjiaxin", "冯嘉欣", "HSJD", (OFFICER,)),
     Person("zhenwenjie", "甄文杰", "HSJD", (OFFICER,), "none"),
+    Person("liangjiawei", "梁家伟", "ZFZD", (HEAD, OFFICER)),
+    Person("huangxiaofang", "黄晓芳", "SPK", (OFFICER,)),
 ]
 
 #: number, type, unit, make, model, serial, holder (username or None)
@@ -130,6 +132,7 @@ class DemoTarget(Protocol):
     deps: Deps
     catalogue: CatalogueSource
     blobs: BlobStore
+    probe: MediaProbe
 
     def uow(self) -> UnitOfWork: ...
     def ctx(self, actor: Actor, request_id: str | None = None) -> Ctx: ...
@@ -204,8 +207,7 @@ class _Loader:
 
     def cases(self) -> None:
         load_cases(self.target.uow, self.ctx, {code: u.id for code, u in self.units_by_code.items()},
-                   self.users_by_name, self.target.catalogue, self.target.blobs)
-        load_records(self.target.uow, self.ctx, self.target.catalogue, self.target.blobs, self.users_by_name)
+                   self.users_by_name, self.target.catalogue, self.target.blobs, self.target.probe, DEMO_CASES)
 
 
 def certificate(state: str, today: date, index: int) -> tuple[str | None, date | None, date | None]:
@@ -213,7 +215,8 @@ def certificate(state: str, today: date, index: int) -> tuple[str | None, date |
     if state == "none":
         return None, None, None
     number = f"粤07{2018 + index % 5}{(index * 7919) % 10000:04d}"
-    ends = {"valid": 400 + 90 * index, "expiring": 18, "expired": -45}[state]
+    # valid: 400 days to about four and a half years left, so every one began in the past
+    ends = {"valid": 400 + 90 * (index % 16), "expiring": 18, "expired": -45}[state]
     return number, today + timedelta(days=ends - 5 * 365), today + timedelta(days=ends)
 
 

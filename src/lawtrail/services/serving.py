@@ -1,6 +1,6 @@
 """Service of documents (Art. 21–31) on top of the record services: the findings of one case for
 its page, and the shortest complete direct service — a direct receipt signed by the recipient and the server. Used by
-the demo data and by tests that carry a case past 送达; each step is the record service's own
+tests that carry a case past 送达; each step is the record service's own
 transaction and event (create, then one signature each)."""
 
 from __future__ import annotations
