@@ -27,26 +27,29 @@ from lawtrail.adapters.db.tables import UTCDateTime
 Convert = Callable[[Any], Any]
 
 
-class Ids:
-    """Parse each distinct id once (one instance per evaluation: the caches die with it)."""
+class Ids(dict[Any, "UUID | None"]):
+    """Parse each distinct id once (one instance per evaluation: the cache dies with it). Call
+    it, or use ``get`` (``dict.__getitem__``: no Python frame for an id seen before)."""
 
     def __init__(self) -> None:
-        self._seen: dict[Any, UUID | None] = {None: None}
+        super().__init__({None: None})
+        self.get_ = self.__getitem__
+
+    def __missing__(self, raw: Any) -> UUID:
+        value = raw if isinstance(raw, UUID) else UUID(raw)
+        self[raw] = value
+        return value
 
     def __call__(self, raw: Any) -> UUID | None:
-        try:
-            return self._seen[raw]
-        except KeyError:
-            value = raw if isinstance(raw, UUID) else UUID(raw)
-            self._seen[raw] = value
-            return value
+        return self[raw]
 
 
 def _sqlite_time(raw: Any) -> datetime | None:
     if raw is None:
         return None
-    value = raw if isinstance(raw, datetime) else datetime.fromisoformat(raw)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(raw, str):  # what SQLite holds: naive UTC, "YYYY-MM-DD HH:MM:SS[.ffffff]"
+        return datetime.fromisoformat(raw).replace(tzinfo=UTC)
+    return raw.replace(tzinfo=UTC) if raw.tzinfo is None else raw.astimezone(UTC)
 
 
 def _pg_time(raw: Any) -> datetime | None:
@@ -72,7 +75,7 @@ def converter(kind: TypeEngine[Any], sqlite: bool, ids: Ids) -> Convert | None:
     """What turns the driver's value of a column of type ``kind`` into the column type's
     result (None: the driver's value is it)."""
     if isinstance(kind, Uuid):
-        return ids
+        return ids.get_
     if isinstance(kind, UTCDateTime):
         return _sqlite_time if sqlite else _pg_time
     if not sqlite:
