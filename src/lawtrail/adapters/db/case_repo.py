@@ -31,7 +31,6 @@ from lawtrail.domain.parties import Party, PartyKind
 from lawtrail.domain.rules.case_records import CaseRows
 from lawtrail.domain.vault import MediaRecord
 
-
 _ACTION_TYPES, _PROCEDURES, _ORIGINS = enum_map(ActionType), enum_map(Procedure), enum_map(Origin)
 _STAGES, _CLOSED = enum_map(Stage), enum_map(ClosedKind)
 

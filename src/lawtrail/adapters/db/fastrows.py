@@ -13,7 +13,7 @@ both engines); the statement is the same, so the statement count does not change
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
@@ -49,6 +49,7 @@ def _sqlite_time(raw: Any) -> datetime | None:
         return None
     if isinstance(raw, str):  # what SQLite holds: naive UTC, "YYYY-MM-DD HH:MM:SS[.ffffff]"
         return datetime.fromisoformat(raw).replace(tzinfo=UTC)
+    assert isinstance(raw, datetime)
     return raw.replace(tzinfo=UTC) if raw.tzinfo is None else raw.astimezone(UTC)
 
 

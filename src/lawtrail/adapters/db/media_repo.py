@@ -19,7 +19,6 @@ from lawtrail.domain.media import MediaType
 from lawtrail.domain.vault import MEDIA_EXISTS, REGISTRATION_STALE, MediaFilter, MediaRecord, MediaRow, Registration
 from lawtrail.errors import Conflict
 
-
 _MEDIA_TYPES = enum_map(MediaType)
 
 
@@ -226,8 +225,3 @@ def _row(row: Row[Any]) -> MediaRow:
     if data["reg_media_id"] is None:
         return MediaRow(media, None)
     return MediaRow(media, Registration(**{name: data[f"reg_{name}"] for name in _REG_FIELDS}))
-
-
-def _media_from(data: dict[str, Any]) -> MediaRecord:
-    data["media_type"] = MediaType(data["media_type"])
-    return MediaRecord(**data)
