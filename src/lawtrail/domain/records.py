@@ -427,15 +427,18 @@ def missing_records(case: Case, reached: Collection[Stage], catalogues: Mapping[
       the record's stage."""
     now_index = _ORDER[case.stage]
     latest = _latest([v for v in versions if v.case_id == case.id])
-    worked = [_ORDER[s] for s in reached if s is not Stage.ARCHIVE]
+    # The furthest stage worked in (the archive aside): a closed case owes a kind only if it went beyond it.
+    worked = max((_ORDER[s] for s in reached if s is not Stage.ARCHIVE), default=-1)
+    entered = reached if isinstance(reached, frozenset | set) else frozenset(reached)
+    closed = case.closed
     gaps: list[Gap] = []
     present_kinds = {v.kind_id for v in latest.values()}
     present_groups = {k.group for kind_id in present_kinds if (k := current.kind(kind_id)) is not None and k.group}
     for kind in current.required_for(case.action_type, case.procedure, case.origin):
-        if not any(s in reached for s in kind.stages):
+        if entered.isdisjoint(kind.stages):
             continue
         last = _ORDER[kind.stages[-1]]
-        if case.closed and not any(i > last for i in worked):
+        if closed and worked <= last:
             continue
         if kind.id in present_kinds or (kind.group and kind.group in present_groups):
             continue
