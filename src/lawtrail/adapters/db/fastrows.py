@@ -5,7 +5,7 @@ cell is parsed again (the same user, unit and case ids on every row), every date
 through a regular expression and a ``TypeDecorator``, and ``dict(row._mapping)`` rebuilds the
 keys per row. ``fetch`` runs the same statement with its columns' types coerced away (the
 driver's own values come back) and converts each column once per distinct value where that
-pays: ids through a per-``Ids`` cache, times with ``datetime.fromisoformat``. The values are
+pays: ids through a per-``Ids`` cache on SQLite (psycopg hands out ``UUID`` objects already), times with ``datetime.fromisoformat``. The values are
 exactly what the column types give (``tests/integration/test_fastrows_db.py`` compares them on
 both engines); the statement is the same, so the statement count does not change.
 """
@@ -75,12 +75,12 @@ def _json_text(raw: Any) -> Any:
 def converter(kind: TypeEngine[Any], sqlite: bool, ids: Ids) -> Convert | None:
     """What turns the driver's value of a column of type ``kind`` into the column type's
     result (None: the driver's value is it)."""
-    if isinstance(kind, Uuid):
-        return ids.get_
     if isinstance(kind, UTCDateTime):
         return _sqlite_time if sqlite else _pg_time
     if not sqlite:
-        return None  # psycopg gives booleans, dates and decoded JSON itself
+        return None  # psycopg gives UUIDs, booleans, dates and decoded JSON itself
+    if isinstance(kind, Uuid):
+        return ids.get_
     if isinstance(kind, Boolean):
         return _sqlite_bool
     if isinstance(kind, JSON):
