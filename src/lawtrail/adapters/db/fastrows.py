@@ -1,13 +1,14 @@
 """Read many rows fast for the compliance engine (issue 5 "Speed", decision 0034).
 
 SQLAlchemy's result processing costs more than the query on the rule-facts reads: every ``Uuid``
-cell is parsed again (the same user, unit and case ids on every row), every datetime goes
-through a regular expression and a ``TypeDecorator``, and ``dict(row._mapping)`` rebuilds the
-keys per row. ``fetch`` runs the same statement with its columns' types coerced away (the
-driver's own values come back) and converts each column once per distinct value where that
-pays: ids through a per-``Ids`` cache on SQLite (psycopg hands out ``UUID`` objects already), times with ``datetime.fromisoformat``. The values are
-exactly what the column types give (``tests/integration/test_fastrows_db.py`` compares them on
-both engines); the statement is the same, so the statement count does not change.
+cell is parsed again on SQLite (the same user, unit and case ids on every row), every datetime
+goes through a regular expression and a ``TypeDecorator``, and ``dict(row._mapping)`` rebuilds
+the keys per row. ``fetch`` runs the same statement with its columns' types coerced away (the
+driver's own values come back) and converts each column as its type would: ids through a
+per-``Ids`` cache on SQLite (psycopg hands out ``UUID`` objects already), times with
+``datetime.fromisoformat``. The values and their types are exactly what the column types give
+(``tests/integration/test_fastrows_db.py`` compares them on both engines); the statement is the
+same, so the statement count does not change.
 """
 
 from __future__ import annotations
