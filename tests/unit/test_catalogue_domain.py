@@ -175,3 +175,19 @@ def test_yaml_syntax_errors_name_the_line() -> None:
     with pytest.raises(ValidationFailed) as big:
         load_yaml("#" * (600 * 1024))
     assert big.value.code == "catalogue.yaml"
+
+
+def test_kind_lookup_and_required_kinds_per_case_kind_match_a_scan_of_the_kinds() -> None:
+    catalogue = parse_catalogue(packaged(), version=1, sha256="0" * 64)
+    for kind in catalogue.kinds:
+        assert catalogue.kind(kind.id) is next(k for k in catalogue.kinds if k.id == kind.id)
+    assert catalogue.kind("no_such_kind") is None
+    for action_type in ActionType:
+        for procedure in Procedure:
+            for origin in Origin:
+                scan = tuple(k for k in catalogue.kinds
+                             if k.required and k.stages and k.applies_to(action_type, procedure, origin))
+                assert catalogue.required_for(action_type, procedure, origin) == scan
+                assert catalogue.required_for(action_type, procedure, origin) is catalogue.required_for(
+                    action_type, procedure, origin)  # worked out once
+    assert any(catalogue.required_for(a, Procedure.GENERAL, Origin.INSPECTION) for a in ActionType)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from lawtrail.domain.cases import ActionType, Origin, Procedure, Stage
@@ -149,7 +150,25 @@ class Catalogue:
     kinds: tuple[RecordKind, ...]
 
     def kind(self, kind_id: str) -> RecordKind | None:
-        return next((k for k in self.kinds if k.id == kind_id), None)
+        return self._by_id.get(kind_id)
+
+    @cached_property
+    def _by_id(self) -> dict[str, RecordKind]:
+        return {k.id: k for k in reversed(self.kinds)}  # the first of an id wins, as a scan would
+
+    def required_for(self, action_type: ActionType, procedure: Procedure, origin: Origin) -> tuple[RecordKind, ...]:
+        """The ``required`` kinds with stages that apply to a case of this action type, procedure
+        and origin, in catalogue order (worked out once per combination)."""
+        key = (action_type, procedure, origin)
+        found = self._required.get(key)
+        if found is None:
+            found = self._required[key] = tuple(
+                k for k in self.kinds if k.required and k.stages and k.applies_to(action_type, procedure, origin))
+        return found
+
+    @cached_property
+    def _required(self) -> dict[tuple[ActionType, Procedure, Origin], tuple[RecordKind, ...]]:
+        return {}
 
     def for_stage(self, stage: Stage) -> list[RecordKind]:
         return [k for k in self.kinds if stage in k.stages]

@@ -399,6 +399,9 @@ class Gap:
     missing: tuple[str, ...] = field(default_factory=tuple)  # capacities short of signatures
 
 
+_ORDER = {s: i for i, s in enumerate(STAGE_ORDER)}
+
+
 def _latest(versions: Sequence[RecordVersion]) -> dict[UUID, RecordVersion]:
     out: dict[UUID, RecordVersion] = {}
     for v in versions:
@@ -422,19 +425,20 @@ def missing_records(case: Case, reached: Collection[Stage], catalogues: Mapping[
       signatures neither given nor refused with a witness (Art. 13), and a required AV record
       neither linked nor waived with a reason (Art. 14); ``overdue`` once the case has moved past
       the record's stage."""
-    now_index = STAGE_ORDER.index(case.stage)
+    now_index = _ORDER[case.stage]
     latest = _latest([v for v in versions if v.case_id == case.id])
-    worked = [STAGE_ORDER.index(s) for s in reached if s is not Stage.ARCHIVE]
+    # The furthest stage worked in (the archive aside): a closed case owes a kind only if it went beyond it.
+    worked = max((_ORDER[s] for s in reached if s is not Stage.ARCHIVE), default=-1)
+    entered = reached if isinstance(reached, frozenset | set) else frozenset(reached)
+    closed = case.closed
     gaps: list[Gap] = []
     present_kinds = {v.kind_id for v in latest.values()}
-    present_groups = {k.group for k in current.kinds if k.group and k.id in present_kinds}
-    for kind in current.kinds:
-        if not kind.required or not kind.stages or not kind.applies_to(case.action_type, case.procedure, case.origin):
+    present_groups = {k.group for kind_id in present_kinds if (k := current.kind(kind_id)) is not None and k.group}
+    for kind in current.required_for(case.action_type, case.procedure, case.origin):
+        if entered.isdisjoint(kind.stages):
             continue
-        if not any(s in reached for s in kind.stages):
-            continue
-        last = STAGE_ORDER.index(kind.stages[-1])
-        if case.closed and not any(i > last for i in worked):
+        last = _ORDER[kind.stages[-1]]
+        if closed and worked <= last:
             continue
         if kind.id in present_kinds or (kind.group and kind.group in present_groups):
             continue
@@ -444,7 +448,7 @@ def missing_records(case: Case, reached: Collection[Stage], catalogues: Mapping[
         if made_under is None:
             continue
         state = completeness(made_under, version, signatures)
-        overdue = now_index > STAGE_ORDER.index(version.stage)
+        overdue = now_index > _ORDER[version.stage]
         short = tuple(s.capacity.value for s in state.slots if not s.done)
         if short:
             gaps.append(Gap(version.stage, GapKind.SIGNATURES, made_under.id, made_under.name, ("第十三条",),
@@ -452,4 +456,4 @@ def missing_records(case: Case, reached: Collection[Stage], catalogues: Mapping[
         if state.av_missing:
             gaps.append(Gap(version.stage, GapKind.AV, made_under.id, made_under.name, ("第十四条",),
                             version.record_id, overdue))
-    return sorted(gaps, key=lambda g: (STAGE_ORDER.index(g.stage), g.gap.value, g.kind_id))
+    return sorted(gaps, key=lambda g: (_ORDER[g.stage], g.gap.value, g.kind_id))

@@ -9,7 +9,9 @@ its function there (for example the continuity rules of on-site activities).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import gc
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -171,6 +173,21 @@ def _case_subjects(uow: UnitOfWork, ctx: Ctx, case_id: UUID) -> set[tuple[str, s
     return {("case", str(case_id))} | records | media
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Hold the cycle collector while the facts are built: they are hundreds of thousands of
+    objects without cycles, and each full collection would walk all of them again (≈ 15–30 %
+    of an evaluation's CPU at 10,000 cases; decision 0034). Reference counting still frees
+    everything; the collector runs again at the end."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def evaluate(uow: UnitOfWork, ctx: Ctx, now: datetime, *, settings: RuleSettings | None = None,
              rule: str | None = None, unit: UUID | None = None, subject: tuple[str, str] | None = None,
              status: FindingStatus | None = None, evaluators: Iterable[Evaluator] | None = None,
@@ -186,7 +203,7 @@ def evaluate(uow: UnitOfWork, ctx: Ctx, now: datetime, *, settings: RuleSettings
     scope = _scope(ctx, rule, unit, case, catalogue)
     found: list[Finding] = []
     subjects: set[tuple[str, str]] | None = None
-    with uow:
+    with uow, _no_cycle_collection():
         if case is not None:
             subjects = _case_subjects(uow, ctx, case)
         if scope.unit_ids is None or scope.unit_ids:

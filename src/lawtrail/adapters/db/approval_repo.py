@@ -10,6 +10,7 @@ from uuid import UUID
 from sqlalchemy import Connection, Row, Select, and_, exists, func, insert, select
 
 from lawtrail.adapters.db import tables as t
+from lawtrail.adapters.db.fastrows import Ids, dicts, enum_map
 from lawtrail.domain.approvals import ApprovalAction, ApprovalRequest, CaseRef, Decision, Step
 from lawtrail.domain.cases import Origin, Procedure, Stage
 from lawtrail.domain.rules.approvals import DECIDED_STAGES, ApprovalFacts
@@ -17,6 +18,28 @@ from lawtrail.domain.rules.approvals import DECIDED_STAGES, ApprovalFacts
 R, A, C = t.approval_requests.c, t.approval_actions.c, t.cases.c
 _CASE_COLUMNS = (C.id.label("case_ref_id"), C.unit_id, C.number, C.name, C.stage, C.procedure, C.origin,
                  C.closed_kind)
+
+
+_STEPS, _DECISIONS = enum_map(Step), enum_map(Decision)
+_STAGES, _PROCEDURES, _ORIGINS = enum_map(Stage), enum_map(Procedure), enum_map(Origin)
+_REQUEST_FIELDS = ("id", "case_id", "submitted_by", "submitted_by_name", "submitted_at", "emergency",
+                   "emergency_reason")
+
+
+def _request_from(d: dict[str, Any], ids: Ids) -> ApprovalRequest:
+    return ApprovalRequest(step=_STEPS[d["step"]], participants=tuple(ids(p) for p in d["participants"]),  # type: ignore[misc]
+                           **{k: d[k] for k in _REQUEST_FIELDS})
+
+
+def _action_from(d: dict[str, Any]) -> ApprovalAction:
+    d["decision"] = _DECISIONS[d["decision"]]
+    return ApprovalAction(**d)
+
+
+def _case_ref_from(d: dict[str, Any]) -> CaseRef:
+    return CaseRef(id=d["case_ref_id"], unit_id=d["unit_id"], number=d["number"], name=d["name"],
+                   stage=_STAGES[d["stage"]], procedure=_PROCEDURES[d["procedure"]], origin=_ORIGINS[d["origin"]],
+                   closed=d["closed_kind"] is not None)
 
 
 def _request(row: Row[Any]) -> ApprovalRequest:
@@ -87,24 +110,25 @@ class SqlApprovals:
         """Four statements: the requests of the cases in scope, or of ``case_id`` only (with their case),
         their actions, each decided case's latest forward move into service (with its case), the
         people's names."""
-        rows = list(self.conn.execute(_in_scope(
-            select(t.approval_requests, *_CASE_COLUMNS).join(t.cases, C.id == R.case_id),
-            bureau_id, unit_ids, case_id)))
-        actions = self.conn.execute(_in_scope(
+        ids = Ids()
+        rows = dicts(self.conn, _in_scope(select(t.approval_requests, *_CASE_COLUMNS).join(t.cases, C.id == R.case_id),
+                                          bureau_id, unit_ids, case_id), ids)
+        actions = dicts(self.conn, _in_scope(
             select(t.approval_actions).join(t.approval_requests, R.id == A.request_id)
-            .join(t.cases, C.id == R.case_id), bureau_id, unit_ids, case_id))
+            .join(t.cases, C.id == R.case_id), bureau_id, unit_ids, case_id), ids)
         s = t.case_stage_changes.c
         moves_of = select(s.case_id, func.max(s.at).label("decided_at")).where(
             and_(s.to_stage == Stage.SERVICE.value, s.correction.is_(False)))
         if case_id is not None:
             moves_of = moves_of.where(s.case_id == case_id)
         moves = moves_of.group_by(s.case_id).subquery()
-        decided = list(self.conn.execute(_in_scope(
+        decided = dicts(self.conn, _in_scope(
             select(moves.c.decided_at, *_CASE_COLUMNS).join(t.cases, C.id == moves.c.case_id)
-            .where(C.stage.in_([x.value for x in DECIDED_STAGES])), bureau_id, unit_ids, case_id)))
+            .where(C.stage.in_([x.value for x in DECIDED_STAGES])), bureau_id, unit_ids, case_id), ids)
         names = self.conn.execute(select(t.users.c.id, t.users.c.display_name)
                                   .where(t.users.c.bureau_id == bureau_id))
-        cases = {r.case_ref_id: _case_ref(r) for r in (*rows, *decided)}
-        return ApprovalFacts(cases=cases, requests=[_request(r) for r in rows], actions=[_action(a) for a in actions],
-                             decided_at={r.case_ref_id: r.decided_at for r in decided},
+        cases = {r["case_ref_id"]: _case_ref_from(r) for r in (*rows, *decided)}
+        return ApprovalFacts(cases=cases, requests=[_request_from(r, ids) for r in rows],
+                             actions=[_action_from(a) for a in actions],
+                             decided_at={r["case_ref_id"]: r["decided_at"] for r in decided},
                              names={u.id: u.display_name for u in names})

@@ -11,14 +11,15 @@ from uuid import UUID
 from sqlalchemy import Connection, Select, and_, select
 
 from lawtrail.adapters.db import tables as t
-from lawtrail.adapters.db.case_repo import _case
-from lawtrail.adapters.db.record_repo import _version
+from lawtrail.adapters.db.case_repo import case_from
+from lawtrail.adapters.db.fastrows import Ids, dicts, enum_map, fetch
+from lawtrail.adapters.db.record_repo import _version_from, signature_from
 from lawtrail.domain.cases import Stage
-from lawtrail.domain.catalogue import Capacity
-from lawtrail.domain.records import RecordVersion, Signature, SignMethod
+from lawtrail.domain.records import RecordVersion, Signature
 from lawtrail.domain.rules.case_records import CaseRows
 
 C = t.cases.c
+_STAGES = enum_map(Stage)
 
 
 def _scoped(query: Select[Any], bureau_id: UUID, unit_ids: frozenset[UUID] | None,
@@ -32,36 +33,36 @@ def _scoped(query: Select[Any], bureau_id: UUID, unit_ids: frozenset[UUID] | Non
 def load_case_rows(conn: Connection, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
                    case_id: UUID | None = None) -> CaseRows:
     """Five statements: cases, (case, stage) pairs of the stage history, handlers, record
-    versions, signatures; each joined to the cases in scope."""
-    cases = [_case(r) for r in conn.execute(_scoped(select(t.cases), bureau_id, unit_ids, case_id))]
+    versions, signatures; each joined to the cases in scope. Read through ``fastrows`` (each
+    distinct id parsed once) into the same domain objects as the single-case reads."""
+    ids = Ids()
+    cases = [case_from(d) for d in dicts(conn, _scoped(select(t.cases), bureau_id, unit_ids, case_id), ids)]
     s = t.case_stage_changes.c
     stages: dict[UUID, set[Stage]] = defaultdict(set)
-    for case_ref, stage in conn.execute(_scoped(
-            select(s.case_id, s.to_stage).distinct().join(t.cases, C.id == s.case_id), bureau_id, unit_ids,
-            case_id)):
-        stages[case_ref].add(Stage(stage))
+    _, pairs = fetch(conn, _scoped(select(s.case_id, s.to_stage).distinct().join(t.cases, C.id == s.case_id),
+                                   bureau_id, unit_ids, case_id), ids)
+    for case_ref, stage in pairs:
+        stages[case_ref].add(_STAGES[stage])
     reached = {c.id: frozenset(stages.get(c.id, set()) | {c.stage}) for c in cases}
     h = t.case_handlers.c
     handlers: dict[UUID, list[UUID]] = defaultdict(list)
-    for case_ref, user_id in conn.execute(_scoped(
-            select(h.case_id, h.user_id).join(t.cases, C.id == h.case_id), bureau_id, unit_ids, case_id)
-            .order_by(h.case_id, h.lead.desc(), h.assigned_at)):
+    _, pairs = fetch(conn, _scoped(select(h.case_id, h.user_id).join(t.cases, C.id == h.case_id),
+                                   bureau_id, unit_ids, case_id).order_by(h.case_id, h.lead.desc(), h.assigned_at),
+                     ids)
+    for case_ref, user_id in pairs:
         handlers[case_ref].append(user_id)
     v = t.record_versions.c
     versions: dict[UUID, list[RecordVersion]] = defaultdict(list)
-    for row in conn.execute(_scoped(select(t.record_versions).join(t.cases, C.id == v.case_id),
-                                    bureau_id, unit_ids, case_id)):
-        versions[row.case_id].append(_version(row))
+    for data in dicts(conn, _scoped(select(t.record_versions).join(t.cases, C.id == v.case_id),
+                                    bureau_id, unit_ids, case_id), ids):
+        version = _version_from(data, ids)
+        versions[version.case_id].append(version)
     g = t.record_signatures.c
     signatures: dict[UUID, list[Signature]] = defaultdict(list)
-    for row in conn.execute(_scoped(
+    for data in dicts(conn, _scoped(
             select(t.record_signatures, v.case_id.label("case_ref"))
             .join(t.record_versions, and_(v.record_id == g.record_id, v.version == g.record_version))
-            .join(t.cases, C.id == v.case_id), bureau_id, unit_ids, case_id)):
-        data = dict(row._mapping)
+            .join(t.cases, C.id == v.case_id), bureau_id, unit_ids, case_id), ids):
         case_ref = data.pop("case_ref")
-        data["capacity"] = Capacity(data["capacity"])
-        data["method"] = SignMethod(data["method"]) if data["method"] else None
-        signatures[case_ref].append(Signature(**data))
+        signatures[case_ref].append(signature_from(data))
     return CaseRows(cases, reached, dict(handlers), dict(versions), dict(signatures))
-

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from lawtrail.adapters.db import tables as t
+from lawtrail.adapters.db.fastrows import enum_map
 from lawtrail.domain.cases import (
     ActionType,
     Case,
@@ -30,14 +31,21 @@ from lawtrail.domain.parties import Party, PartyKind
 from lawtrail.domain.rules.case_records import CaseRows
 from lawtrail.domain.vault import MediaRecord
 
+_ACTION_TYPES, _PROCEDURES, _ORIGINS = enum_map(ActionType), enum_map(Procedure), enum_map(Origin)
+_STAGES, _CLOSED = enum_map(Stage), enum_map(ClosedKind)
+
 
 def _case(row: Row[Any]) -> Case:
-    data = dict(row._mapping)
-    data["action_type"] = ActionType(data["action_type"])
-    data["procedure"] = Procedure(data["procedure"])
-    data["origin"] = Origin(data["origin"])
-    data["stage"] = Stage(data["stage"])
-    data["closed_kind"] = ClosedKind(data["closed_kind"]) if data["closed_kind"] else None
+    return case_from(dict(row._mapping))
+
+
+def case_from(data: dict[str, Any]) -> Case:
+    """A case from its row as a dict (column name → value; changed in place)."""
+    data["action_type"] = _ACTION_TYPES[data["action_type"]]
+    data["procedure"] = _PROCEDURES[data["procedure"]]
+    data["origin"] = _ORIGINS[data["origin"]]
+    data["stage"] = _STAGES[data["stage"]]
+    data["closed_kind"] = _CLOSED[data["closed_kind"]] if data["closed_kind"] else None
     return Case(**data)
 
 

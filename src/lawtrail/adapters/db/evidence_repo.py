@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Row, Select, func, insert, select
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from lawtrail.adapters.db import tables as t
+from lawtrail.adapters.db.fastrows import dicts
 from lawtrail.adapters.db.media_repo import _media
 from lawtrail.domain.evidence import (
     HANDIN_COMPLETED,
@@ -36,7 +37,10 @@ def _handin(row: Row[Any]) -> Handin:
 
 
 def _mark(row: Row[Any]) -> MediaMark:
-    data = dict(row._mapping)
+    return _mark_from(dict(row._mapping))
+
+
+def _mark_from(data: dict[str, Any]) -> MediaMark:
     data["situations"] = tuple(Situation(s) for s in data["situations"])
     data["retention"] = RetentionClass(data["retention"])
     return MediaMark(**data)
@@ -141,5 +145,5 @@ class SqlMarks:
         latest = select(mk.c.media_id, func.max(mk.c.version).label("version")).group_by(mk.c.media_id).subquery()
         query = (select(mk).join(latest, (latest.c.media_id == mk.c.media_id) & (latest.c.version == mk.c.version))
                  .join(md, md.c.id == mk.c.media_id))
-        rows = self.conn.execute(_scoped(query, md.c.unit_id, md.c.bureau_id, bureau_id, unit_ids))
-        return {r.media_id: _mark(r) for r in rows}
+        rows = dicts(self.conn, _scoped(query, md.c.unit_id, md.c.bureau_id, bureau_id, unit_ids))
+        return {d["media_id"]: _mark_from(d) for d in rows}

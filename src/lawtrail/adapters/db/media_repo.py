@@ -13,15 +13,21 @@ from sqlalchemy import ColumnElement, Connection, Row, Select, and_, false, func
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from lawtrail.adapters.db import tables as t
+from lawtrail.adapters.db.fastrows import dicts, enum_map
 from lawtrail.domain.activities import Clip
 from lawtrail.domain.media import MediaType
 from lawtrail.domain.vault import MEDIA_EXISTS, REGISTRATION_STALE, MediaFilter, MediaRecord, MediaRow, Registration
 from lawtrail.errors import Conflict
 
+_MEDIA_TYPES = enum_map(MediaType)
+
 
 def _media(row: Row[Any]) -> MediaRecord:
-    data = dict(row._mapping)
-    data["media_type"] = MediaType(data["media_type"])
+    return _media_from(dict(row._mapping))
+
+
+def _media_from(data: dict[str, Any]) -> MediaRecord:
+    data["media_type"] = _MEDIA_TYPES[data["media_type"]]
     return MediaRecord(**data)
 
 
@@ -82,7 +88,7 @@ class SqlMedia:
             query = query.where(t.media.c.unit_id.in_(sorted(unit_ids)))
         if media_id is not None:
             query = query.where(t.media.c.id == media_id)
-        return [_media(r) for r in self.conn.execute(query.order_by(t.media.c.stored_at, t.media.c.id))]
+        return [_media_from(d) for d in dicts(self.conn, query.order_by(t.media.c.stored_at, t.media.c.id))]
 
     def latest_registrations(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> dict[UUID, Registration]:
         """The latest registration version of every original of the bureau (or units)."""
@@ -92,7 +98,7 @@ class SqlMedia:
                  .join(md, md.c.id == rg.c.media_id).where(md.c.bureau_id == bureau_id))
         if unit_ids is not None:
             query = query.where(md.c.unit_id.in_(sorted(unit_ids)))
-        return {r.media_id: Registration(**dict(r._mapping)) for r in self.conn.execute(query)}
+        return {d["media_id"]: Registration(**d) for d in dicts(self.conn, query)}
     def get(self, media_id: UUID) -> MediaRecord | None:
         row = self.conn.execute(select(t.media).where(t.media.c.id == media_id)).first()
         return _media(row) if row else None
@@ -219,8 +225,3 @@ def _row(row: Row[Any]) -> MediaRow:
     if data["reg_media_id"] is None:
         return MediaRow(media, None)
     return MediaRow(media, Registration(**{name: data[f"reg_{name}"] for name in _REG_FIELDS}))
-
-
-def _media_from(data: dict[str, Any]) -> MediaRecord:
-    data["media_type"] = MediaType(data["media_type"])
-    return MediaRecord(**data)

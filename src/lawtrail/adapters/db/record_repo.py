@@ -4,7 +4,7 @@ signatures and refusals, attachments. Insert and select only: the tables refuse 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 from uuid import UUID
 
@@ -12,7 +12,8 @@ from sqlalchemy import Connection, Row, Select, func, insert, select
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from lawtrail.adapters.db import tables as t
-from lawtrail.adapters.db.case_repo import _case
+from lawtrail.adapters.db.case_repo import case_from
+from lawtrail.adapters.db.fastrows import Ids, dicts, enum_map
 from lawtrail.domain.cases import Stage
 from lawtrail.domain.catalogue import Capacity, StoredCatalogue
 from lawtrail.domain.records import Attachment, OfficerPresent, RecordVersion, RightsMethod, Signature, SignMethod
@@ -24,12 +25,19 @@ def _version(row: Row[Any]) -> RecordVersion:
     return _version_from(dict(row._mapping))
 
 
-def _version_from(d: dict[str, Any]) -> RecordVersion:
-    d["stage"] = Stage(d["stage"])
-    d["officers"] = tuple(OfficerPresent(user_id=UUID(o["user_id"]), name=o["name"], cert_number=o["cert_number"],
-                                         cert_shown=bool(o["cert_shown"])) for o in d["officers"])
-    d["rights_method"] = RightsMethod(d["rights_method"]) if d["rights_method"] else None
-    d["av_media_ids"] = tuple(UUID(m) for m in d["av_media_ids"])
+_STAGES, _RIGHTS = enum_map(Stage), enum_map(RightsMethod)
+_CAPACITIES, _METHODS = enum_map(Capacity), enum_map(SignMethod)
+
+
+def _version_from(d: dict[str, Any], ids: Callable[[Any], UUID | None] = UUID) -> RecordVersion:
+    """A version from its row as a dict (changed in place); ``ids`` parses the ids kept in JSON
+    (``fastrows.Ids`` parses each distinct one once)."""
+    d["stage"] = _STAGES[d["stage"]]
+    d["officers"] = tuple(OfficerPresent(user_id=ids(o["user_id"]), name=o["name"],  # type: ignore[arg-type]
+                                         cert_number=o["cert_number"], cert_shown=bool(o["cert_shown"]))
+                          for o in d["officers"])
+    d["rights_method"] = _RIGHTS[d["rights_method"]] if d["rights_method"] else None
+    d["av_media_ids"] = tuple(ids(m) for m in d["av_media_ids"])
     return RecordVersion(**d)
 
 
@@ -51,9 +59,13 @@ def _version_of(row: Row[Any]) -> RecordVersion:
 
 
 def _signature(row: Row[Any]) -> Signature:
-    d = dict(row._mapping)
-    d["capacity"] = Capacity(d["capacity"])
-    d["method"] = SignMethod(d["method"]) if d["method"] else None
+    return signature_from(dict(row._mapping))
+
+
+def signature_from(d: dict[str, Any]) -> Signature:
+    """A signature from its row as a dict (changed in place)."""
+    d["capacity"] = _CAPACITIES[d["capacity"]]
+    d["method"] = _METHODS[d["method"]] if d["method"] else None
     return Signature(**d)
 
 
@@ -146,15 +158,17 @@ class SqlRecords:
                 query = query.where(C.id == case_id)
             return query.where(C.unit_id.in_(unit_ids)) if unit_ids is not None else query
 
-        cases = [_case(r) for r in self.conn.execute(scoped(select(t.cases)).order_by(C.number))]
+        ids = Ids()
+        cases = [case_from(d) for d in dicts(self.conn, scoped(select(t.cases)).order_by(C.number), ids)]
         attached = (select(func.count()).where(a.record_id == v.record_id, a.purpose == "attachment")
                     .correlate(t.record_versions).scalar_subquery().label("attachment_count"))
         of_kinds = (scoped(select(t.record_versions, attached).join(t.cases, C.id == v.case_id))
                     .where(v.kind_id.in_(list(kinds))).order_by(v.created_at, v.record_id, v.version))
-        rows = list(self.conn.execute(of_kinds))
-        versions = [_version_of(r) for r in rows]
+        rows = dicts(self.conn, of_kinds, ids)
+        counts = {r["record_id"]: int(r.pop("attachment_count")) for r in rows}
+        versions = [_version_from(r, ids) for r in rows]
         record_ids = scoped(select(v.record_id).join(t.cases, C.id == v.case_id)).where(v.kind_id.in_(list(kinds)))
-        signatures = [_signature(r) for r in self.conn.execute(
-            select(t.record_signatures).where(sg.record_id.in_(record_ids)).order_by(sg.recorded_at))]
+        signatures = [signature_from(r) for r in dicts(
+            self.conn, select(t.record_signatures).where(sg.record_id.in_(record_ids)).order_by(sg.recorded_at), ids)]
         return ServiceFacts(cases=cases, versions=versions, signatures=signatures,
-                            attachments={r.record_id: int(r.attachment_count) for r in rows if r.attachment_count})
+                            attachments={k: n for k, n in counts.items() if n})

@@ -97,6 +97,18 @@ class CaseFacts:
     signatures: Mapping[UUID, Sequence[Signature]]
     catalogues: Mapping[int, Catalogue]
     current: Catalogue
+    #: ``case_gaps`` per case id, worked out once for the case rules and the review rules.
+    gaps: dict[UUID, list[Gap]] = field(default_factory=dict, compare=False, repr=False)
+
+
+def case_gaps(case: Case, facts: CaseFacts) -> list[Gap]:
+    """``missing_records`` of ``case`` over ``facts`` (computed once per case and kept in ``facts.gaps``)."""
+    found = facts.gaps.get(case.id)
+    if found is None:
+        found = facts.gaps[case.id] = missing_records(
+            case, facts.reached.get(case.id, frozenset({case.stage})), facts.catalogues, facts.current,
+            facts.versions.get(case.id, ()), facts.signatures.get(case.id, ()))
+    return found
 
 
 @dataclass(frozen=True)
@@ -203,9 +215,7 @@ def record_gaps(case: Case, facts: CaseFacts, out: _Out) -> list[Gap]:
     once the case has moved past initiation (Art. 9: it is filled in to start the case)."""
     labels = {c.value: label for c, label in CAPACITY_LABELS.items()}
     versions = facts.versions.get(case.id, ())
-    reached = facts.reached.get(case.id, frozenset({case.stage}))
-    gaps = missing_records(case, reached, facts.catalogues, facts.current, versions,
-                           facts.signatures.get(case.id, ()))
+    gaps = case_gaps(case, facts)
     kinds = {v.record_id: v for v in versions}
     for gap in gaps:
         made = kinds.get(gap.record_id) if gap.record_id else None

@@ -25,8 +25,8 @@ from uuid import UUID
 from lawtrail.domain.cases import Case
 from lawtrail.domain.catalogue import CAPACITY_LABELS, RecordKind
 from lawtrail.domain.findings import Finding, FindingStatus, RuleSpec, Severity, Subject
-from lawtrail.domain.records import Gap, GapKind, RecordVersion, missing_records
-from lawtrail.domain.rules.case_records import CaseFacts, case_subject, record_subject
+from lawtrail.domain.records import Gap, GapKind, RecordVersion
+from lawtrail.domain.rules.case_records import CaseFacts, case_gaps, case_subject, record_subject
 
 ART16 = RuleSpec("ART16-LEGAL-REVIEW-RECORDED", "第十六条", Severity.ERROR,
                  "法制审核文书应载明审核人员、审核意见和建议，并由审核人员签名",
@@ -133,9 +133,7 @@ def review_findings(case: Case, facts: CaseFacts) -> list[Finding]:
     such record (its latest version) not stating what its article asks for or short of the
     signatures its kind needs (the reviewers, the experts, the agency's seal)."""
     versions = facts.versions.get(case.id, ())
-    reached = facts.reached.get(case.id, frozenset({case.stage}))
-    gaps = missing_records(case, reached, facts.catalogues, facts.current, versions,
-                           facts.signatures.get(case.id, ()))
+    gaps = case_gaps(case, facts)
     out: list[Finding] = []
     for gap in gaps:
         if gap.gap is GapKind.RECORD and (made := _missing_record(case, gap, facts.current.kind(gap.kind_id))):

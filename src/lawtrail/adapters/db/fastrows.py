@@ -1,0 +1,136 @@
+"""Read many rows fast for the compliance engine (issue 5 "Speed", decision 0034).
+
+SQLAlchemy's result processing costs more than the query on the rule-facts reads: every ``Uuid``
+cell is parsed again on SQLite (the same user, unit and case ids on every row), every datetime
+goes through a regular expression and a ``TypeDecorator``, and ``dict(row._mapping)`` rebuilds
+the keys per row. ``fetch`` runs the same statement with its columns' types coerced away (the
+driver's own values come back) and converts each column as its type would: ids through a
+per-``Ids`` cache on SQLite (psycopg hands out ``UUID`` objects already), times with
+``datetime.fromisoformat``. The values and their types are exactly what the column types give
+(``tests/integration/test_fastrows_db.py`` compares them on both engines); the statement is the
+same, so the statement count does not change.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import JSON, Boolean, Connection, Date, Select, Uuid, type_coerce
+from sqlalchemy.sql.type_api import TypeEngine
+from sqlalchemy.types import NullType
+
+from lawtrail.adapters.db.tables import UTCDateTime
+
+Convert = Callable[[Any], Any]
+
+
+class Ids(dict[Any, "UUID | None"]):
+    """Parse each distinct id once (one instance per evaluation: the cache dies with it). Call
+    it, or use ``get`` (``dict.__getitem__``: no Python frame for an id seen before)."""
+
+    def __init__(self) -> None:
+        super().__init__({None: None})
+        self.get_ = self.__getitem__
+
+    def __missing__(self, raw: Any) -> UUID:
+        value = raw if isinstance(raw, UUID) else UUID(raw)
+        self[raw] = value
+        return value
+
+    def __call__(self, raw: Any) -> UUID | None:
+        return self[raw]
+
+
+def _sqlite_time(raw: Any) -> datetime | None:
+    if raw is None:
+        return None
+    if isinstance(raw, str):  # what SQLite holds: naive UTC, "YYYY-MM-DD HH:MM:SS[.ffffff]"
+        return datetime.fromisoformat(raw).replace(tzinfo=UTC)
+    assert isinstance(raw, datetime)
+    return raw.replace(tzinfo=UTC) if raw.tzinfo is None else raw.astimezone(UTC)
+
+
+def _pg_time(raw: Any) -> datetime | None:
+    if raw is None:
+        return None
+    assert isinstance(raw, datetime)
+    return raw.replace(tzinfo=UTC) if raw.tzinfo is None else raw.astimezone(UTC)
+
+
+def _sqlite_bool(raw: Any) -> bool | None:
+    return None if raw is None else bool(raw)
+
+
+def _sqlite_date(raw: Any) -> date | None:
+    return None if raw is None else raw if isinstance(raw, date) else date.fromisoformat(raw)
+
+
+def _json_text(raw: Any) -> Any:
+    return None if raw is None else json.loads(raw)
+
+
+def converter(kind: TypeEngine[Any], sqlite: bool, ids: Ids) -> Convert | None:
+    """What turns the driver's value of a column of type ``kind`` into the column type's
+    result (None: the driver's value is it)."""
+    if isinstance(kind, UTCDateTime):
+        return _sqlite_time if sqlite else _pg_time
+    if not sqlite:
+        return None  # psycopg gives UUIDs, booleans, dates and decoded JSON itself
+    if isinstance(kind, Uuid):
+        return ids.get_
+    if isinstance(kind, Boolean):
+        return _sqlite_bool
+    if isinstance(kind, JSON):
+        return _json_text
+    if isinstance(kind, Date):
+        return _sqlite_date
+    return None
+
+
+def fetch(conn: Connection, query: Select[Any], ids: Ids | None = None) -> tuple[list[str], list[list[Any]]]:
+    """Run ``query`` and return its column names and rows (lists of the values SQLAlchemy's
+    types would give). Only plain column types are known (see ``converter``); anything else
+    falls back to SQLAlchemy's processing of that column."""
+    ids = ids if ids is not None else Ids()
+    sqlite = conn.dialect.name == "sqlite"
+    columns = list(query.selected_columns)
+    names = [c.key or c.name for c in columns]
+    convs: list[tuple[int, Convert]] = []
+    raw: list[Any] = []
+    for i, col in enumerate(columns):
+        conv = converter(col.type, sqlite, ids)
+        known = conv is not None or type(col.type) in _PLAIN
+        raw.append(type_coerce(col, NullType()).label(names[i]) if known else col)
+        if conv is not None:
+            convs.append((i, conv))
+    rows = conn.execute(query.with_only_columns(*raw, maintain_column_froms=True)).all()
+    out = [list(r) for r in rows]
+    for i, conv in convs:
+        for r in out:
+            r[i] = conv(r[i])
+    return names, out
+
+
+def dicts(conn: Connection, query: Select[Any], ids: Ids | None = None) -> list[dict[str, Any]]:
+    """``fetch`` as one dict per row (column name → value)."""
+    names, rows = fetch(conn, query, ids)
+    return [dict(zip(names, r, strict=True)) for r in rows]
+
+
+def _plain_types() -> frozenset[type[Any]]:
+    from sqlalchemy import BigInteger, Integer, SmallInteger, String, Text
+
+    return frozenset({String, Text, Integer, BigInteger, SmallInteger})
+
+
+_PLAIN = _plain_types()
+
+
+def enum_map(kind: Any) -> dict[Any, Any]:
+    """A dict from an enum's values to its members (faster than calling the enum)."""
+    return {m.value: m for m in kind}
+
