@@ -7,14 +7,30 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Row, Select, and_, exists, func, insert, select
+from sqlalchemy import (
+    Connection,
+    Row,
+    Select,
+    and_,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 
 from lawtrail.adapters.db import tables as t
-from lawtrail.domain.approvals import ApprovalAction, ApprovalRequest, CaseRef, Decision, Step
+from lawtrail.domain.access import Actor, Role
+from lawtrail.domain.approvals import APPROVER_ROLES, ApprovalAction, ApprovalRequest, CaseRef, Decision, Step, Waiting
 from lawtrail.domain.cases import Origin, Procedure, Stage
 from lawtrail.domain.rules.approvals import DECIDED_STAGES, ApprovalFacts
 
 R, A, C = t.approval_requests.c, t.approval_actions.c, t.cases.c
+W, P = t.approval_waiting.c, t.approval_waiting_people.c
 _CASE_COLUMNS = (C.id.label("case_ref_id"), C.unit_id, C.number, C.name, C.stage, C.procedure, C.origin,
                  C.closed_kind)
 
@@ -44,6 +60,32 @@ def _in_scope(query: Select[Any], bureau_id: UUID, unit_ids: frozenset[UUID] | N
     if case_id is not None:
         query = query.where(C.id == case_id)
     return query.where(C.unit_id.in_(unit_ids)) if unit_ids is not None else query
+
+
+def _role_terms(actor: Actor) -> list[Any]:
+    """The ``approval_waiting`` rows the actor's roles may act on (a unit head: of their unit)."""
+    terms: list[Any] = []
+    for role in sorted(actor.roles & frozenset(APPROVER_ROLES.values())):
+        if role is Role.UNIT_HEAD:
+            if actor.unit_id is not None:
+                terms.append(and_(W.role == role.value, W.unit_id == actor.unit_id))
+        else:
+            terms.append(W.role == role.value)
+    return terms
+
+
+def _waiting_ids(actor: Actor) -> tuple[Select[Any], Select[Any]] | None:
+    """Two disjoint selects of the ids of the open requests waiting for ``actor``: by name (a
+    participant, the submitter of a returned request), and by role less the excluded people."""
+    if actor.user_id is None or actor.bureau_id is None:
+        return None
+    me, bureau = actor.user_id, actor.bureau_id
+    named = (select(W.request_id).join(t.approval_waiting_people, P.request_id == W.request_id)
+             .where(and_(P.user_id == me, P.acts.is_(True), W.bureau_id == bureau)))
+    terms = _role_terms(actor)
+    excluded = exists().where(and_(P.request_id == W.request_id, P.user_id == me, P.excluded.is_(True)))
+    by_role = select(W.request_id).where(and_(W.bureau_id == bureau, or_(*terms) if terms else false(), ~excluded))
+    return named, by_role
 
 
 class SqlApprovals:
@@ -81,6 +123,61 @@ class SqlApprovals:
         open_ids = select(R.id).join(t.cases, C.id == R.case_id).where(and_(C.bureau_id == bureau_id, ~ended))
         actions = self.conn.execute(select(t.approval_actions).where(A.request_id.in_(open_ids)).order_by(A.at))
         return [_request(r) for r in rows], [_action(a) for a in actions], {r.case_id: _case_ref(r) for r in rows}
+
+    def set_waiting(self, request: ApprovalRequest, bureau_id: UUID, unit_id: UUID,
+                    waiting: Waiting | None) -> None:
+        # Derived state (decision 0035), replaced in the transaction of the action that changed it.
+        self.conn.execute(delete(t.approval_waiting_people).where(P.request_id == request.id))
+        self.conn.execute(delete(t.approval_waiting).where(W.request_id == request.id))
+        if waiting is None:
+            return
+        self.conn.execute(insert(t.approval_waiting).values(
+            request_id=request.id, bureau_id=bureau_id, unit_id=unit_id, status=waiting.status.value,
+            role=waiting.role.value if waiting.role else None, emergency=request.emergency,
+            submitted_at=request.submitted_at))
+        people = waiting.named | waiting.excluded | waiting.submitters
+        if people:
+            self.conn.execute(insert(t.approval_waiting_people), [
+                {"request_id": request.id, "user_id": u, "acts": u in waiting.named, "excluded": u in waiting.excluded,
+                 "submitter": u in waiting.submitters} for u in sorted(people)])
+
+    def count_waiting(self, actor: Actor) -> int:
+        ids = _waiting_ids(actor)
+        if ids is None:
+            return 0
+        named, by_role = ids
+        # One statement: the two sets are disjoint (a row waits by role or by name, never both).
+        total = select(select(func.count()).select_from(named.subquery()).scalar_subquery()
+                       + select(func.count()).select_from(by_role.subquery()).scalar_subquery())
+        return int(self.conn.execute(total).scalar_one())
+
+    def waiting_for(self, actor: Actor, *, offset: int = 0, limit: int | None = None
+                    ) -> tuple[list[ApprovalRequest], list[ApprovalAction], dict[UUID, CaseRef]]:
+        ids = _waiting_ids(actor)
+        if ids is None:
+            return [], [], {}
+        chosen = union_all(*ids).subquery()
+        # Emergency starts first (their 24 h deadline, in submission order), then oldest first.
+        page = (select(W.request_id).join(chosen, chosen.c.request_id == W.request_id)
+                .order_by(W.emergency.desc(), W.submitted_at, W.request_id).offset(offset))
+        return self._load([r.request_id for r in self.conn.execute(page.limit(limit) if limit is not None else page)])
+
+    def pending_submitted_by(self, bureau_id: UUID, user_id: UUID
+                             ) -> tuple[list[ApprovalRequest], list[ApprovalAction], dict[UUID, CaseRef]]:
+        mine = (select(W.request_id).join(t.approval_waiting_people, P.request_id == W.request_id)
+                .where(and_(P.user_id == user_id, P.submitter.is_(True), W.bureau_id == bureau_id,
+                            W.status == literal("pending"))).order_by(W.submitted_at, W.request_id))
+        return self._load([r.request_id for r in self.conn.execute(mine)])
+
+    def _load(self, ids: list[UUID]) -> tuple[list[ApprovalRequest], list[ApprovalAction], dict[UUID, CaseRef]]:
+        """The requests ``ids`` (in that order), their actions and cases: two statements (none if empty)."""
+        if not ids:
+            return [], [], {}
+        rows = {r.id: r for r in self.conn.execute(
+            select(t.approval_requests, *_CASE_COLUMNS).join(t.cases, C.id == R.case_id).where(R.id.in_(ids)))}
+        actions = self.conn.execute(select(t.approval_actions).where(A.request_id.in_(ids)).order_by(A.at))
+        ordered = [rows[i] for i in ids if i in rows]
+        return [_request(r) for r in ordered], [_action(a) for a in actions], {r.case_id: _case_ref(r) for r in ordered}
 
     def facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
               case_id: UUID | None = None) -> ApprovalFacts:
