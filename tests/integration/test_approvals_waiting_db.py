@@ -13,8 +13,8 @@ from sqlalchemy import delete, select
 
 from lawtrail.adapters.db import tables as t
 from lawtrail.domain.approvals import waits_for
-from lawtrail.domain.rules.approvals import assemble
 from lawtrail.domain.org import User
+from lawtrail.domain.rules.approvals import assemble
 from lawtrail.services import approvals, cases, users
 from tests.integration.support import Seed, counting
 from tests.integration.test_approvals_db import DETAILS, People

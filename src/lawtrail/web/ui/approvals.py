@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from lawtrail.domain.approvals import (
@@ -121,6 +121,7 @@ def inbox_context(request: Request, who: Principal, *, page_number: int | None =
     return {"items": items, "deadline_status": lambda due: status_at(due, now, due_soon=due_soon).value, **extra}
 
 
+@router.get("/approvals", response_class=HTMLResponse)
 def inbox_page(request: Request, who: Principal = Who) -> Response:
     number = request.query_params.get("page", "1")
     return page(request, "approvals.html",
