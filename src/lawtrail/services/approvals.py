@@ -313,7 +313,7 @@ def withdraw(uow: UnitOfWork, ctx: Ctx, request_id: UUID, *, reason: str) -> App
 def inbox(uow: UnitOfWork, ctx: Ctx, *, offset: int = 0, limit: int | None = None) -> list[InboxItem]:
     """What waits for the actor now (their opinion at a pending level, or the resubmission of a
     request returned to them): emergency deadlines first, then oldest first; ``offset``/``limit``
-    page through it. Read from the stored waiting state (decision 0035): at most three
+    page through it. Read from the stored waiting state (decision 0035): at most four
     statements whatever the number of requests; empty for the system or a person without any."""
     if ctx.actor.user_id is None or ctx.actor.bureau_id is None:
         return []

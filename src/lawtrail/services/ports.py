@@ -456,7 +456,7 @@ class ApprovalRepo(Protocol):
     def waiting_for(self, actor: Actor, *, offset: int = 0, limit: int | None = None
                     ) -> tuple[list[ApprovalRequest], list[ApprovalAction], dict[UUID, ApprovalCaseRef]]:
         """The requests waiting for the actor (emergency first, then oldest submission first; the
-        requests in that order), their actions and cases: at most three statements."""
+        requests in that order), their actions and cases: at most four statements."""
         ...
 
     def pending_submitted_by(self, bureau_id: UUID, user_id: UUID

@@ -14,13 +14,11 @@ from sqlalchemy import (
     and_,
     delete,
     exists,
-    false,
     func,
     insert,
     literal,
     or_,
     select,
-    union_all,
 )
 
 from lawtrail.adapters.db import tables as t
@@ -74,18 +72,31 @@ def _role_terms(actor: Actor) -> list[Any]:
     return terms
 
 
-def _waiting_ids(actor: Actor) -> tuple[Select[Any], Select[Any]] | None:
-    """Two disjoint selects of the ids of the open requests waiting for ``actor``: by name (a
-    participant, the submitter of a returned request), and by role less the excluded people."""
+def _waiting_ids(actor: Actor) -> tuple[Select[Any], Select[Any] | None, Select[Any] | None] | None:
+    """Three selects of open requests for ``actor``: the ids waiting for them by name (a
+    participant, the submitter of a returned request); the rows (id, emergency, submitted_at) of
+    a role of theirs; and the ids of those rows that exclude them (they submitted or approved it).
+    Waiting for the actor = by name + (by role − excluded); by name and by role never overlap
+    (``Waiting``). The by-name and excluded selects start from the person's own rows (index on
+    ``user_id``) and look their request up by key, whatever the planner's statistics. No role
+    that approves: the last two are None."""
     if actor.user_id is None or actor.bureau_id is None:
         return None
     me, bureau = actor.user_id, actor.bureau_id
-    named = (select(W.request_id).join(t.approval_waiting_people, P.request_id == W.request_id)
-             .where(and_(P.user_id == me, P.acts.is_(True), W.bureau_id == bureau)))
+    of_bureau = exists().where(and_(W.request_id == P.request_id, W.bureau_id == bureau))
+    named = select(P.request_id).where(and_(P.user_id == me, P.acts.is_(True), of_bureau))
     terms = _role_terms(actor)
-    excluded = exists().where(and_(P.request_id == W.request_id, P.user_id == me, P.excluded.is_(True)))
-    by_role = select(W.request_id).where(and_(W.bureau_id == bureau, or_(*terms) if terms else false(), ~excluded))
-    return named, by_role
+    if not terms:
+        return named, None, None
+    roles = or_(*terms)
+    of_role = exists().where(and_(W.request_id == P.request_id, W.bureau_id == bureau, roles))
+    excluded = select(P.request_id).where(and_(P.user_id == me, P.excluded.is_(True), of_role))
+    by_role = select(W.request_id, W.emergency, W.submitted_at).where(and_(W.bureau_id == bureau, roles))
+    return named, by_role, excluded
+
+
+def _count(query: Select[Any]) -> Any:
+    return select(func.count()).select_from(query.subquery()).scalar_subquery()
 
 
 class SqlApprovals:
@@ -145,22 +156,29 @@ class SqlApprovals:
         ids = _waiting_ids(actor)
         if ids is None:
             return 0
-        named, by_role = ids
-        # One statement: the two sets are disjoint (a row waits by role or by name, never both).
-        total = select(select(func.count()).select_from(named.subquery()).scalar_subquery()
-                       + select(func.count()).select_from(by_role.subquery()).scalar_subquery())
-        return int(self.conn.execute(total).scalar_one())
+        named, by_role, excluded = ids
+        # One statement of three index-only counts; the role's rows are not probed one by one.
+        total = _count(named) if by_role is None or excluded is None else (
+            _count(named) + _count(by_role) - _count(excluded))
+        return int(self.conn.execute(select(total)).scalar_one())
 
     def waiting_for(self, actor: Actor, *, offset: int = 0, limit: int | None = None
                     ) -> tuple[list[ApprovalRequest], list[ApprovalAction], dict[UUID, CaseRef]]:
         ids = _waiting_ids(actor)
         if ids is None:
             return [], [], {}
-        chosen = union_all(*ids).subquery()
-        # Emergency starts first (their 24 h deadline, in submission order), then oldest first.
-        page = (select(W.request_id).join(chosen, chosen.c.request_id == W.request_id)
-                .order_by(W.emergency.desc(), W.submitted_at, W.request_id).offset(offset))
-        return self._load([r.request_id for r in self.conn.execute(page.limit(limit) if limit is not None else page)])
+        named, by_role, excluded = ids
+        # Emergency starts first (their 24 h deadline, in submission order), then oldest first: the
+        # first offset + limit of each list in that order (the index serves the role's), merged here.
+        end = None if limit is None else offset + limit
+        order = (W.emergency.desc(), W.submitted_at, W.request_id)
+        columns = (W.request_id, W.emergency, W.submitted_at)
+        mine = select(*columns).where(W.request_id.in_(named)).order_by(*order).limit(end)
+        rows = list(self.conn.execute(mine))
+        if by_role is not None and excluded is not None:
+            rows += self.conn.execute(by_role.where(W.request_id.not_in(excluded)).order_by(*order).limit(end))
+        rows.sort(key=lambda r: (not r.emergency, r.submitted_at, r.request_id))
+        return self._load([r.request_id for r in rows[offset:end]])
 
     def pending_submitted_by(self, bureau_id: UUID, user_id: UUID
                              ) -> tuple[list[ApprovalRequest], list[ApprovalAction], dict[UUID, CaseRef]]:

@@ -793,7 +793,7 @@ approval_waiting = Table(
     Column("role", String(32), nullable=True),  # who may act by role (None: only the named people)
     Column("emergency", Boolean, nullable=False),
     _ts("submitted_at"),
-    Index("ix_approval_waiting_bureau_role", "bureau_id", "role"),
+    Index("ix_approval_waiting_bureau_role", "bureau_id", "role", "emergency", "submitted_at"),
 )
 
 approval_waiting_people = Table(

@@ -49,7 +49,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('request_id', name=op.f('pk_approval_waiting'))
     )
     with op.batch_alter_table('approval_waiting', schema=None) as batch_op:
-        batch_op.create_index('ix_approval_waiting_bureau_role', ['bureau_id', 'role'], unique=False)
+        batch_op.create_index('ix_approval_waiting_bureau_role', ['bureau_id', 'role', 'emergency', 'submitted_at'],
+                              unique=False)
 
     op.create_table('approval_waiting_people',
     sa.Column('request_id', sa.Uuid(), nullable=False),
