@@ -431,11 +431,12 @@ cases = Table(
     Index("uq_cases_bureau_year_serial", "bureau_id", "year", "serial", unique=True),
     Index("ix_cases_bureau_stage", "bureau_id", "stage"),
     Index("ix_cases_bureau_opened", "bureau_id", "opened_at"),
-    Index("ix_cases_bureau_stage_opened", "bureau_id", "stage", "opened_at", "serial"),  # the case list by stage
-    # The case list in page order unfiltered, and for a person who sees some units only (0019, decision 0035).
-    Index("ix_cases_bureau_opened_serial", "bureau_id", "opened_at", "serial"),
-    Index("ix_cases_bureau_unit_stage_opened", "bureau_id", "unit_id", "stage", "opened_at", "serial"),
-    Index("ix_cases_bureau_unit_opened", "bureau_id", "unit_id", "opened_at", "serial"),
+    # The case list in page order: by stage, unfiltered, and for a person who sees some units only;
+    # each ends with the id, so that a page's ids come from the index alone (0019, decision 0035).
+    Index("ix_cases_bureau_stage_opened_id", "bureau_id", "stage", "opened_at", "serial", "id"),
+    Index("ix_cases_bureau_opened_serial", "bureau_id", "opened_at", "serial", "id"),
+    Index("ix_cases_bureau_unit_stage_opened", "bureau_id", "unit_id", "stage", "opened_at", "serial", "id"),
+    Index("ix_cases_bureau_unit_opened", "bureau_id", "unit_id", "opened_at", "serial", "id"),
 )
 
 case_parties = Table(
