@@ -51,7 +51,8 @@ STAGE_WEIGHTS = {Stage.ARCHIVE: 50, Stage.EXECUTION: 8, Stage.SERVICE: 8, Stage.
 #: Per-case tables, parents first; the column tying each row to its case (or to a parent row).
 PER_CASE: list[Table] = [t.media, t.media_registrations, t.media_marks, t.cases, t.case_parties, t.case_handlers,
                          t.case_stage_changes, t.case_media, t.record_versions, t.record_attachments,
-                         t.record_signatures, t.approval_requests, t.approval_actions]
+                         t.record_signatures, t.approval_requests, t.approval_actions, t.approval_waiting,
+                         t.approval_waiting_people]
 #: Left empty in the copy: the trail (not read by what is timed) and log-in state.
 SKIPPED = {"events", "ledger_head", "ledger_nodes", "checkpoints", "sessions", "api_tokens", "login_attempts",
            "case_numbers"}
@@ -149,6 +150,8 @@ def read_template(engine: Engine) -> Template:
         "record_attachments": lambda r: record_case.get(r["record_id"]),
         "record_signatures": lambda r: record_case.get(r["record_id"]),
         "approval_actions": lambda r: request_case.get(r["request_id"]),
+        "approval_waiting": lambda r: request_case.get(r["request_id"]),
+        "approval_waiting_people": lambda r: request_case.get(r["request_id"]),
     }
     per: dict[Any, Rows] = defaultdict(_rows)
     ids: set[uuid.UUID] = set()

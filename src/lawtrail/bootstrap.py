@@ -69,8 +69,9 @@ class Container:
         if self.uploads is None:
             self.uploads = upload_staging_from(self.settings)  # type: ignore[unreachable]
 
-    def uow(self) -> UnitOfWork:
-        return SqlUnitOfWork(self.engine)
+    def uow(self, *, read_only: bool = False) -> UnitOfWork:
+        """A unit of work; ``read_only`` for reads that write nothing (SQLite: no write lock)."""
+        return SqlUnitOfWork(self.engine, read_only=read_only)
 
     def ctx(self, actor: Actor, request_id: str | None = None) -> Ctx:
         return Ctx(actor=actor, now=self.clock.now(), request_id=request_id)

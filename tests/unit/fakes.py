@@ -31,8 +31,9 @@ from types import TracebackType
 from typing import Any, NamedTuple, Self
 from uuid import UUID
 
+from lawtrail.domain.access import Actor
 from lawtrail.domain.activities import Activity, Clip, Interruption
-from lawtrail.domain.approvals import ApprovalAction, ApprovalRequest
+from lawtrail.domain.approvals import ApprovalAction, ApprovalRequest, Waiting
 from lawtrail.domain.approvals import CaseRef as ApprovalCaseRef
 from lawtrail.domain.auth import ApiToken, Session
 from lawtrail.domain.cases import Case, CaseFilter, Handler, MediaLink, Stage, StageChange
@@ -124,6 +125,8 @@ class FakeState:
     approval_requests: list[ApprovalRequest] = field(default_factory=list)
     approval_actions: list[ApprovalAction] = field(default_factory=list)
     derived: list[DerivedObject] = field(default_factory=list)
+    #: request id → (bureau, case unit, who it waits for): the stored waiting state (decision 0035)
+    approval_waiting: dict[UUID, tuple[UUID, UUID, Waiting]] = field(default_factory=dict)
     disclosure_rows: list[Any] = field(default_factory=list)  # tests/unit/fake_disclosure.py
 
     def copy(self) -> FakeState:
@@ -147,7 +150,7 @@ class FakeState:
             overrides=list(self.overrides), holds=list(self.holds), hold_releases=list(self.hold_releases),
             disposals=list(self.disposals), decisions=list(self.decisions),
             approval_requests=list(self.approval_requests), approval_actions=list(self.approval_actions),
-            derived=list(self.derived),
+            derived=list(self.derived), approval_waiting=dict(self.approval_waiting),
             disclosure_rows=list(self.disclosure_rows),
         )
 
@@ -1140,6 +1143,37 @@ class FakeApprovals(_Repo):
         self._uow.queries += 2
         rows = sorted((r for r in self.s.approval_requests if r.case_id == case_id), key=lambda r: r.submitted_at)
         return rows, self._actions({r.id for r in rows})
+
+    def set_waiting(self, request: ApprovalRequest, bureau_id: UUID, unit_id: UUID,
+                    waiting: Waiting | None) -> None:
+        _exists(self.s.cases, request.case_id, "case")
+        self.s.approval_waiting.pop(request.id, None)
+        if waiting is not None:
+            self.s.approval_waiting[request.id] = (bureau_id, unit_id, waiting)
+
+    def _waiting(self, actor: Actor) -> list[ApprovalRequest]:
+        ids = {i for i, (bureau, unit, w) in self.s.approval_waiting.items()
+               if bureau == actor.bureau_id and w.includes(actor, unit)}
+        rows = [r for r in self.s.approval_requests if r.id in ids]
+        return sorted(rows, key=lambda r: (not r.emergency, r.submitted_at, r.id))
+
+    def count_waiting(self, actor: Actor) -> int:
+        self._uow.queries += 1
+        return len(self._waiting(actor))
+
+    def waiting_for(self, actor: Actor, *, offset: int = 0, limit: int | None = None
+                    ) -> tuple[list[ApprovalRequest], list[ApprovalAction], dict[UUID, ApprovalCaseRef]]:
+        self._uow.queries += 4
+        rows = self._waiting(actor)[offset:None if limit is None else offset + limit]
+        return rows, self._actions({r.id for r in rows}), {r.case_id: _case_ref(self.s.cases[r.case_id]) for r in rows}
+
+    def pending_submitted_by(self, bureau_id: UUID, user_id: UUID
+                             ) -> tuple[list[ApprovalRequest], list[ApprovalAction], dict[UUID, ApprovalCaseRef]]:
+        self._uow.queries += 3
+        ids = {i for i, (bureau, _unit, w) in self.s.approval_waiting.items()
+               if bureau == bureau_id and w.status.value == "pending" and user_id in w.submitters}
+        rows = sorted((r for r in self.s.approval_requests if r.id in ids), key=lambda r: (r.submitted_at, r.id))
+        return rows, self._actions({r.id for r in rows}), {r.case_id: _case_ref(self.s.cases[r.case_id]) for r in rows}
 
     def open_in(self, bureau_id: UUID
                 ) -> tuple[list[ApprovalRequest], list[ApprovalAction], dict[UUID, ApprovalCaseRef]]:

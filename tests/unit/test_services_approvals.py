@@ -228,5 +228,5 @@ def test_the_inbox_reads_a_fixed_number_of_times(w: World) -> None:
         items = svc.inbox(uow, w.ctx(w.unit_head_a))
         counts.append(uow.queries)
         assert len(items) == n
-    assert counts[0] == counts[1] == 2
+    assert counts[0] == counts[1] == 4  # waiting by name, by role, their requests, actions (0035)
     assert svc.inbox(w.uow(), w.ctx(w.leader)) == [] and svc.inbox(w.uow(), w.ctx(w.admin)) == []

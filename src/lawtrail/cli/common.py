@@ -95,8 +95,8 @@ class Cli:
     bureau: Bureau
     ctx: Ctx
 
-    def uow(self) -> UnitOfWork:
-        return self.container.uow()
+    def uow(self, *, read_only: bool = False) -> UnitOfWork:
+        return self.container.uow(read_only=read_only)
 
     @property
     def deps(self) -> Deps:

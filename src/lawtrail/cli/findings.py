@@ -41,7 +41,8 @@ def check(
     with session(tctx) as cli:
         unit_id = queries.unit_by_code(cli.uow(), cli.ctx, unit).id if unit else None
         case_id = cases.find_case(cli.uow(), cli.ctx, case).id if case else None
-        found = findings.evaluate(cli.uow(), cli.ctx, cli.ctx.now, settings=cli.container.rules,
+        # Read-only: a long check does not hold SQLite's write lock (decision 0035).
+        found = findings.evaluate(cli.uow(read_only=True), cli.ctx, cli.ctx.now, settings=cli.container.rules,
                                   catalogue=cli.container.catalogue, rule=rule,
                                   unit=unit_id, status=wanted, case=case_id)
     if as_json:

@@ -406,3 +406,45 @@ def next_approver(a: Approval) -> str:
     if level.approver is Approver.PARTICIPANT:
         return f"参加人员签名（{len(a.state.signed)}/{len(a.request.participants)}）"
     return level.label
+
+
+# ---- who an open request waits for, stored beside it (the badge and the inbox by query) ------
+
+@dataclass(frozen=True)
+class Waiting:
+    """Who an open request waits for now, in a form a query can match (decision 0035).
+
+    ``role``: a role whose holders may act (a unit head only of the case's unit), except the
+    people in ``excluded`` (who submitted it or approved it in this round); ``named``: people
+    who may act by name (a discussion's participants who have not signed; the submitters of a
+    returned request). ``submitters``: everyone who submitted it (their "pending at someone
+    else" list). ``includes`` is ``waits_for`` over this form; the two must agree."""
+
+    status: Status
+    role: Role | None = None
+    named: frozenset[UUID] = frozenset()
+    excluded: frozenset[UUID] = frozenset()
+    submitters: frozenset[UUID] = frozenset()
+
+    def includes(self, actor: Actor, case_unit_id: UUID) -> bool:
+        if actor.user_id is None:
+            return False
+        if actor.user_id in self.named:
+            return True
+        if self.role is None or self.role not in actor.roles or actor.user_id in self.excluded:
+            return False
+        return self.role is not Role.UNIT_HEAD or actor.unit_id == case_unit_id
+
+
+def waiting_on(request: ApprovalRequest, state: ApprovalState) -> Waiting | None:
+    """Who ``request`` in ``state`` waits for (None once it ended): see ``Waiting``."""
+    if state.status is Status.RETURNED:
+        return Waiting(Status.RETURNED, named=state.submitters, submitters=state.submitters)
+    if state.status is not Status.PENDING:
+        return None
+    level = request.chain[state.level - 1]
+    if level.approver is Approver.PARTICIPANT:
+        named = frozenset(request.participants) - state.signed - state.submitters
+        return Waiting(Status.PENDING, named=named, submitters=state.submitters)
+    return Waiting(Status.PENDING, role=APPROVER_ROLES[level.approver],
+                   excluded=state.submitters | frozenset(state.approvers), submitters=state.submitters)

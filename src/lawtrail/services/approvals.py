@@ -35,7 +35,7 @@ from lawtrail.domain.approvals import (
     approver_problem,
     check_submittable,
     move,
-    waits_for,
+    waiting_on,
 )
 from lawtrail.domain.cases import Case, Stage
 from lawtrail.domain.events import Action
@@ -118,6 +118,12 @@ def _approvals(uow: UnitOfWork, case_id: UUID) -> list[Approval]:
 def _event(uow: UnitOfWork, ctx: Ctx, action: Action, case: Case, after: dict[str, Any]) -> None:
     record(uow, ctx, action, subject_type="case", subject_id=case.id, subject_name=case.title[:300],
            after_dict=after)
+
+
+def _keep_waiting(uow: UnitOfWork, case: Case, approval: Approval) -> None:
+    """Store who the request waits for now (decision 0035), in the transaction of its action."""
+    uow.approvals.set_waiting(approval.request, case.bureau_id, case.unit_id,
+                              waiting_on(approval.request, approval.state))
 
 
 def _text(value: str | None, field_name: str, label: str, problems: Problems, *, max_len: int = OPINION_MAX,
@@ -225,6 +231,7 @@ def submit(uow: UnitOfWork, ctx: Ctx, case_id: UUID, *, step: Step | str, opinio
             after["participants"] = [str(p) for p in request.participants]
         _event(uow, ctx, Action.CASE_APPROVAL_SUBMIT, case, after)
         result = assemble([request], [*(returned.actions if returned else ()), action])[0]
+        _keep_waiting(uow, case, result)
         uow.commit()
     return result
 
@@ -272,6 +279,7 @@ def act(uow: UnitOfWork, ctx: Ctx, request_id: UUID, *, decision: Decision | str
             "decision": chosen.value, "opinion": opinion, **({"advice": advice} if advice else {}),
             "status": after.value})
         result = assemble([request], [*approval.actions, action])[0]
+        _keep_waiting(uow, case, result)
         uow.commit()
     return result
 
@@ -294,6 +302,7 @@ def withdraw(uow: UnitOfWork, ctx: Ctx, request_id: UUID, *, reason: str) -> App
         _event(uow, ctx, Action.CASE_APPROVAL_WITHDRAW, case, {
             "request_id": str(approval.request.id), "step": approval.request.step.value, "reason": reason})
         result = assemble([approval.request], [*approval.actions, action])[0]
+        _keep_waiting(uow, case, result)
         uow.commit()
     return result
 
@@ -301,24 +310,27 @@ def withdraw(uow: UnitOfWork, ctx: Ctx, request_id: UUID, *, reason: str) -> App
 # ---- reads --------------------------------------------------------------------------------------
 
 
-def inbox(uow: UnitOfWork, ctx: Ctx) -> list[InboxItem]:
+def inbox(uow: UnitOfWork, ctx: Ctx, *, offset: int = 0, limit: int | None = None) -> list[InboxItem]:
     """What waits for the actor now (their opinion at a pending level, or the resubmission of a
-    request returned to them): emergency deadlines first, then oldest first. A fixed number of
+    request returned to them): emergency deadlines first, then oldest first; ``offset``/``limit``
+    page through it. Read from the stored waiting state (decision 0035): at most four
     statements whatever the number of requests; empty for the system or a person without any."""
     if ctx.actor.user_id is None or ctx.actor.bureau_id is None:
         return []
     with uow:
-        requests, actions, cases = uow.approvals.open_in(ctx.actor.bureau_id)
-    items = [InboxItem(a, cases[a.request.case_id]) for a in assemble(requests, actions, cases)
-             if waits_for(ctx.actor, a.request, a.state, cases[a.request.case_id].unit_id)]
-    far = datetime.max.replace(tzinfo=ctx.now.tzinfo)
-    return sorted(items, key=lambda i: (i.due_at or far, i.approval.request.submitted_at))
+        requests, actions, cases = uow.approvals.waiting_for(ctx.actor, offset=offset, limit=limit)
+    by_id = {a.request.id: a for a in assemble(requests, actions, cases)}
+    return [InboxItem(by_id[r.id], cases[r.case_id]) for r in requests]
 
 
 def waiting_count(uow: UnitOfWork, ctx: Ctx) -> int:
-    """How many requests wait for the actor (the navigation's badge); 0 when it cannot be read."""
+    """How many requests wait for the actor (the navigation's badge): one COUNT over the stored
+    waiting state (decision 0035); 0 for the system or when it cannot be read."""
+    if ctx.actor.user_id is None or ctx.actor.bureau_id is None:
+        return 0
     try:
-        return len(inbox(uow, ctx))
+        with uow:
+            return uow.approvals.count_waiting(ctx.actor)
     except LawtrailError:
         return 0
 

@@ -14,8 +14,9 @@ from types import TracebackType
 from typing import Any, Protocol, Self, runtime_checkable
 from uuid import UUID
 
+from lawtrail.domain.access import Actor
 from lawtrail.domain.activities import Activity, Clip, Interruption
-from lawtrail.domain.approvals import ApprovalAction, ApprovalRequest
+from lawtrail.domain.approvals import ApprovalAction, ApprovalRequest, Waiting
 from lawtrail.domain.approvals import CaseRef as ApprovalCaseRef
 from lawtrail.domain.archive import ArchivedIn, Disposal, DisposalDecision, HoldRelease, LegalHold, RetentionOverride
 from lawtrail.domain.auth import ApiToken, Session
@@ -440,6 +441,27 @@ class ApprovalRepo(Protocol):
                 ) -> tuple[list[ApprovalRequest], list[ApprovalAction], dict[UUID, ApprovalCaseRef]]:
         """The bureau's requests that no action ended yet, their actions and their cases: a fixed
         number of statements whatever their number (the inboxes are worked out from these)."""
+        ...
+
+    def set_waiting(self, request: ApprovalRequest, bureau_id: UUID, unit_id: UUID,
+                    waiting: Waiting | None) -> None:
+        """Store who the request waits for now (None: it ended), replacing what was stored; a
+        derived copy of the fold of its actions, kept in the transaction of each action (0035)."""
+        ...
+
+    def count_waiting(self, actor: Actor) -> int:
+        """How many open requests of the actor's bureau wait for them (one statement)."""
+        ...
+
+    def waiting_for(self, actor: Actor, *, offset: int = 0, limit: int | None = None
+                    ) -> tuple[list[ApprovalRequest], list[ApprovalAction], dict[UUID, ApprovalCaseRef]]:
+        """The requests waiting for the actor (emergency first, then oldest submission first; the
+        requests in that order), their actions and cases: at most four statements."""
+        ...
+
+    def pending_submitted_by(self, bureau_id: UUID, user_id: UUID
+                             ) -> tuple[list[ApprovalRequest], list[ApprovalAction], dict[UUID, ApprovalCaseRef]]:
+        """The bureau's pending requests the person submitted (oldest first), their actions and cases."""
         ...
 
     def facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,

@@ -19,7 +19,7 @@ from datetime import datetime
 from uuid import UUID
 
 from lawtrail.domain.access import Permission, has_permission
-from lawtrail.domain.approvals import Approval, Status, waits_for
+from lawtrail.domain.approvals import Approval
 from lawtrail.domain.archive import ArchivedIn, Disposal, DisposalStatus, disposal_refusals
 from lawtrail.domain.cases import Case, CaseFilter, Stage
 from lawtrail.domain.findings import Finding, FindingStatus
@@ -104,18 +104,16 @@ def _bureau(ctx: Ctx) -> UUID:
 
 def _approvals(uow: UnitOfWork, ctx: Ctx, bureau_id: UUID) -> tuple[list[InboxItem], list[Approval]]:
     """What waits for the person (as ``approvals.inbox``) and their own requests pending at
-    someone else: two statements."""
+    someone else, from the stored waiting state (decision 0035): at most six statements."""
     me = ctx.actor.user_id
     if me is None:
         return [], []
-    requests, actions, cases = uow.approvals.open_in(bureau_id)
-    every = assemble(requests, actions, cases)
-    far = datetime.max.replace(tzinfo=ctx.now.tzinfo)
-    inbox = sorted((InboxItem(a, cases[a.request.case_id]) for a in every
-                    if waits_for(ctx.actor, a.request, a.state, cases[a.request.case_id].unit_id)),
-                   key=lambda i: (i.due_at or far, i.approval.request.submitted_at))
-    mine = [a for a in every if a.state.status is Status.PENDING and me in a.state.submitters]
-    return inbox, sorted(mine, key=lambda a: a.request.submitted_at)
+    requests, actions, cases = uow.approvals.waiting_for(ctx.actor)
+    waiting = {a.request.id: a for a in assemble(requests, actions, cases)}
+    inbox = [InboxItem(waiting[r.id], cases[r.case_id]) for r in requests]
+    requests, actions, cases = uow.approvals.pending_submitted_by(bureau_id, me)
+    mine = {a.request.id: a for a in assemble(requests, actions, cases)}
+    return inbox, [mine[r.id] for r in requests]
 
 
 def _my_cases(uow: UnitOfWork, ctx: Ctx, bureau_id: UUID, found: list[Finding]

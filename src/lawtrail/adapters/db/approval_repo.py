@@ -7,15 +7,29 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Row, Select, and_, exists, func, insert, select
+from sqlalchemy import (
+    Connection,
+    Row,
+    Select,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+)
 
 from lawtrail.adapters.db import tables as t
 from lawtrail.adapters.db.fastrows import Ids, dicts, enum_map
-from lawtrail.domain.approvals import ApprovalAction, ApprovalRequest, CaseRef, Decision, Step
+from lawtrail.domain.access import Actor, Role
+from lawtrail.domain.approvals import APPROVER_ROLES, ApprovalAction, ApprovalRequest, CaseRef, Decision, Step, Waiting
 from lawtrail.domain.cases import Origin, Procedure, Stage
 from lawtrail.domain.rules.approvals import DECIDED_STAGES, ApprovalFacts
 
 R, A, C = t.approval_requests.c, t.approval_actions.c, t.cases.c
+W, P = t.approval_waiting.c, t.approval_waiting_people.c
 _CASE_COLUMNS = (C.id.label("case_ref_id"), C.unit_id, C.number, C.name, C.stage, C.procedure, C.origin,
                  C.closed_kind)
 
@@ -69,6 +83,45 @@ def _in_scope(query: Select[Any], bureau_id: UUID, unit_ids: frozenset[UUID] | N
     return query.where(C.unit_id.in_(unit_ids)) if unit_ids is not None else query
 
 
+def _role_terms(actor: Actor) -> list[Any]:
+    """The ``approval_waiting`` rows the actor's roles may act on (a unit head: of their unit)."""
+    terms: list[Any] = []
+    for role in sorted(actor.roles & frozenset(APPROVER_ROLES.values())):
+        if role is Role.UNIT_HEAD:
+            if actor.unit_id is not None:
+                terms.append(and_(W.role == role.value, W.unit_id == actor.unit_id))
+        else:
+            terms.append(W.role == role.value)
+    return terms
+
+
+def _waiting_ids(actor: Actor) -> tuple[Select[Any], Select[Any] | None, Select[Any] | None] | None:
+    """Three selects of open requests for ``actor``: the ids waiting for them by name (a
+    participant, the submitter of a returned request); the rows (id, emergency, submitted_at) of
+    a role of theirs; and the ids of those rows that exclude them (they submitted or approved it).
+    Waiting for the actor = by name + (by role − excluded); by name and by role never overlap
+    (``Waiting``). The by-name and excluded selects start from the person's own rows (index on
+    ``user_id``) and look their request up by key, whatever the planner's statistics. No role
+    that approves: the last two are None."""
+    if actor.user_id is None or actor.bureau_id is None:
+        return None
+    me, bureau = actor.user_id, actor.bureau_id
+    of_bureau = exists().where(and_(W.request_id == P.request_id, W.bureau_id == bureau))
+    named = select(P.request_id).where(and_(P.user_id == me, P.acts.is_(True), of_bureau))
+    terms = _role_terms(actor)
+    if not terms:
+        return named, None, None
+    roles = or_(*terms)
+    of_role = exists().where(and_(W.request_id == P.request_id, W.bureau_id == bureau, roles))
+    excluded = select(P.request_id).where(and_(P.user_id == me, P.excluded.is_(True), of_role))
+    by_role = select(W.request_id, W.emergency, W.submitted_at).where(and_(W.bureau_id == bureau, roles))
+    return named, by_role, excluded
+
+
+def _count(query: Select[Any]) -> Any:
+    return select(func.count()).select_from(query.subquery()).scalar_subquery()
+
+
 class SqlApprovals:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -104,6 +157,68 @@ class SqlApprovals:
         open_ids = select(R.id).join(t.cases, C.id == R.case_id).where(and_(C.bureau_id == bureau_id, ~ended))
         actions = self.conn.execute(select(t.approval_actions).where(A.request_id.in_(open_ids)).order_by(A.at))
         return [_request(r) for r in rows], [_action(a) for a in actions], {r.case_id: _case_ref(r) for r in rows}
+
+    def set_waiting(self, request: ApprovalRequest, bureau_id: UUID, unit_id: UUID,
+                    waiting: Waiting | None) -> None:
+        # Derived state (decision 0035), replaced in the transaction of the action that changed it.
+        self.conn.execute(delete(t.approval_waiting_people).where(P.request_id == request.id))
+        self.conn.execute(delete(t.approval_waiting).where(W.request_id == request.id))
+        if waiting is None:
+            return
+        self.conn.execute(insert(t.approval_waiting).values(
+            request_id=request.id, bureau_id=bureau_id, unit_id=unit_id, status=waiting.status.value,
+            role=waiting.role.value if waiting.role else None, emergency=request.emergency,
+            submitted_at=request.submitted_at))
+        people = waiting.named | waiting.excluded | waiting.submitters
+        if people:
+            self.conn.execute(insert(t.approval_waiting_people), [
+                {"request_id": request.id, "user_id": u, "acts": u in waiting.named, "excluded": u in waiting.excluded,
+                 "submitter": u in waiting.submitters} for u in sorted(people)])
+
+    def count_waiting(self, actor: Actor) -> int:
+        ids = _waiting_ids(actor)
+        if ids is None:
+            return 0
+        named, by_role, excluded = ids
+        # One statement of three index-only counts; the role's rows are not probed one by one.
+        total = _count(named) if by_role is None or excluded is None else (
+            _count(named) + _count(by_role) - _count(excluded))
+        return int(self.conn.execute(select(total)).scalar_one())
+
+    def waiting_for(self, actor: Actor, *, offset: int = 0, limit: int | None = None
+                    ) -> tuple[list[ApprovalRequest], list[ApprovalAction], dict[UUID, CaseRef]]:
+        ids = _waiting_ids(actor)
+        if ids is None:
+            return [], [], {}
+        named, by_role, excluded = ids
+        # Emergency starts first (their 24 h deadline, in submission order), then oldest first: the
+        # first offset + limit of each list in that order (the index serves the role's), merged here.
+        end = None if limit is None else offset + limit
+        order = (W.emergency.desc(), W.submitted_at, W.request_id)
+        columns = (W.request_id, W.emergency, W.submitted_at)
+        mine = select(*columns).where(W.request_id.in_(named)).order_by(*order).limit(end)
+        rows = list(self.conn.execute(mine))
+        if by_role is not None and excluded is not None:
+            rows += self.conn.execute(by_role.where(W.request_id.not_in(excluded)).order_by(*order).limit(end))
+        rows.sort(key=lambda r: (not r.emergency, r.submitted_at, r.request_id))
+        return self._load([r.request_id for r in rows[offset:end]])
+
+    def pending_submitted_by(self, bureau_id: UUID, user_id: UUID
+                             ) -> tuple[list[ApprovalRequest], list[ApprovalAction], dict[UUID, CaseRef]]:
+        mine = (select(W.request_id).join(t.approval_waiting_people, P.request_id == W.request_id)
+                .where(and_(P.user_id == user_id, P.submitter.is_(True), W.bureau_id == bureau_id,
+                            W.status == literal("pending"))).order_by(W.submitted_at, W.request_id))
+        return self._load([r.request_id for r in self.conn.execute(mine)])
+
+    def _load(self, ids: list[UUID]) -> tuple[list[ApprovalRequest], list[ApprovalAction], dict[UUID, CaseRef]]:
+        """The requests ``ids`` (in that order), their actions and cases: two statements (none if empty)."""
+        if not ids:
+            return [], [], {}
+        rows = {r.id: r for r in self.conn.execute(
+            select(t.approval_requests, *_CASE_COLUMNS).join(t.cases, C.id == R.case_id).where(R.id.in_(ids)))}
+        actions = self.conn.execute(select(t.approval_actions).where(A.request_id.in_(ids)).order_by(A.at))
+        ordered = [rows[i] for i in ids if i in rows]
+        return [_request(r) for r in ordered], [_action(a) for a in actions], {r.case_id: _case_ref(r) for r in ordered}
 
     def facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
               case_id: UUID | None = None) -> ApprovalFacts:

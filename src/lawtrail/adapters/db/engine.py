@@ -13,16 +13,39 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+#: The connection execution option of a read-only unit of work (``SqlUnitOfWork(read_only=True)``).
+READ_ONLY = "lawtrail_read_only"
+#: What a read-only transaction may send: queries (and SQLite's pragmas), nothing that writes.
+_READS = ("SELECT", "WITH", "PRAGMA", "EXPLAIN", "SHOW", "VALUES", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT",
+          "RELEASE")
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A read-only unit of work tried to write (a programming error: use a writing one)."""
+
+
 def make_engine(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 5) -> Engine:
     """Create an engine. SQLite gets WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE
-    (so that a transaction that reads and then writes never fails to upgrade its lock)."""
+    (so that a transaction that reads and then writes never fails to upgrade its lock), except
+    a read-only unit of work's transaction: a deferred BEGIN, which under WAL reads a snapshot
+    beside the one writer without taking the write lock (decision 0035). On both engines a
+    read-only transaction refuses any statement that is not a query."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
                                hide_parameters=True)
         _sqlite_setup(engine, sqlite_synchronous)
-        return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-                         hide_parameters=True)
+    else:
+        engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                               hide_parameters=True)
+    _read_only_guard(engine)
+    return engine
+
+
+def _read_only_guard(engine: Engine) -> None:
+    @event.listens_for(engine, "before_cursor_execute")
+    def _refuse_writes(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if conn.get_execution_options().get(READ_ONLY) and not statement.lstrip().upper().startswith(_READS):
+            raise ReadOnlyViolation(f"a read-only unit of work may not write: {statement[:60]!r}")
 
 
 def _sqlite_setup(engine: Engine, synchronous: str) -> None:
@@ -38,7 +61,7 @@ def _sqlite_setup(engine: Engine, synchronous: str) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -431,7 +431,12 @@ cases = Table(
     Index("uq_cases_bureau_year_serial", "bureau_id", "year", "serial", unique=True),
     Index("ix_cases_bureau_stage", "bureau_id", "stage"),
     Index("ix_cases_bureau_opened", "bureau_id", "opened_at"),
-    Index("ix_cases_bureau_stage_opened", "bureau_id", "stage", "opened_at", "serial"),  # the case list by stage
+    # The case list in page order: by stage, unfiltered, and for a person who sees some units only;
+    # each ends with the id, so that a page's ids come from the index alone (0019, decision 0035).
+    Index("ix_cases_bureau_stage_opened_id", "bureau_id", "stage", "opened_at", "serial", "id"),
+    Index("ix_cases_bureau_opened_serial", "bureau_id", "opened_at", "serial", "id"),
+    Index("ix_cases_bureau_unit_stage_opened", "bureau_id", "unit_id", "stage", "opened_at", "serial", "id"),
+    Index("ix_cases_bureau_unit_opened", "bureau_id", "unit_id", "opened_at", "serial", "id"),
 )
 
 case_parties = Table(
@@ -777,6 +782,33 @@ approval_actions = Table(
     Column("final", Boolean, nullable=False),
     CheckConstraint("level >= 0", name="level_not_negative"),
     Index("ix_approval_actions_request_at", "request_id", "at"),
+)
+
+# --- who each open approval request waits for (decision 0035): kept by the approval services in
+# the transaction of each submission, opinion and withdrawal (``domain.approvals.waiting_on``), so
+# the 待我审批 badge and inbox are a query, not a fold of every open request. A derived copy:
+# ``lawtrail`` can rebuild it from the append-only requests and actions (migration 0018) -------------
+
+approval_waiting = Table(
+    "approval_waiting", metadata,
+    Column("request_id", Uuid, ForeignKey("approval_requests.id"), primary_key=True),
+    Column("bureau_id", Uuid, ForeignKey("bureaus.id"), nullable=False),
+    Column("unit_id", Uuid, ForeignKey("units.id"), nullable=False),  # the case's unit
+    Column("status", String(16), nullable=False),
+    Column("role", String(32), nullable=True),  # who may act by role (None: only the named people)
+    Column("emergency", Boolean, nullable=False),
+    _ts("submitted_at"),
+    Index("ix_approval_waiting_bureau_role", "bureau_id", "role", "emergency", "submitted_at"),
+)
+
+approval_waiting_people = Table(
+    "approval_waiting_people", metadata,
+    Column("request_id", Uuid, ForeignKey("approval_waiting.request_id"), primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("acts", Boolean, nullable=False),       # may act by name now
+    Column("excluded", Boolean, nullable=False),   # may not act although of the role
+    Column("submitter", Boolean, nullable=False),  # submitted it
+    Index("ix_approval_waiting_people_user", "user_id"),
 )
 
 # --- derived objects of originals (issue 4 item 7): write-once, one per original and kind ---------

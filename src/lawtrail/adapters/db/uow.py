@@ -16,6 +16,7 @@ from lawtrail.adapters.db.archive_repo import SqlArchive
 from lawtrail.adapters.db.case_repo import SqlCases
 from lawtrail.adapters.db.derived_repo import SqlDerived
 from lawtrail.adapters.db.disclosure_repo import SqlDisclosures
+from lawtrail.adapters.db.engine import READ_ONLY
 from lawtrail.adapters.db.evidence_repo import SqlHandins, SqlMarks
 from lawtrail.adapters.db.media_repo import SqlMedia
 from lawtrail.adapters.db.oversight_repo import SqlOversight
@@ -43,18 +44,27 @@ class _Checkpoints(r.SqlCheckpoints):
 class SqlUnitOfWork:
     """``with uow:`` begins a transaction; ``commit()`` commits it and begins nothing new.
 
+    ``read_only=True``: for reads that write nothing (pages, lists, ``lawtrail check``). On
+    SQLite it begins DEFERRED instead of IMMEDIATE, so it neither waits for nor blocks the
+    writer (WAL: it reads the snapshot of its first statement); on both engines any statement
+    that is not a query raises ``ReadOnlyViolation`` (decision 0035).
+
     Leaving the block without commit rolls back, so an exception at any point leaves nothing
     half-written. Calling ``with`` again starts a fresh transaction.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self.engine = engine
+        self.read_only = read_only
         self._conn: Connection | None = None
         self._depth = 0
 
     def __enter__(self) -> Self:
         if self._depth == 0:
             self._conn = self.engine.connect()  # the first statement begins the transaction
+            if self.read_only:
+                # Deferred BEGIN on SQLite (no write lock); any write refused (engine.READ_ONLY).
+                self._conn = self._conn.execution_options(**{READ_ONLY: True})
             conn = self._conn
             self.bureaus = r.SqlBureaus(conn)
             self.units = r.SqlUnits(conn)

@@ -99,18 +99,33 @@ def _uuids(form: FormData, name: str) -> list[UUID]:
     return out
 
 
-def inbox_context(request: Request, who: Principal) -> dict[str, Any]:
-    """The person's waiting approvals, and how each deadline stands now (for the inbox partial)."""
+INBOX_PAGE_SIZE = 50
+
+
+def inbox_context(request: Request, who: Principal, *, page_number: int | None = None) -> dict[str, Any]:
+    """The person's waiting approvals, and how each deadline stands now (for the inbox partial);
+    with ``page_number``, one page of ``INBOX_PAGE_SIZE`` and the pager's figures."""
     c = container(request)
     now = c.clock.now()
     due_soon = c.rules.due_soon
-    return {"items": svc.inbox(c.uow(), who.ctx(request)),
-            "deadline_status": lambda due: status_at(due, now, due_soon=due_soon).value}
+    extra: dict[str, Any] = {}
+    if page_number is None:
+        items = svc.inbox(c.uow(read_only=True), who.ctx(request))
+    else:
+        total = svc.waiting_count(c.uow(read_only=True), who.ctx(request))
+        pages = max(1, -(-total // INBOX_PAGE_SIZE))
+        number = min(max(1, page_number), pages)
+        items = svc.inbox(c.uow(read_only=True), who.ctx(request), offset=(number - 1) * INBOX_PAGE_SIZE,
+                          limit=INBOX_PAGE_SIZE)
+        extra = {"inbox_total": total, "inbox_page": number, "inbox_pages": pages}
+    return {"items": items, "deadline_status": lambda due: status_at(due, now, due_soon=due_soon).value, **extra}
 
 
 @router.get("/approvals", response_class=HTMLResponse)
 def inbox_page(request: Request, who: Principal = Who) -> Response:
-    return page(request, "approvals.html", **inbox_context(request, who))
+    number = request.query_params.get("page", "1")
+    return page(request, "approvals.html",
+                **inbox_context(request, who, page_number=int(number) if number.isdigit() else 1))
 
 
 @router.post("/cases/{case_id}/approvals")

@@ -85,8 +85,8 @@ def cases_list(request: Request, who: Principal = Who) -> Response:
     if chosen["handler"] == "me":
         chosen["handler"] = str(who.user.id)
     number = request.query_params.get("page", "1")
-    found = svc.list_cases(c.uow(), ctx, _filter(chosen), page=int(number) if number.isdigit() else 1)
-    units = org_svc.list_units(c.uow(), ctx)
+    found = svc.list_cases(c.uow(read_only=True), ctx, _filter(chosen), page=int(number) if number.isdigit() else 1)
+    units = org_svc.list_units(c.uow(read_only=True), ctx)
     base = {k: v for k, v in chosen.items() if v}
     return page(request, "cases.html", found=found, filters=chosen, units=units,
                 unit_names={u.id: u.name for u in units}, query=lambda p: urlencode({**base, "page": p}),

@@ -73,7 +73,7 @@ def _unit_name(request: Request, principal: Principal | None) -> str:
     if principal is None:
         return ""
     try:
-        unit = org_svc.get_unit(request.app.state.container.uow(), principal.ctx(request),
+        unit = org_svc.get_unit(request.app.state.container.uow(read_only=True), principal.ctx(request),
                                 principal.user.unit_id)
     except LawtrailError:
         return ""
@@ -84,7 +84,7 @@ def _approvals_waiting(request: Request, principal: Principal | None) -> int:
     """How many approvals wait for the person (the 待我审批 badge); 0 for those who give none."""
     if principal is None or not has_permission(principal.actor, Permission.APPROVAL_ACT):
         return 0
-    return approvals_svc.waiting_count(request.app.state.container.uow(), principal.ctx(request))
+    return approvals_svc.waiting_count(request.app.state.container.uow(read_only=True), principal.ctx(request))
 
 
 def error_page(request: Request, status: int, exc: LawtrailError) -> HTMLResponse:
