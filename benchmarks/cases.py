@@ -31,8 +31,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -41,7 +40,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
@@ -50,6 +49,7 @@ from benchmarks.report import Result, render
 from lawtrail.adapters.clock import FixedClock
 from lawtrail.adapters.db import tables as t
 from lawtrail.adapters.db.engine import make_engine, upgrade
+from lawtrail.adapters.db.statements import counting
 from lawtrail.bootstrap import Container, build
 from lawtrail.config import load_settings
 from lawtrail.domain.access import system_actor
@@ -67,19 +67,6 @@ READ_TABLES = [t.cases, t.case_stage_changes, t.case_handlers, t.case_media, t.r
                t.media_marks, t.users, t.user_roles, t.record_catalogues]
 
 
-@contextmanager
-def counting(engine: Engine) -> Iterator[list[str]]:
-    """Every SQL statement sent to ``engine`` inside the block (an executemany counts once)."""
-    statements: list[str] = []
-
-    def on_execute(*args: Any) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(engine, "before_cursor_execute", on_execute)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
 
 
 def uptime() -> str:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Engine, func, select
 
+from lawtrail.adapters.db.statements import counting as counting  # (re-exported: the tests import it from here)
 from lawtrail.adapters.db.tables import metadata
 from lawtrail.bootstrap import Container
 from lawtrail.domain.org import Bureau, Unit, User
@@ -58,16 +56,3 @@ def row_counts(engine: Engine) -> dict[str, int]:
     return counts
 
 
-@contextmanager
-def counting(engine: Engine) -> Iterator[list[str]]:
-    """Every SQL statement sent to ``engine`` inside the block (the set-based reads' tests count them)."""
-    statements: list[str] = []
-
-    def on_execute(*args: Any) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(engine, "before_cursor_execute", on_execute)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
