@@ -24,8 +24,9 @@ from pathlib import Path
 from sqlalchemy import select, text
 
 from benchmarks.case_fixture import fill, make_template
-from benchmarks.cases import PG_ADMIN, Target, counting, new_pg_database, open_target, uptime
+from benchmarks.cases import PG_ADMIN, Target, new_pg_database, open_target, uptime
 from lawtrail.adapters.db import tables as t
+from lawtrail.adapters.db.statements import counting
 from lawtrail.domain.access import system_actor
 from lawtrail.domain.findings import Finding
 from lawtrail.services import findings
