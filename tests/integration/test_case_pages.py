@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
+from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,7 +20,7 @@ from lawtrail.domain.org import BUREAU_TZ
 from lawtrail.services import cases, records
 from lawtrail.web.app import create_app
 from tests.integration.support import Seed, only_sqlite
-from tests.integration.test_approvals_db import People, approve, new_case
+from tests.integration.test_approvals_db import DETAILS, People, approve, new_case
 from tests.unit.factories import PASSWORD
 
 pytestmark = only_sqlite
@@ -95,3 +97,34 @@ def test_the_trail_names_steps_decisions_and_capacities_in_words(seed: Seed, peo
     for raw in (">initiation<", ">approve<", ">approved<", ">pending<"):
         assert raw not in trail, raw
     assert not re.search(r">\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[.\d]*\+00:00<", trail)
+
+
+def test_a_real_name_complaint_not_taken_up_can_be_told_from_the_archived_case_art_10(
+        seed: Seed, people: People, officer: TestClient) -> None:
+    """不予立案 puts the case at 归档; its checklist still links the Art. 10 notice, which is made
+    there, and the finding goes away."""
+    details = replace(DETAILS, origin="complaint", complainant_real_name=True, complainant_name="周先生",
+                      complainant_contact="13900139000")
+    case = cases.open_case(seed.container.uow(), seed.ctx(people.zhang), unit_id=seed.unit.id, details=details,
+                           handler_ids=[people.zhang.id, people.wang.id])
+    cases.close_case(seed.container.uow(), seed.ctx(people.zhang), case.id, reason="同一违法行为已另案查处")
+    page = officer.get(f"/cases/{case.id}").text
+    link = f"/cases/{case.id}/records/new?kind=complainant_notification&amp;stage=initiation"
+    assert link in page and 'data-rule="ART10-COMPLAINANT-NOTIFIED"' in page
+    form = officer.get(link.replace("&amp;", "&")).text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert csrf
+    now = seed.container.clock.now().astimezone(BUREAU_TZ).strftime("%Y-%m-%dT%H:%M")
+    done = officer.post(f"/cases/{case.id}/records/new", data={
+        "csrf": csrf.group(1), "kind_id": "complainant_notification", "stage": "initiation",
+        "values.complainant": "周先生", "values.notified_at": now, "values.method": "电话告知",
+        "values.reason": "同一违法行为已另案查处"}, follow_redirects=False)
+    assert done.status_code == 303, done.text[:2000]
+    record_id = done.headers["location"].split("/records/")[1].split("?")[0]
+    findings = officer.get(f"/findings?case={case.id}").text
+    assert f'data-rule="ART10-COMPLAINANT-NOTIFIED" data-subject="{case.id}"' not in findings
+    # what is left is the notice's own signature (Art. 10 record, Art. 13 signatures) — signed at 归档 too
+    assert f'data-rule="ART10-COMPLAINANT-NOTIFIED" data-subject="{record_id}"' in findings
+    records.sign_record(seed.container.uow(), seed.ctx(people.zhang), seed.container.blobs, UUID(record_id),
+                        records.SignatureInput(capacity="officer", signer_user_id=people.zhang.id, method="electronic"))
+    assert 'data-rule="ART10-COMPLAINANT-NOTIFIED"' not in officer.get(f"/findings?case={case.id}").text

@@ -309,3 +309,25 @@ def test_a_complete_stage_points_to_the_next_one() -> None:
     assert cl.next_step is not None and cl.next_step.act is not None
     assert cl.next_step.act.kind is ActKind.ADVANCE and cl.next_step.act.target == "review"
     assert "审查决定" in cl.next_step.text
+
+
+def test_a_real_name_complaint_not_taken_up_still_offers_the_art10_notice_and_nothing_else() -> None:
+    c = make_case(stage=Stage.ARCHIVE, origin=Origin.COMPLAINT, complainant_real_name=True,
+                  complainant_name="周先生", closed_kind=ClosedKind.NOT_INITIATED, closed_reason="另案查处",
+                  ended_at=NOW - 2 * H)
+    cl = build(c, reached={Stage.INITIATION, Stage.ARCHIVE})
+    notice = item(cl, Stage.INITIATION, "record:complainant_notification")
+    assert [f.rule.id for f in notice.findings] == ["ART10-COMPLAINANT-NOTIFIED"]
+    assert notice.act is not None and (notice.act.kind, notice.act.target) == (ActKind.NEW_RECORD,
+                                                                              "complainant_notification")
+    others = [i for s in cl.stages for i in s.items if i.key != notice.key]
+    assert all(i.act is None or i.act.kind is not ActKind.NEW_RECORD for i in others)
+    assert cl.next_step is not None and cl.next_step.item_key == notice.key
+    told = version(c, "complainant_notification", Stage.INITIATION,
+                   {"complainant": "周先生", "notified_at": "2026-11-26T18:00", "method": "电话告知",
+                    "reason": "另案查处"})
+    cl = build(c, reached={Stage.INITIATION, Stage.ARCHIVE}, versions=[told])
+    assert item(cl, Stage.INITIATION, "record:complainant_notification").state is not ItemState.MISSING
+    anonymous = replace(c, complainant_real_name=False)
+    cl = build(anonymous, reached={Stage.INITIATION, Stage.ARCHIVE})
+    assert all(i.act is None or i.act.kind is not ActKind.NEW_RECORD for s in cl.stages for i in s.items)

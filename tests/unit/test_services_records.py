@@ -332,3 +332,56 @@ def test_gaps_per_stage_name_missing_records_signatures_and_av(w: World) -> None
                            rights_method="oral", av_waiver="当事人仓库内无照明，不适宜录像"))
     gaps = reads.case_gaps(w.uow(), w.ctx(w.officer_a), SOURCE, case.id)
     assert [g.gap for g in gaps if g.record_id == site.record_id] == [GapKind.SIGNATURES]
+
+
+def notice(w: World) -> RecordInput:
+    return RecordInput(values={"complainant": "周先生", "notified_at": "2026-11-26T18:00", "method": "电话告知",
+                               "reason": "同一违法行为已另案查处", "content": "告知投诉人已并入前案"})
+
+
+def test_an_archived_case_refuses_every_record_change_art_39(w: World) -> None:
+    case = open_case(w)
+    rec = create(w, case)
+    case_svc.close_case(w.uow(), w.ctx(w.officer_a), case.id, reason="经调查违法事实不能成立，撤销案件")
+    ctx, blobs = w.ctx(w.officer_a, now=LATER), FakeBlobStore()
+    calls = [
+        lambda: create(w, case),
+        lambda: svc.correct_record(w.uow(), ctx, SOURCE, rec.record_id, data=inquiry(w, values={"person": "李四"}),
+                                   reason="更正姓名"),
+        lambda: svc.sign_record(w.uow(), ctx, blobs, rec.record_id,
+                                SignatureInput(capacity="officer", signer_user_id=w.officer_a.id, method="electronic")),
+        lambda: svc.refuse_signature(w.uow(), ctx, blobs, rec.record_id, RefusalInput(
+            capacity="party", signer_name="张三", reason="拒绝签名", witness_name="李社区")),
+        lambda: svc.add_attachment(w.uow(), ctx, blobs, rec.record_id, upload()),
+    ]
+    for call in calls:
+        err = refused(w, ValidationFailed, call)
+        assert err.code == "record.case_archived" and err.article == "第三十九条"
+    assert not blobs.objects
+
+
+def test_a_real_name_complaint_not_taken_up_can_still_be_told_at_archive_art_10(w: World) -> None:
+    """不予立案 puts the case at 归档, yet Art. 10 asks for the notice after that decision: its
+    record (and only it) can still be made, signed and given a scan."""
+    case = open_case(w, Stage.INITIATION, complainant_real_name=True, complainant_name="周先生",
+                     complainant_contact="13900139000")
+    closed = case_svc.close_case(w.uow(), w.ctx(w.officer_a), case.id, reason="同一违法行为已另案查处，不予立案")
+    assert closed.stage is Stage.ARCHIVE
+    ctx, blobs = w.ctx(w.officer_a, now=LATER), FakeBlobStore()
+    rec = svc.create_record(w.uow(), ctx, SOURCE, case.id, kind_id="complainant_notification", data=notice(w),
+                            stage="initiation")
+    svc.sign_record(w.uow(), ctx, blobs, rec.record_id,
+                    SignatureInput(capacity="officer", signer_user_id=w.officer_a.id, method="electronic"))
+    svc.add_attachment(w.uow(), ctx, blobs, rec.record_id, upload(PDF, "application/pdf", "notice.pdf"))
+    assert reads.get_record(w.uow(), ctx, SOURCE, rec.record_id).latest.state.signatures_complete
+    err = refused(w, ValidationFailed, lambda: create(w, case, "initiation_form", RecordInput(values={})))
+    assert err.code == "record.case_archived"
+
+
+def test_an_anonymous_complaint_not_taken_up_stays_locked(w: World) -> None:
+    case = open_case(w, Stage.INITIATION)
+    case_svc.close_case(w.uow(), w.ctx(w.officer_a), case.id, reason="匿名举报查无实据，不予立案")
+    err = refused(w, ValidationFailed, lambda: svc.create_record(
+        w.uow(), w.ctx(w.officer_a, now=LATER), SOURCE, case.id, kind_id="complainant_notification",
+        data=notice(w), stage="initiation"))
+    assert err.code == "record.case_archived"

@@ -39,7 +39,7 @@ from lawtrail.domain.cases import (
 from lawtrail.domain.catalogue import AvRule, Catalogue, RecordKind
 from lawtrail.domain.findings import Finding, FindingStatus
 from lawtrail.domain.org import User, can_act_as_officer, local_date
-from lawtrail.domain.records import RecordVersion, Signature, completeness
+from lawtrail.domain.records import RecordVersion, Signature, completeness, writable
 from lawtrail.domain.rules.common import local
 
 
@@ -206,6 +206,11 @@ class StageBuilder:
     def reachable(self, stage: Stage) -> bool:
         return self.writable and _index(stage) <= _index(self.case.stage)
 
+    def makeable(self, stage: Stage, kind: RecordKind) -> bool:
+        """Whether a record of ``kind`` can be made at ``stage`` now: a stage reached while the case
+        is open; at 归档 only what ``records.writable`` allows (the Art. 10 notice)."""
+        return self.reachable(stage) or (self.case.stage is Stage.ARCHIVE and writable(self.case, kind.id))
+
     def owed(self, kind: RecordKind) -> bool:
         """A required kind the case owes (``records.missing_records``: a case closed without a
         decision owes only the kinds of the stages it went beyond)."""
@@ -257,9 +262,10 @@ class StageBuilder:
                        else Act(ActKind.OPEN_RECORD, "补签名或上传扫描件", str(todo.record_id)))
         else:
             state = self.empty_state(stage, required)
-        if self.reachable(stage) and (not lines or len(kinds) > 1):
+        makeable = [k for k in kinds if self.makeable(stage, k)]
+        if makeable and (not lines or len(kinds) > 1):
             if len(kinds) > 1:
-                choices = tuple(Act(ActKind.NEW_RECORD, k.name, k.id, stage) for k in kinds)
+                choices = tuple(Act(ActKind.NEW_RECORD, k.name, k.id, stage) for k in makeable)
             elif not lines:
                 act = Act(ActKind.NEW_RECORD, "制作记录", kinds[0].id, stage)
         detail = f"已制作 {len(lines)} 份" if len(lines) > 1 else ""
@@ -295,7 +301,7 @@ class StageBuilder:
                                               [x for x in made_here if x.kind_id == v.kind_id], []))
         optional = [Act(ActKind.NEW_RECORD, k.name, k.id, stage) for k in self.kinds
                     if stage in k.stages and not any(i.key in (f"record:{k.id}", f"group:{k.group}") for i in items)
-                    and self.reachable(stage)]
+                    and self.makeable(stage, k)]
         return items, optional
 
     # ---- approvals, AV, handlers, archive ----------------------------------------------------

@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from lawtrail.domain.cases import STAGE_LABELS, STAGE_ORDER, Case, Stage
+from lawtrail.domain.cases import STAGE_LABELS, STAGE_ORDER, Case, ClosedKind, Origin, Stage
 from lawtrail.domain.catalogue import (
     CAPACITY_LABELS,
     MAY_REFUSE,
@@ -32,6 +32,7 @@ from lawtrail.domain.catalogue import (
     SignerSpec,
 )
 from lawtrail.domain.org import BUREAU_TZ, Problems, clean_text
+from lawtrail.errors import ValidationFailed
 
 MIN_OFFICERS = 2  # Art. 5 / 11: two certified officers investigate
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
@@ -290,6 +291,28 @@ def check_values(kind: RecordKind, raw: Mapping[str, Any], *, opened_at: datetim
         if value is not None and value != [] and value != "":
             out[spec.id] = value
     return out
+
+
+COMPLAINANT_KIND = "complainant_notification"  # Art. 10: the complainant told of 不予立案
+
+
+def writable(case: Case, kind_id: str) -> bool:
+    """Whether a record of ``kind_id`` on ``case`` may still be made, corrected, signed or given a
+    scan. Art. 39: once the case is at 归档 its records no longer change — except the Art. 10
+    notification of a real-name complainant whose complaint was not taken up: that notice
+    follows the decision not to initiate, which itself puts the case at 归档 (decision 0040)."""
+    if case.stage is not Stage.ARCHIVE:
+        return True
+    return (kind_id == COMPLAINANT_KIND and case.closed_kind is ClosedKind.NOT_INITIATED
+            and case.origin is Origin.COMPLAINT and case.complainant_real_name is True)
+
+
+def check_writable(case: Case, kind_id: str) -> None:
+    """Raise ValidationFailed ``record.case_archived`` (Art. 39) unless ``writable``."""
+    if not writable(case, kind_id):
+        raise ValidationFailed("案件已进入归档环节，不能再增改记录",
+                               "the case is archived; its records can no longer change",
+                               code="record.case_archived", article="第三十九条")
 
 
 def check_stage_for(kind: RecordKind, case: Case, stage: Stage) -> None:

@@ -38,6 +38,7 @@ from lawtrail.domain.records import (
     check_refusal_allowed,
     check_stage_for,
     check_values,
+    check_writable,
 )
 from lawtrail.errors import Conflict, NotFound, ValidationFailed, invalid
 from lawtrail.services import catalogue as cat
@@ -126,13 +127,6 @@ def subject_name(case: Case, version: RecordVersion) -> str:
     return f"{case.number} {version.kind_name}"[:300]
 
 
-def _writable(case: Case) -> None:
-    if case.stage is Stage.ARCHIVE:
-        raise ValidationFailed("案件已进入归档环节，不能再增改记录",
-                               "the case is archived; its records can no longer change",
-                               code="record.case_archived", article="第三十九条")
-
-
 def _officers(uow: UnitOfWork, ctx: Ctx, kind: RecordKind, case: Case, given: Sequence[OfficerInput],
               problems: Problems) -> tuple[OfficerPresent, ...]:
     """Art. 11: the officers present, each an active officer of the bureau with a certificate valid
@@ -217,7 +211,7 @@ def create_record(uow: UnitOfWork, ctx: Ctx, source: CatalogueSource, case_id: U
     29 forbid (``domain.service.check_record``)."""
     with uow:
         case = load_case(uow, ctx, case_id, Permission.RECORD_MANAGE)
-        _writable(case)
+        check_writable(case, kind_id)
         catalogue = cat.ensure_stored(uow, ctx, source)
         kind = catalogue.kind(kind_id)
         if kind is None:
@@ -254,7 +248,7 @@ def correct_record(uow: UnitOfWork, ctx: Ctx, source: CatalogueSource, record_id
     problems.raise_if_any()
     with uow:
         case, versions = load_record(uow, ctx, record_id, Permission.RECORD_MANAGE)
-        _writable(case)
+        check_writable(case, versions[-1].kind_id)
         latest = versions[-1]
         if base_version is not None and base_version != latest.version:
             raise Conflict("记录已被他人更正，请刷新后重试", "the record was corrected meanwhile; reload and retry",
@@ -388,7 +382,7 @@ def sign_record(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, record_id: UUID, da
     problems.raise_if_any()
     with uow:
         case, versions = load_record(uow, ctx, record_id, Permission.RECORD_MANAGE)
-        _writable(case)
+        check_writable(case, versions[-1].kind_id)
         version = _target(versions, data.version)
         signed_at = _when(data.signed_at, case, ctx, "signed_at", "签名时间", problems)
         user_id = None
@@ -449,7 +443,7 @@ def refuse_signature(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, record_id: UUI
     check_refusal_allowed(capacity)
     with uow:
         case, versions = load_record(uow, ctx, record_id, Permission.RECORD_MANAGE)
-        _writable(case)
+        check_writable(case, versions[-1].kind_id)
         version = _target(versions, data.version)
         refused_at = _when(data.refused_at, case, ctx, "refused_at", "拒签时间", problems)
         problems.raise_if_any()
@@ -483,8 +477,8 @@ def add_attachment(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, record_id: UUID,
     stored write-once. Raise ValidationFailed for another type or a mismatching content,
     PayloadTooLarge ``vault.too_large`` above the limit."""
     with uow:
-        case, _versions = load_record(uow, ctx, record_id, Permission.RECORD_MANAGE)
-        _writable(case)
+        case, versions = load_record(uow, ctx, record_id, Permission.RECORD_MANAGE)
+        check_writable(case, versions[-1].kind_id)
     problems = Problems()
     sha256, size = store_upload(blobs, upload, problems)
     with uow:

@@ -23,7 +23,15 @@ from lawtrail.domain.cases import HANDLED_STAGES, MIN_HANDLERS, Case, ClosedKind
 from lawtrail.domain.catalogue import CAPACITY_LABELS, Catalogue, RecordKind
 from lawtrail.domain.findings import DUE_SOON, Finding, FindingStatus, RuleSpec, Severity, Subject, finding
 from lawtrail.domain.org import BUREAU_TZ, CERT_EXPIRING_DAYS, User, can_act_as_officer, local_date
-from lawtrail.domain.records import MIN_OFFICERS, Gap, GapKind, RecordVersion, Signature, missing_records
+from lawtrail.domain.records import (
+    COMPLAINANT_KIND,
+    MIN_OFFICERS,
+    Gap,
+    GapKind,
+    RecordVersion,
+    Signature,
+    missing_records,
+)
 from lawtrail.domain.rules.common import local
 
 ART05 = RuleSpec("ART05-CERTIFIED-HANDLER", "第五条", Severity.ERROR,
@@ -58,7 +66,7 @@ ART15 = RuleSpec("ART15-PRESERVATION-AV", "第十五条", Severity.ERROR,
 #: Every rule of this module by id.
 RULES: dict[str, RuleSpec] = {r.id: r for r in (ART05, ART08, ART09, ART10, ART11, ART12, ART13, ART14, ART15)}
 
-COMPLAINANT_KIND = "complainant_notification"
+
 RECEIPT_KIND = "application_receipt"
 SUPPLEMENT_KIND = "supplement_notice"
 NEEDS_SUPPLEMENT = "需补正"

@@ -27,7 +27,7 @@ from lawtrail.domain.events import Action
 from lawtrail.domain.findings import STATUS_LABELS
 from lawtrail.domain.org import User, can_act_as_officer, local_date
 from lawtrail.domain.record_prefill import OPINION_FIELDS, prefill
-from lawtrail.domain.records import RIGHTS_METHOD_LABELS, SIGN_METHOD_LABELS, RecordVersion
+from lawtrail.domain.records import RIGHTS_METHOD_LABELS, SIGN_METHOD_LABELS, RecordVersion, writable
 from lawtrail.domain.service import SERVICE_KINDS
 from lawtrail.errors import LawtrailError, invalid
 from lawtrail.services import approvals as approval_svc
@@ -217,7 +217,7 @@ def _record_page(request: Request, who: Principal, record_id: UUID, status: int 
     media = {m.id: m for m in case_svc.get_case(c.uow(), sctx, d.case.id).media}
     return page(request, "record_detail.html", status=status, d=d, case=d.case, kind=d.kind, officers=officers,
                 media=media, trail_rows=rows(events, _names(request, who)), STAGE_LABELS=STAGE_LABELS,
-                manage=d.case.stage is not Stage.ARCHIVE, **ctx)
+                manage=writable(d.case, d.latest.version.kind_id), **ctx)
 
 
 @router.get("/records/{record_id}", response_class=HTMLResponse)
