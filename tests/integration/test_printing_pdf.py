@@ -10,6 +10,7 @@ import hashlib
 import re
 import shutil
 import subprocess
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,33 @@ def test_fonts_are_noto_cjk_embedded(tmp_path: Path) -> None:
     out = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True).stdout
     fonts = [line for line in out.splitlines()[2:] if line.strip()]
     assert fonts and all("Noto" in line and " yes " in line for line in fonts), out
+
+
+def pdf_streams(pdf: bytes) -> bytes:
+    """Every stream of the file, inflated where it is Flate-compressed (object streams included)."""
+    out = []
+    for m in re.finditer(rb"stream\r?\n(.*?)endstream", pdf, re.S):
+        try:
+            out.append(zlib.decompress(m.group(1)))
+        except zlib.error:
+            out.append(m.group(1))
+    return pdf + b"".join(out)
+
+
+def test_forms_are_pdf_a_2b(tmp_path: Path) -> None:
+    """PDF/A-2b (decision 0041): the XMP metadata claims part 2, level B; an output intent with
+    an ICC profile; every font embedded (no PDF/A validator runs here — veraPDF is not on this
+    machine's registries; these are the parts of ISO 19005-2 level B a renderer can get wrong)."""
+    kind = catalogue().kind("initiation_form")
+    assert kind is not None
+    pdf = record_pdf(sample_form(kind))
+    body = pdf_streams(pdf)
+    assert re.search(rb'pdfaid:part="2"', body) and re.search(rb'pdfaid:conformance="B"', body)
+    assert b"/OutputIntent" in body and b"/GTS_PDFA1" in body and b"/DestOutputProfile" in body
+    path = tmp_path / "a.pdf"
+    path.write_bytes(pdf)
+    fonts = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True).stdout
+    assert all(" yes " in line for line in fonts.splitlines()[2:] if line.strip()), fonts
 
 
 @pytest.mark.parametrize(("kind_id", "options"), [

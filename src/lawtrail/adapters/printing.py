@@ -27,11 +27,16 @@ _env.globals.update(local_time=local_time, local_day=local_day, LEVEL_LABELS=LEV
                     AvRule=AvRule)
 
 
+#: Every PDF is PDF/A-2b (ISO 19005-2, level B): fonts embedded, an sRGB output intent, XMP
+#: metadata — the archival form a case file keeps for its retention period (decision 0041).
+PDF_VARIANT = "pdf/a-2b"
+
+
 def html_to_pdf(html: str) -> bytes:
-    """Render a complete HTML document (its styles inline, no outside resources) to PDF bytes."""
+    """Render a complete HTML document (its styles inline, no outside resources) to PDF/A-2b bytes."""
     from weasyprint import HTML  # imported here: it loads Pango, needed only when printing
 
-    result = HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+    result = HTML(string=html, base_url=str(TEMPLATES)).write_pdf(pdf_variant=PDF_VARIANT)
     assert isinstance(result, bytes)
     return result
 
