@@ -178,6 +178,8 @@ def test_the_home_reads_a_fixed_number_of_statements(world: World) -> None:
                 wb = workbench.workbench(c.uow(), world.ctx(who), settings=RULES, catalogue=c.catalogue)
             counts[name].append(len(statements))
         assert len(wb.units) == 2
+        head = workbench.workbench(c.uow(), world.ctx(p.head), settings=RULES, catalogue=c.catalogue)
+        assert len(head.inbox) == workbench.SHOWN and head.inbox_total == (10 if n == 10 else 100)
         assert sum(line.counts[SOON] for line in workbench.workbench(
             c.uow(), world.ctx(p.zhang), settings=RULES, catalogue=c.catalogue).my_cases) == (10 if n == 10 else 100)
     assert all(first == second for first, second in counts.values()), counts

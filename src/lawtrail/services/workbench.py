@@ -88,7 +88,8 @@ class Workbench:
     my_cases: list[CaseLine] = field(default_factory=list)
     my_findings: list[Group] = field(default_factory=list)
     my_findings_total: int = 0
-    inbox: list[InboxItem] = field(default_factory=list)
+    inbox: list[InboxItem] = field(default_factory=list)  # the first SHOWN of what waits
+    inbox_total: int = 0  # how many wait in all
     submitted: list[Approval] = field(default_factory=list)
     archive: ArchiveTodo | None = None
     units: list[UnitCounts] = field(default_factory=list)
@@ -102,18 +103,20 @@ def _bureau(ctx: Ctx) -> UUID:
     return ctx.actor.bureau_id
 
 
-def _approvals(uow: UnitOfWork, ctx: Ctx, bureau_id: UUID) -> tuple[list[InboxItem], list[Approval]]:
-    """What waits for the person (as ``approvals.inbox``) and their own requests pending at
-    someone else, from the stored waiting state (decision 0035): at most six statements."""
+def _approvals(uow: UnitOfWork, ctx: Ctx, bureau_id: UUID) -> tuple[list[InboxItem], int, list[Approval]]:
+    """The first ``SHOWN`` of what waits for the person (as ``approvals.inbox``), how many wait in
+    all, and their own requests pending at someone else, from the stored waiting state (decision
+    0035): at most seven statements, whatever the size of the inbox."""
     me = ctx.actor.user_id
     if me is None:
-        return [], []
-    requests, actions, cases = uow.approvals.waiting_for(ctx.actor)
+        return [], 0, []
+    requests, actions, cases = uow.approvals.waiting_for(ctx.actor, limit=SHOWN)
     waiting = {a.request.id: a for a in assemble(requests, actions, cases)}
     inbox = [InboxItem(waiting[r.id], cases[r.case_id]) for r in requests]
+    total = len(inbox) if len(inbox) < SHOWN else uow.approvals.count_waiting(ctx.actor)
     requests, actions, cases = uow.approvals.pending_submitted_by(bureau_id, me)
     mine = {a.request.id: a for a in assemble(requests, actions, cases)}
-    return inbox, [mine[r.id] for r in requests]
+    return inbox, total, [mine[r.id] for r in requests]
 
 
 def _my_cases(uow: UnitOfWork, ctx: Ctx, bureau_id: UUID, found: list[Finding]
@@ -175,7 +178,7 @@ def workbench(uow: UnitOfWork, ctx: Ctx, *, settings: RuleSettings, catalogue: C
     see = has_permission(ctx.actor, Permission.FINDING_VIEW)
     with uow:
         found = findings_svc.evaluate(uow, ctx, ctx.now, settings=settings, catalogue=catalogue) if see else []
-        inbox, submitted = _approvals(uow, ctx, bureau_id)
+        inbox, inbox_total, submitted = _approvals(uow, ctx, bureau_id)
         lines, mine = (_my_cases(uow, ctx, bureau_id, found) if has_permission(ctx.actor, Permission.CASE_MANAGE)
                        else ([], []))
         archive = _archive(uow, ctx, bureau_id, found, settings)
@@ -185,6 +188,7 @@ def workbench(uow: UnitOfWork, ctx: Ctx, *, settings: RuleSettings, catalogue: C
     return Workbench(
         findings_visible=see, counts=status_counts(found), attention=grouped(found, limit=SHOWN, statuses=urgent),
         my_cases=lines, my_findings=grouped(mine, limit=SHOWN), my_findings_total=len(mine), inbox=inbox,
+        inbox_total=inbox_total,
         submitted=submitted, archive=archive, units=unit_counts(found, [str(u.id) for u in units]),
         unit_names={str(u.id): u.name for u in units}, system=system)
 
