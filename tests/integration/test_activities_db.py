@@ -188,3 +188,24 @@ def test_the_evaluator_uses_the_same_queries_for_1_or_12_activities(scene: Scene
     found = sorted(f.rule.id for f in svc.activity_findings(c.uow(), scene.ctx(), T0, POLICY))
     # the first: its gap; each older one: no clip at all, and its interruption lacks report and explanation
     assert found == ["ART32-AV-REQUIRED"] * 11 + ["ART35-CONTINUITY"] + ["ART36-INTERRUPTION-EXPLAINED"] * 11
+
+
+def test_an_activity_linked_to_a_case_round_trips_and_its_findings_reach_the_case(scene: Scene) -> None:
+    """Decision 0042: the link is a column of the version; ``for_case`` follows the version in
+    force; the engine's ``case=`` filter includes the activity's findings."""
+    from lawtrail.services import cases, findings
+    from lawtrail.services.case_input import CaseDetails
+    c = scene.seed.container
+    case = cases.open_case(c.uow(), scene.ctx(), unit_id=scene.seed.unit.id, details=CaseDetails(
+        action_type="coercion", procedure="general", origin="inspection", name="某食品厂查封案",
+        cause="涉嫌生产过期食品"),
+        handler_ids=[])
+    act = scene.create(case_id=case.id)
+    assert svc.get_activity(c.uow(), scene.ctx(), act.id).case_id == case.id
+    [(linked, found)] = svc.case_activities(c.uow(), scene.ctx(), case.id, POLICY)
+    assert linked == act and found  # no footage at all: Art. 35 on it
+    on_case = findings.evaluate(c.uow(), scene.ctx(), c.clock.now(), case=case.id, catalogue=c.catalogue)
+    assert {f.subject.id for f in on_case if f.subject.type == "activity"} == {str(act.id)}
+    svc.correct_activity(c.uow(), scene.ctx(), act.id, expected_version=1, data=scene.data(), note="不属于该案")
+    assert svc.case_activities(c.uow(), scene.ctx(), case.id, POLICY) == []
+    assert [v.case_id for v in svc.activity_versions(c.uow(), scene.ctx(), act.id)] == [case.id, None]

@@ -128,3 +128,25 @@ def test_a_real_name_complaint_not_taken_up_can_be_told_from_the_archived_case_a
     records.sign_record(seed.container.uow(), seed.ctx(people.zhang), seed.container.blobs, UUID(record_id),
                         records.SignatureInput(capacity="officer", signer_user_id=people.zhang.id, method="electronic"))
     assert 'data-rule="ART10-COMPLAINANT-NOTIFIED"' not in officer.get(f"/findings?case={case.id}").text
+
+
+def test_the_case_page_lists_its_on_site_activities_and_links_the_form(seed: Seed, people: People,
+                                                                        officer: TestClient) -> None:
+    """Decision 0042: an activity linked to the case is on its page with its AV problems; the
+    登记 link opens the activity form with the case chosen."""
+    from datetime import timedelta
+
+    from lawtrail.services import activities
+    case = new_case(seed, people)
+    now = seed.container.clock.now()
+    act = activities.create_activity(seed.container.uow(), seed.ctx(people.zhang), unit_id=seed.unit.id,
+                                     data=activities.ActivityInput(
+                                         kind="onsite_inspection", title="对某药店现场检查", place="蓬江区某路1号",
+                                         arrived_at=now - timedelta(hours=2), departed_at=now - timedelta(hours=1),
+                                         officer_ids=[people.zhang.id], case_id=case.id))
+    page = officer.get(f"/cases/{case.id}").text
+    section = page[page.index('id="case-activities"'):]
+    assert f'data-activity="{act.id}"' in section and "项音像问题" in section.split("</section>")[0]
+    assert f'href="/activities?case={case.id}#new-activity"' in section
+    form = officer.get(f"/activities?case={case.id}").text
+    assert re.search(rf'<option value="{case.id}" selected>{re.escape(case.number)}', form)

@@ -623,6 +623,8 @@ class FakeActivities(_Repo):
             _exists(self.s.devices, device_id, "device")
         for user_id in activity.officer_ids:
             _exists(self.s.users, user_id, "user")
+        if activity.case_id is not None:
+            _exists(self.s.cases, activity.case_id, "case")
         if any((a.id, a.version) == (activity.id, activity.version) for a in self.s.activities):
             raise Conflict("该执法活动已被他人更正，请刷新后重试",
                            "the activity was corrected by someone else; reload and try again",
@@ -645,6 +647,11 @@ class FakeActivities(_Repo):
     def versions(self, activity_id: UUID) -> list[Activity]:
         self._uow.queries += 1
         return sorted((a for a in self.s.activities if a.id == activity_id), key=lambda a: a.version)
+
+    def for_case(self, case_id: UUID) -> list[Activity]:
+        self._uow.queries += 4
+        return sorted((a for a in self._latest().values() if a.case_id == case_id),
+                      key=lambda a: (a.arrived_at, str(a.id)), reverse=True)
 
     def add_interruption(self, interruption: Interruption) -> None:
         _require_aware(interruption)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from lawtrail.domain.activities import ActivityKind, InterruptionReason
+from lawtrail.domain.cases import Stage
 from lawtrail.domain.events import Action
 from lawtrail.domain.findings import FindingStatus
 from lawtrail.domain.media import MediaType
@@ -244,3 +247,59 @@ def test_the_compliance_engine_reports_and_clears_continuity(world: World) -> No
     assert art35() == [str(act.id)]
     record(world, act)
     assert art35() == []
+
+
+# ---- the case an activity served (decision 0042) ----------------------------------------------
+
+SERIALS = itertools.count(1)
+
+
+def stored_case(world: World, unit: Any = None, **over: Any) -> Any:
+    from tests.unit.test_records_domain import case as make_case
+    unit = unit or world.unit_a
+    serial = next(SERIALS)
+    c = make_case(bureau_id=unit.bureau_id, unit_id=unit.id, number=f"江市监ZFJCK〔2026〕{serial}号", serial=serial,
+                  **over)
+    with world.uow() as uow:
+        uow.cases.add(c)
+        uow.commit()
+    return c
+
+
+def test_an_activity_linked_to_a_case_is_read_with_its_findings_on_the_case(world: World) -> None:
+    c = stored_case(world)
+    act = create(world, case_id=c.id)
+    assert act.case_id == c.id
+    event = only_new_event(world, 0)
+    assert event.after is not None and event.after["case_id"] == str(c.id)
+    [(linked, found)] = svc.case_activities(world.uow(), world.ctx(world.officer_a), c.id, POLICY)
+    assert linked.id == act.id
+    # filmed from nothing: Art. 35 (uninterrupted, no footage) is open on it, and only its own
+    assert found and {f.subject.id for f in found} == {str(act.id)}
+    other = create(world)  # unlinked: not on the case
+    assert [a.id for a, _ in svc.case_activities(world.uow(), world.ctx(world.leader), c.id, POLICY)] == [act.id]
+    # a correction unlinks it; the link stays in version 1
+    svc.correct_activity(world.uow(), world.ctx(world.officer_a), act.id, expected_version=1,
+                         data=data(world, case_id=None), note="关联错了案件")
+    assert svc.case_activities(world.uow(), world.ctx(world.officer_a), c.id, POLICY) == []
+    assert [v.case_id for v in svc.activity_versions(world.uow(), world.ctx(world.leader), act.id)] == [c.id, None]
+    assert other.case_id is None
+
+
+def test_a_link_to_an_unknown_unseen_or_archived_case_is_refused(world: World) -> None:
+    for case_id, words in ((uuid.uuid4(), "案件不存在"), (stored_case(world, world.unit_b).id, "案件不存在"),
+                           (stored_case(world, stage=Stage.ARCHIVE).id, "第三十九条")):
+        err = refused(world, ValidationFailed, lambda case_id=case_id: create(world, case_id=case_id))
+        assert err.problems and err.problems[0].field == "case_id"
+        assert words in err.problems[0].message_zh
+
+
+def test_a_case_archived_since_keeps_its_link_through_a_correction(world: World) -> None:
+    c = stored_case(world)
+    act = create(world, case_id=c.id)
+    with world.uow() as uow:
+        uow.cases.update(replace(c, stage=Stage.ARCHIVE))
+        uow.commit()
+    fixed = svc.correct_activity(world.uow(), world.ctx(world.officer_a), act.id, expected_version=1,
+                                 data=data(world, case_id=c.id, place="蓬江区某路2号"), note="地点记错")
+    assert (fixed.version, fixed.case_id) == (2, c.id)

@@ -103,6 +103,7 @@ class Activity:
     actor_id: UUID | None
     actor_name: str
     recorded_at: datetime
+    case_id: UUID | None = None  # the case the activity served (Art. 32 on the case's checklist)
 
     @property
     def span(self) -> Span:

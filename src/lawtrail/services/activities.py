@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from lawtrail.domain.access import Permission, Role
+from lawtrail.domain.access import Permission, Role, allows
 from lawtrail.domain.activities import (
     TITLE_MAX,
     Activity,
@@ -31,6 +31,7 @@ from lawtrail.domain.activities import (
     check_span,
     clean_note,
 )
+from lawtrail.domain.cases import Stage
 from lawtrail.domain.devices import Device
 from lawtrail.domain.events import Action
 from lawtrail.domain.findings import Finding
@@ -75,6 +76,7 @@ class ActivityInput:
     party: str = ""
     uninterrupted_required: bool = False
     av_unsuitable_reason: str = ""
+    case_id: UUID | None = None  # the case the activity served, if any
 
 
 # ---- reading --------------------------------------------------------------------------------
@@ -99,6 +101,19 @@ def activity_versions(uow: UnitOfWork, ctx: Ctx, activity_id: UUID) -> list[Acti
     activity = get_activity(uow, ctx, activity_id)
     with uow:
         return uow.activities.versions(activity.id)
+
+
+def case_activities(uow: UnitOfWork, ctx: Ctx, case_id: UUID, policy: ContinuityPolicy
+                    ) -> list[tuple[Activity, list[Finding]]]:
+    """The on-site activities linked to the case that the actor may see, newest first, each with
+    its Art. 32, 35 and 36 findings at ``ctx.now`` (a fixed number of reads)."""
+    with uow:
+        linked = [a for a in uow.activities.for_case(case_id)
+                  if allows(ctx.actor, Permission.ACTIVITY_VIEW, bureau_id=a.bureau_id, unit_id=a.unit_id)]
+        if not linked:
+            return []
+        found = findings_in(uow, linked[0].bureau_id, None, ctx.now, policy, activity_ids=[a.id for a in linked])
+    return [(a, [f for f in found if f.subject.id == str(a.id)]) for a in linked]
 
 
 def list_activities(uow: UnitOfWork, ctx: Ctx) -> list[Activity]:
@@ -136,7 +151,7 @@ def _validate(data: ActivityInput, now: datetime, problems: Problems) -> dict[st
     return {"kind": kind, "title": title, "party": party, "place": place, "av_unsuitable_reason": unsuitable,
             "arrived_at": data.arrived_at, "departed_at": data.departed_at,
             "uninterrupted_required": data.uninterrupted_required,
-            "officer_ids": tuple(data.officer_ids), "device_ids": tuple(data.device_ids)}
+            "officer_ids": tuple(data.officer_ids), "device_ids": tuple(data.device_ids), "case_id": data.case_id}
 
 
 def _check_members(uow: UnitOfWork, bureau_id: UUID, officer_ids: Sequence[UUID], device_ids: Sequence[UUID],
@@ -155,6 +170,21 @@ def _check_members(uow: UnitOfWork, bureau_id: UUID, officer_ids: Sequence[UUID]
             problems.add("device_ids", "记录设备不存在", f"no such device {device_id}")
 
 
+def _check_case(uow: UnitOfWork, ctx: Ctx, bureau_id: UUID, case_id: UUID | None, problems: Problems, *,
+                keep: UUID | None = None) -> None:
+    """The case an activity is linked to: one of the bureau's that the actor may see, not yet at
+    归档 (Art. 39) — unless the version before was linked to it already."""
+    if case_id is None or case_id == keep:
+        return
+    case = uow.cases.get(case_id)
+    if case is None or case.bureau_id != bureau_id or not allows(
+            ctx.actor, Permission.CASE_VIEW, bureau_id=case.bureau_id, unit_id=case.unit_id):
+        problems.add("case_id", "案件不存在或无权查看", f"no such case {case_id}, or not visible to you")
+    elif case.stage is Stage.ARCHIVE:
+        problems.add("case_id", f"案件 {case.number} 已归档，不能再关联执法活动（第三十九条）",
+                     f"case {case.number} is archived; no activity can be linked to it (Art. 39)")
+
+
 def create_activity(uow: UnitOfWork, ctx: Ctx, *, unit_id: UUID, data: ActivityInput) -> Activity:
     """Record an on-site activity of ``unit_id`` (version 1) and its ``vault:activity:create``
     event. Raise ValidationFailed (every bad field), NotFound for an unknown unit,
@@ -168,6 +198,7 @@ def create_activity(uow: UnitOfWork, ctx: Ctx, *, unit_id: UUID, data: ActivityI
             raise NotFound("执法机构不存在或已停用", "unknown or inactive unit", code="unit.not_found")
         require(ctx.actor, Permission.ACTIVITY_MANAGE, bureau_id=unit.bureau_id, unit_id=unit.id)
         _check_members(uow, unit.bureau_id, data.officer_ids, data.device_ids, problems)
+        _check_case(uow, ctx, unit.bureau_id, data.case_id, problems)
         problems.raise_if_any()
         activity = Activity(id=uuid.uuid4(), version=1, bureau_id=unit.bureau_id, unit_id=unit.id, note="",
                             actor_id=ctx.actor.user_id, actor_name=ctx.actor.name[:100], recorded_at=ctx.now,
@@ -197,6 +228,7 @@ def correct_activity(uow: UnitOfWork, ctx: Ctx, activity_id: UUID, *, expected_v
                            code="activity.stale")
         _check_members(uow, before.bureau_id, data.officer_ids, data.device_ids, problems,
                        keep=before.officer_ids)
+        _check_case(uow, ctx, before.bureau_id, data.case_id, problems, keep=before.case_id)
         problems.raise_if_any()
         after = replace(before, **values, version=before.version + 1, note=note, actor_id=ctx.actor.user_id,
                         actor_name=ctx.actor.name[:100], recorded_at=ctx.now)

@@ -163,14 +163,15 @@ def _scope(ctx: Ctx, rule: str | None, unit: UUID | None, case_id: UUID | None =
 
 
 def _case_subjects(uow: UnitOfWork, ctx: Ctx, case_id: UUID) -> set[tuple[str, str]]:
-    """The case, its records and the media linked to it now, as (type, id) subjects. NotFound
-    (``case.not_found``) for a case of another bureau or none."""
+    """The case, its records, the media and on-site activities linked to it now, as (type, id)
+    subjects. NotFound (``case.not_found``) for a case of another bureau or none."""
     found = uow.cases.get(case_id)
     if found is None or found.bureau_id != ctx.actor.bureau_id:
         raise NotFound("案件不存在", "no such case", code="case.not_found")
     records = {("record", str(v.record_id)) for v in uow.records.for_case(case_id)}
     media = {("media", str(m)) for m in current_media(uow.cases.media_links(case_id))}
-    return {("case", str(case_id))} | records | media
+    activities = {("activity", str(a.id)) for a in uow.activities.for_case(case_id)}
+    return {("case", str(case_id))} | records | media | activities
 
 
 @contextmanager
@@ -194,7 +195,7 @@ def evaluate(uow: UnitOfWork, ctx: Ctx, now: datetime, *, settings: RuleSettings
              case: UUID | None = None, catalogue: CatalogueSource | None = None) -> list[Finding]:
     """The findings at ``now`` that the actor may see (finding:view; officers and unit heads:
     their own unit), optionally only of ``rule``, ``unit``, ``subject`` (type, id), ``status`` or
-    ``case`` (the case itself, its records and the media linked to it); overdue first, then due
+    ``case`` (the case, its records, the media and activities linked to it); overdue first, then due
     soon, then open, each by due time. ``catalogue`` (the record catalogue's source) lets the
     record rules of Art. 8–15 run; every entry point passes it.
 

@@ -220,6 +220,10 @@ class ActivityRepo(Protocol):
         """Every version, oldest first."""
         ...
 
+    def for_case(self, case_id: UUID) -> list[Activity]:
+        """The activities whose version in force is linked to the case, newest arrival first."""
+        ...
+
     def add_interruption(self, interruption: Interruption) -> None:
         """Insert this version; raise Conflict ``interruption.version_taken`` on a clash."""
         ...

@@ -62,6 +62,14 @@ class SqlActivities:
         keys = select(_A.c.id, _A.c.version).where(_A.c.id == activity_id).subquery()
         return sorted(self._load(keys), key=lambda a: a.version)
 
+    def for_case(self, case_id: UUID) -> list[Activity]:
+        """Four queries: the activities any version of which names the case, then those whose
+        version in force still does."""
+        ids = self.conn.execute(select(_A.c.id).where(_A.c.case_id == case_id).distinct()).scalars().all()
+        if not ids:
+            return []
+        return [a for a in self._load(self._latest(None, None, ids)) if a.case_id == case_id]
+
     def _latest(self, bureau_id: UUID | None, unit_ids: frozenset[UUID] | None,
                 activity_ids: Collection[UUID] | None) -> Subquery:
         """(id, version) of the latest version of each chosen activity."""

@@ -349,10 +349,12 @@ activities = Table(
     Column("actor_id", Uuid, nullable=True),
     Column("actor_name", String(100), nullable=False),
     _ts("recorded_at"),
+    Column("case_id", Uuid, ForeignKey("cases.id"), nullable=True),  # the case it served (migration 0020)
     CheckConstraint("version >= 1", name="version_positive"),
     CheckConstraint("departed_at > arrived_at", name="departed_after_arrived"),
     Index("ix_activities_unit_arrived", "unit_id", "arrived_at"),
     Index("ix_activities_bureau_arrived", "bureau_id", "arrived_at"),
+    Index("ix_activities_case", "case_id"),
 )
 
 activity_devices = Table(

@@ -32,13 +32,14 @@ class ActivityIn(In):
     party: str = ""
     uninterrupted_required: bool = False
     av_unsuitable_reason: str = ""
+    case_id: UUID | None = None
 
     def data(self) -> svc.ActivityInput:
         return svc.ActivityInput(kind=self.kind, title=self.title, place=self.place, arrived_at=self.arrived_at,
                                  departed_at=self.departed_at, officer_ids=self.officer_ids,
                                  device_ids=self.device_ids, party=self.party,
                                  uninterrupted_required=self.uninterrupted_required,
-                                 av_unsuitable_reason=self.av_unsuitable_reason)
+                                 av_unsuitable_reason=self.av_unsuitable_reason, case_id=self.case_id)
 
 
 class CorrectionIn(ActivityIn):
@@ -64,6 +65,7 @@ class ActivityOut(BaseModel):
     note: str
     recorded_by: str
     recorded_at: datetime
+    case_id: UUID | None
 
     @classmethod
     def of(cls, a: Activity) -> ActivityOut:
@@ -71,7 +73,7 @@ class ActivityOut(BaseModel):
                    place=a.place, arrived_at=a.arrived_at, departed_at=a.departed_at,
                    uninterrupted_required=a.uninterrupted_required, av_unsuitable_reason=a.av_unsuitable_reason,
                    officer_ids=list(a.officer_ids), device_ids=list(a.device_ids), note=a.note,
-                   recorded_by=a.actor_name, recorded_at=a.recorded_at)
+                   recorded_by=a.actor_name, recorded_at=a.recorded_at, case_id=a.case_id)
 
 
 class InterruptionIn(In):

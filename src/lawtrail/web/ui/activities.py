@@ -8,6 +8,7 @@ page with the problems shown inline (status 422), a successful one redirects wit
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -24,10 +25,12 @@ from lawtrail.domain.activities import (
     InterruptionReason,
     Span,
 )
+from lawtrail.domain.cases import Case, CaseFilter, Stage
 from lawtrail.domain.org import BUREAU_TZ, User
 from lawtrail.domain.rules.continuity import DeviceTimeline, duration_zh
 from lawtrail.errors import LawtrailError, invalid
 from lawtrail.services import activities as svc
+from lawtrail.services import cases as case_svc
 from lawtrail.services import devices as dev_svc
 from lawtrail.services import org as org_svc
 from lawtrail.services import users as user_svc
@@ -87,7 +90,7 @@ def activity_input(form: FormData) -> svc.ActivityInput:
         departed_at=form_time(form, "departed_at", "离开现场时间"),
         officer_ids=uuids(form, "officer_ids", "执法人员"), device_ids=uuids(form, "device_ids", "记录设备"),
         uninterrupted_required=text(form, "uninterrupted_required") == "on",
-        av_unsuitable_reason=text(form, "av_unsuitable_reason"))
+        av_unsuitable_reason=text(form, "av_unsuitable_reason"), case_id=optional_uuid(form, "case_id", "关联案件"))
 
 
 # ---- the list -------------------------------------------------------------------------------
@@ -106,10 +109,17 @@ def _choices(request: Request, who: Principal) -> dict[str, object]:
     except LawtrailError:
         cams = []
     mine = who.user.unit_id
+    cases: list[Case] = []
+    with contextlib.suppress(LawtrailError, ValueError):  # my open cases, then the one the case page sent
+        cases = [x for x in case_svc.list_cases(c.uow(read_only=True), ctx, CaseFilter(handler_id=who.user.id),
+                                                page_size=case_svc.PAGE_SIZE_MAX).items if x.stage is not Stage.ARCHIVE]
+        wanted = request.query_params.get("case", "")
+        if wanted and wanted not in {str(x.id) for x in cases}:
+            cases.insert(0, case_svc.get_case(c.uow(), ctx, UUID(wanted)).case)
     people.sort(key=lambda u: (u.unit_id != mine, str(u.unit_id), u.display_name))
     cams.sort(key=lambda d: (d.unit_id != mine, str(d.unit_id), d.number))
     return {"units": units, "unit_names": {u.id: u.name for u in units}, "officers": people, "cams": cams,
-            "kinds": list(ActivityKind)}
+            "kinds": list(ActivityKind), "case_options": [(x.id, f"{x.number} {x.name}") for x in cases]}
 
 
 def _list_page(request: Request, who: Principal, status: int = 200, **ctx: object) -> Response:

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
+from lawtrail.domain.activities import Activity
 from lawtrail.domain.approvals import Approval, check_gate
 from lawtrail.domain.cases import (
     ACTION_TYPE_LABELS,
@@ -28,9 +29,11 @@ from lawtrail.domain.cases import (
     Stage,
     next_stages,
 )
+from lawtrail.domain.findings import Finding
 from lawtrail.domain.org import User, can_act_as_officer, local_date
 from lawtrail.domain.parties import PARTY_KIND_LABELS, PartyInput, masked_id
 from lawtrail.errors import LawtrailError, RuleViolation, invalid
+from lawtrail.services import activities as activity_svc
 from lawtrail.services import cases as svc
 from lawtrail.services import org as org_svc
 from lawtrail.services.case_input import CaseDetails
@@ -167,7 +170,17 @@ def _case_page(request: Request, who: Principal, case_id: UUID, status: int = 20
                 gated=_gated(case, panel["ap"].approvals), closable=case.stage in CLOSABLE and not case.closed,
                 reached=reached, current=STAGE_ORDER.index(case.stage), trail_rows=rows(events, _names(request, who)),
                 today_=local_date(c.clock.now()), **case_records_context(request, who, case), **panel,
-                **checklist_context(request, who, case_id), **ctx)
+                **checklist_context(request, who, case_id), activities=_activities(request, who, case_id), **ctx)
+
+
+def _activities(request: Request, who: Principal, case_id: UUID) -> list[tuple[Activity, list[Finding]]]:
+    """The on-site activities linked to the case, with their Art. 32/35/36 findings."""
+    c = container(request)
+    try:
+        return activity_svc.case_activities(c.uow(read_only=True), who.ctx(request), case_id,
+                                            activity_svc.continuity_policy(c.settings))
+    except LawtrailError:
+        return []
 
 
 def _gated(case: Case, approvals: list[Approval]) -> dict[str, str]:
