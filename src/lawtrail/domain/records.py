@@ -16,7 +16,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from lawtrail.domain.cases import STAGE_LABELS, STAGE_ORDER, Case, Stage
@@ -122,6 +122,36 @@ class Signature:
     recorded_at: datetime
     actor_id: UUID | None
     actor_name: str
+
+
+class Signed(Protocol):
+    """What the rules read of a signature (``Signature`` is one; so is the compliance engine's
+    narrow ``SignatureFact``): the version it belongs to, the capacity, refused or given, the
+    witness of a refusal."""
+
+    @property
+    def record_id(self) -> UUID: ...
+    @property
+    def record_version(self) -> int: ...
+    @property
+    def capacity(self) -> Capacity: ...
+    @property
+    def refused(self) -> bool: ...
+    @property
+    def witness_name(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureFact:
+    """Only what the rules read of a signature (``Signed``): the engine reads every signature of
+    every case in scope, and the other eleven columns (ids, times, names, scans) cost more to
+    read than the rules cost to run (decision 0037)."""
+
+    record_id: UUID
+    record_version: int
+    capacity: Capacity
+    refused: bool
+    witness_name: str
 
 
 @dataclass(frozen=True)
@@ -358,7 +388,7 @@ class Completeness:
         return self.signatures_complete and not self.av_missing
 
 
-def completeness(kind: RecordKind, version: RecordVersion, signatures: Sequence[Signature]) -> Completeness:
+def completeness(kind: RecordKind, version: RecordVersion, signatures: Sequence[Signed]) -> Completeness:
     """Whether every required signature of ``version`` is given or refused with a witness (Art. 13),
     and whether a required simultaneous AV record is linked or waived with a reason (Art. 14)."""
     mine = [s for s in signatures if s.record_id == version.record_id and s.record_version == version.version]
@@ -412,7 +442,7 @@ def _latest(versions: Sequence[RecordVersion]) -> dict[UUID, RecordVersion]:
 
 def missing_records(case: Case, reached: Collection[Stage], catalogues: Mapping[int, Catalogue],
                     current: Catalogue, versions: Sequence[RecordVersion],
-                    signatures: Sequence[Signature]) -> list[Gap]:
+                    signatures: Sequence[Signed]) -> list[Gap]:
     """What the case still lacks, per stage, as pure data for the compliance rules. ``reached``
     holds the stages the case has entered (its stage history); ``catalogues`` the catalogue
     versions the records were made under (``current`` stands in for any not given).

@@ -19,7 +19,7 @@ from uuid import UUID
 from lawtrail.domain.cases import ActionType, Case, Stage
 from lawtrail.domain.catalogue import Capacity
 from lawtrail.domain.org import BUREAU_TZ
-from lawtrail.domain.records import RecordVersion, Signature
+from lawtrail.domain.records import RecordVersion, Signed
 from lawtrail.errors import RuleViolation
 
 DIRECT, REFUSAL, ELECTRONIC = "service_receipt_direct", "service_refusal", "service_electronic"
@@ -77,7 +77,7 @@ def _text(v: RecordVersion, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _signed(v: RecordVersion, signatures: Sequence[Signature], capacity: Capacity) -> list[Signature]:
+def _signed(v: RecordVersion, signatures: Sequence[Signed], capacity: Capacity) -> list[Signed]:
     return [s for s in signatures if s.record_id == v.record_id and s.record_version == v.version
             and s.capacity is capacity and not s.refused]
 
@@ -98,7 +98,7 @@ def is_final_document(case_type: ActionType, document: str, numbers: Sequence[st
     return case_type in FINAL_DOC_TYPES and serves_decision(document, numbers)
 
 
-def receipt_problems(case: Case, v: RecordVersion, signatures: Sequence[Signature], attachments: int,
+def receipt_problems(case: Case, v: RecordVersion, signatures: Sequence[Signed], attachments: int,
                      others: Sequence[RecordVersion]) -> list[Problem]:
     """What the service record ``v`` (latest version) lacks for its method (Art. 21–27).
     ``attachments``: how many scans or photos the record has; ``others``: every latest version of
@@ -126,7 +126,7 @@ def receipt_problems(case: Case, v: RecordVersion, signatures: Sequence[Signatur
     return out
 
 
-def _entrusted(v: RecordVersion, signatures: Sequence[Signature], server: list[Signature]) -> list[Problem]:
+def _entrusted(v: RecordVersion, signatures: Sequence[Signed], server: list[Signed]) -> list[Problem]:
     """Art. 26: the reason of the entrusting or forwarding, and both the server's and the
     recipient's signature or seal on the receipt."""
     lacks = [(zh, en) for ok, zh, en in (
@@ -143,7 +143,7 @@ def _entrusted(v: RecordVersion, signatures: Sequence[Signature], server: list[S
                     f"{', '.join(e for _, e in lacks)}")]
 
 
-def _refusal(v: RecordVersion, signatures: Sequence[Signature], server: list[Signature]) -> list[Problem]:
+def _refusal(v: RecordVersion, signatures: Sequence[Signed], server: list[Signed]) -> list[Problem]:
     if not _text(v, "refusal_reason") or not _text(v, "refused_at"):
         return [Problem("ART23-REFUSAL-EVIDENCE", "第二十三条", "拒收送达应在送达回证上记明拒收事由和日期",
                         "a refusal records its reason and date on the receipt")]
@@ -269,7 +269,7 @@ def _check_court_application(values: dict[str, object], existing: Sequence[Recor
 
 # ---- the stage gate ------------------------------------------------------------------------------
 
-def complete_receipt(case: Case, versions: Sequence[RecordVersion], signatures: Sequence[Signature],
+def complete_receipt(case: Case, versions: Sequence[RecordVersion], signatures: Sequence[Signed],
                      attachments: dict[UUID, int]) -> RecordVersion | None:
     """A service record of the case's decision (or, on a simplified case, of any document) that
     lacks nothing (``receipt_problems`` empty), or None."""
@@ -286,7 +286,7 @@ def complete_receipt(case: Case, versions: Sequence[RecordVersion], signatures: 
 
 
 def check_leave_service(case: Case, to: Stage, versions: Sequence[RecordVersion],
-                        signatures: Sequence[Signature], attachments: dict[UUID, int]) -> None:
+                        signatures: Sequence[Signed], attachments: dict[UUID, int]) -> None:
     """Raise RuleViolation when ``case`` leaves 送达 for a later stage without a complete receipt of
     its decision (Art. 21)."""
     if case.stage is not Stage.SERVICE or to in (Stage.SERVICE, Stage.INITIATION, Stage.INVESTIGATION,

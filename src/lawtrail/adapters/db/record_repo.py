@@ -4,7 +4,7 @@ signatures and refusals, attachments. Insert and select only: the tables refuse 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -13,10 +13,18 @@ from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from lawtrail.adapters.db import tables as t
 from lawtrail.adapters.db.case_repo import case_from
-from lawtrail.adapters.db.fastrows import Ids, dicts, enum_map
+from lawtrail.adapters.db.fastrows import Ids, dicts, enum_map, fetch
 from lawtrail.domain.cases import Stage
 from lawtrail.domain.catalogue import Capacity, StoredCatalogue
-from lawtrail.domain.records import Attachment, OfficerPresent, RecordVersion, RightsMethod, Signature, SignMethod
+from lawtrail.domain.records import (
+    Attachment,
+    OfficerPresent,
+    RecordVersion,
+    RightsMethod,
+    Signature,
+    SignatureFact,
+    SignMethod,
+)
 from lawtrail.domain.rules.service import ServiceFacts
 from lawtrail.errors import Conflict
 
@@ -60,6 +68,17 @@ def _version_of(row: Row[Any]) -> RecordVersion:
 
 def _signature(row: Row[Any]) -> Signature:
     return signature_from(dict(row._mapping))
+
+
+#: The columns of a ``SignatureFact``, in the order ``signature_fact`` takes them.
+SIGNATURE_FACT_COLUMNS = tuple(t.record_signatures.c[name] for name in
+                               ("record_id", "record_version", "capacity", "refused", "witness_name"))
+
+
+def signature_fact(row: Sequence[Any]) -> SignatureFact:
+    """A ``SignatureFact`` from the values of ``SIGNATURE_FACT_COLUMNS`` (read through ``fastrows``)."""
+    record_id, version, capacity, refused, witness = row
+    return SignatureFact(record_id, version, _CAPACITIES[capacity], refused, witness)
 
 
 def signature_from(d: dict[str, Any]) -> Signature:
@@ -168,7 +187,8 @@ class SqlRecords:
         counts = {r["record_id"]: int(r.pop("attachment_count")) for r in rows}
         versions = [_version_from(r, ids) for r in rows]
         record_ids = scoped(select(v.record_id).join(t.cases, C.id == v.case_id)).where(v.kind_id.in_(list(kinds)))
-        signatures = [signature_from(r) for r in dicts(
-            self.conn, select(t.record_signatures).where(sg.record_id.in_(record_ids)).order_by(sg.recorded_at), ids)]
+        _, sig_rows = fetch(self.conn, select(*SIGNATURE_FACT_COLUMNS).where(sg.record_id.in_(record_ids))
+                            .order_by(sg.recorded_at), ids)
+        signatures = [signature_fact(r) for r in sig_rows]
         return ServiceFacts(cases=cases, versions=versions, signatures=signatures,
                             attachments={k: n for k, n in counts.items() if n})

@@ -23,7 +23,7 @@ from lawtrail.domain.cases import HANDLED_STAGES, MIN_HANDLERS, Case, ClosedKind
 from lawtrail.domain.catalogue import CAPACITY_LABELS, Catalogue, RecordKind
 from lawtrail.domain.findings import DUE_SOON, Finding, FindingStatus, RuleSpec, Severity, Subject, finding
 from lawtrail.domain.org import BUREAU_TZ, CERT_EXPIRING_DAYS, User, can_act_as_officer, local_date
-from lawtrail.domain.records import MIN_OFFICERS, Gap, GapKind, RecordVersion, Signature, missing_records
+from lawtrail.domain.records import MIN_OFFICERS, Gap, GapKind, RecordVersion, Signed, missing_records
 from lawtrail.domain.rules.common import local
 
 ART05 = RuleSpec("ART05-CERTIFIED-HANDLER", "第五条", Severity.ERROR,
@@ -77,7 +77,7 @@ class CaseRows:
     reached: dict[UUID, frozenset[Stage]]
     handlers: dict[UUID, list[UUID]]
     versions: dict[UUID, list[RecordVersion]]
-    signatures: dict[UUID, list[Signature]]
+    signatures: Mapping[UUID, Sequence[Signed]]
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ class CaseFacts:
     handlers: Mapping[UUID, Sequence[UUID]]
     users: Mapping[UUID, User]
     versions: Mapping[UUID, Sequence[RecordVersion]]
-    signatures: Mapping[UUID, Sequence[Signature]]
+    signatures: Mapping[UUID, Sequence[Signed]]
     catalogues: Mapping[int, Catalogue]
     current: Catalogue
     #: ``case_gaps`` per case id, worked out once for the case rules and the review rules.

@@ -10,6 +10,7 @@ they are broken (decision 0012); ART28 is due at the end of the correction deadl
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -17,7 +18,7 @@ from uuid import UUID
 from lawtrail.domain import service as s
 from lawtrail.domain.cases import STAGE_ORDER, Case, Procedure, Stage
 from lawtrail.domain.findings import DUE_SOON, Finding, RuleSpec, Severity, Subject, finding
-from lawtrail.domain.records import RecordVersion, Signature
+from lawtrail.domain.records import RecordVersion, Signed
 from lawtrail.domain.rules.common import local
 
 ART21 = RuleSpec("ART21-SERVICE-RECEIPT", "第二十一条", Severity.ERROR,
@@ -64,7 +65,7 @@ class ServiceFacts:
 
     cases: list[Case]
     versions: list[RecordVersion]
-    signatures: list[Signature]
+    signatures: Sequence[Signed]
     attachments: dict[UUID, int] = field(default_factory=dict)
 
 
@@ -81,7 +82,7 @@ def _make(spec: RuleSpec, case: Case, zh: str, en: str, now: datetime, due_at: d
     return finding(spec, _subject(case), zh, en, now=now, due_at=due_at, due_soon=due_soon, unit_id=str(case.unit_id))
 
 
-def service_findings(case: Case, records: list[RecordVersion], signatures: list[Signature],
+def service_findings(case: Case, records: list[RecordVersion], signatures: list[Signed],
                      attachments: dict[UUID, int], now: datetime) -> list[Finding]:
     """ART21–27 for one case: each service record's problems; and, once the case has left 送达
     (decided, not closed), no service record of the decision at all."""
@@ -164,7 +165,7 @@ def check_service(facts: ServiceFacts, now: datetime, *, rule: str | None = None
     by_case: dict[UUID, list[RecordVersion]] = defaultdict(list)
     for v in facts.versions:
         by_case[v.case_id].append(v)
-    sigs: dict[UUID, list[Signature]] = defaultdict(list)
+    sigs: dict[UUID, list[Signed]] = defaultdict(list)
     for sig in facts.signatures:
         sigs[sig.record_id].append(sig)
     out: list[Finding] = []
