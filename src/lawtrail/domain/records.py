@@ -473,11 +473,14 @@ def missing_records(case: Case, reached: Collection[Stage], catalogues: Mapping[
         if kind.id in present_kinds or (kind.group and kind.group in present_groups):
             continue
         gaps.append(Gap(kind.stages[-1], GapKind.RECORD, kind.id, kind.name, kind.articles, overdue=now_index > last))
+    signed: dict[tuple[UUID, int], list[Signed]] = {}  # each version's own, so each is looked at once
+    for s in signatures:
+        signed.setdefault((s.record_id, s.record_version), []).append(s)
     for version in latest.values():
         made_under = (catalogues.get(version.catalogue_version) or current).kind(version.kind_id)
         if made_under is None:
             continue
-        state = completeness(made_under, version, signatures)
+        state = completeness(made_under, version, signed.get((version.record_id, version.version), ()))
         overdue = now_index > _ORDER[version.stage]
         short = tuple(s.capacity.value for s in state.slots if not s.done)
         if short:
