@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Select, and_, select
 from lawtrail.adapters.db import tables as t
 from lawtrail.adapters.db.case_repo import case_from
 from lawtrail.adapters.db.fastrows import Ids, dicts, enum_map, fetch
-from lawtrail.adapters.db.record_repo import SIGNATURE_FACT_COLUMNS, _version_from, signature_fact
+from lawtrail.adapters.db.record_repo import SIGNATURE_FACT_COLUMNS, VERSION_FACT_COLUMNS, VersionReader, signature_fact
 from lawtrail.domain.cases import Stage
 from lawtrail.domain.records import RecordVersion, SignatureFact
 from lawtrail.domain.rules.case_records import CaseRows
@@ -53,9 +53,10 @@ def load_case_rows(conn: Connection, bureau_id: UUID, unit_ids: frozenset[UUID] 
         handlers[case_ref].append(user_id)
     v = t.record_versions.c
     versions: dict[UUID, list[RecordVersion]] = defaultdict(list)
-    for data in dicts(conn, _scoped(select(t.record_versions).join(t.cases, C.id == v.case_id),
+    read = VersionReader(ids)
+    for data in dicts(conn, _scoped(select(*VERSION_FACT_COLUMNS).join(t.cases, C.id == v.case_id),
                                     bureau_id, unit_ids, case_id), ids):
-        version = _version_from(data, ids)
+        version = read(data)
         versions[version.case_id].append(version)
     g = t.record_signatures.c
     signatures: dict[UUID, list[SignatureFact]] = defaultdict(list)
