@@ -16,7 +16,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from lawtrail.domain.cases import STAGE_LABELS, STAGE_ORDER, Case, Stage
@@ -100,6 +100,62 @@ class RecordVersion:
     created_at: datetime
     actor_id: UUID | None
     actor_name: str
+
+
+class Versioned(Protocol):
+    """What the rules read of a record version (``RecordVersion`` is one; so is the compliance
+    engine's narrow ``VersionFact``): all but its own id, the correction's reason and the actor."""
+
+    @property
+    def record_id(self) -> UUID: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def case_id(self) -> UUID: ...
+    @property
+    def stage(self) -> Stage: ...
+    @property
+    def kind_id(self) -> str: ...
+    @property
+    def kind_name(self) -> str: ...
+    @property
+    def catalogue_version(self) -> int: ...
+    @property
+    def values(self) -> dict[str, Any]: ...
+    @property
+    def officers(self) -> tuple[OfficerPresent, ...]: ...
+    @property
+    def rights_method(self) -> RightsMethod | None: ...
+    @property
+    def av_media_ids(self) -> tuple[UUID, ...]: ...
+    @property
+    def av_waiver(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+V = TypeVar("V", bound=Versioned)
+
+
+@dataclass(frozen=True, slots=True)
+class VersionFact:
+    """Only what the rules read of a record version (``Versioned``): the engine reads every
+    version of every case in scope, and parsing each version's own id alone cost more than the
+    rules that read it (decision 0037)."""
+
+    record_id: UUID
+    version: int
+    case_id: UUID
+    stage: Stage
+    kind_id: str
+    kind_name: str
+    catalogue_version: int
+    values: dict[str, Any]
+    officers: tuple[OfficerPresent, ...]
+    rights_method: RightsMethod | None
+    av_media_ids: tuple[UUID, ...]
+    av_waiver: str
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -353,7 +409,7 @@ def changed_fields(before: RecordVersion | None, after: RecordVersion) -> list[s
 
 # ---- signatures and completeness ---------------------------------------------------------------
 
-def needed(spec: SignerSpec, version: RecordVersion) -> int:
+def needed(spec: SignerSpec, version: Versioned) -> int:
     """How many signatures of ``spec.capacity`` the version needs."""
     if spec.count_from:
         listed = version.values.get(spec.count_from)
@@ -388,7 +444,7 @@ class Completeness:
         return self.signatures_complete and not self.av_missing
 
 
-def completeness(kind: RecordKind, version: RecordVersion, signatures: Sequence[Signed]) -> Completeness:
+def completeness(kind: RecordKind, version: Versioned, signatures: Sequence[Signed]) -> Completeness:
     """Whether every required signature of ``version`` is given or refused with a witness (Art. 13),
     and whether a required simultaneous AV record is linked or waived with a reason (Art. 14)."""
     mine = [s for s in signatures if s.record_id == version.record_id and s.record_version == version.version]
@@ -432,8 +488,8 @@ class Gap:
 _ORDER = {s: i for i, s in enumerate(STAGE_ORDER)}
 
 
-def _latest(versions: Sequence[RecordVersion]) -> dict[UUID, RecordVersion]:
-    out: dict[UUID, RecordVersion] = {}
+def _latest(versions: Sequence[V]) -> dict[UUID, V]:
+    out: dict[UUID, V] = {}
     for v in versions:
         if v.record_id not in out or v.version > out[v.record_id].version:
             out[v.record_id] = v
@@ -441,7 +497,7 @@ def _latest(versions: Sequence[RecordVersion]) -> dict[UUID, RecordVersion]:
 
 
 def missing_records(case: Case, reached: Collection[Stage], catalogues: Mapping[int, Catalogue],
-                    current: Catalogue, versions: Sequence[RecordVersion],
+                    current: Catalogue, versions: Sequence[Versioned],
                     signatures: Sequence[Signed]) -> list[Gap]:
     """What the case still lacks, per stage, as pure data for the compliance rules. ``reached``
     holds the stages the case has entered (its stage history); ``catalogues`` the catalogue

@@ -15,7 +15,7 @@ from lawtrail.adapters.db.case_repo import case_from
 from lawtrail.adapters.db.fastrows import Ids, dicts, enum_map, fetch
 from lawtrail.adapters.db.record_repo import SIGNATURE_FACT_COLUMNS, VERSION_FACT_COLUMNS, VersionReader, signature_fact
 from lawtrail.domain.cases import Stage
-from lawtrail.domain.records import RecordVersion, SignatureFact
+from lawtrail.domain.records import SignatureFact, VersionFact
 from lawtrail.domain.rules.case_records import CaseRows
 
 C = t.cases.c
@@ -52,11 +52,12 @@ def load_case_rows(conn: Connection, bureau_id: UUID, unit_ids: frozenset[UUID] 
     for case_ref, user_id in pairs:
         handlers[case_ref].append(user_id)
     v = t.record_versions.c
-    versions: dict[UUID, list[RecordVersion]] = defaultdict(list)
+    versions: dict[UUID, list[VersionFact]] = defaultdict(list)
     read = VersionReader(ids)
-    for data in dicts(conn, _scoped(select(*VERSION_FACT_COLUMNS).join(t.cases, C.id == v.case_id),
-                                    bureau_id, unit_ids, case_id), ids):
-        version = read(data)
+    _, rows = fetch(conn, _scoped(select(*VERSION_FACT_COLUMNS).join(t.cases, C.id == v.case_id),
+                                  bureau_id, unit_ids, case_id), ids)
+    for row in rows:
+        version = read(row)
         versions[version.case_id].append(version)
     g = t.record_signatures.c
     signatures: dict[UUID, list[SignatureFact]] = defaultdict(list)

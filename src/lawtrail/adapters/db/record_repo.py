@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import fields
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +26,7 @@ from lawtrail.domain.records import (
     Signature,
     SignatureFact,
     SignMethod,
+    VersionFact,
 )
 from lawtrail.domain.rules.service import ServiceFacts
 from lawtrail.errors import Conflict
@@ -50,17 +52,18 @@ def _version_from(d: dict[str, Any], ids: Callable[[Any], UUID | None] = UUID) -
     return RecordVersion(**d)
 
 
-#: Every column of ``record_versions``, ``officers`` and ``av_media_ids`` as their stored JSON text
-#: (for ``VersionReader``; PostgreSQL's driver still decodes them).
-VERSION_FACT_COLUMNS = tuple(type_coerce(c, Text).label(c.name) if c.name in ("officers", "av_media_ids") else c
-                             for c in t.record_versions.c)
+#: The columns of a ``VersionFact`` (what the rules read), ``officers`` and ``av_media_ids`` as their
+#: stored JSON text (for ``VersionReader``; PostgreSQL's driver still decodes them).
+VERSION_FACT_COLUMNS = tuple(
+    type_coerce(t.record_versions.c[name], Text).label(name) if name in ("officers", "av_media_ids")
+    else t.record_versions.c[name] for name in (f.name for f in fields(VersionFact)))
 
 
 class VersionReader:
-    """Record versions for the compliance engine from rows of ``VERSION_FACT_COLUMNS`` read through
+    """``VersionFact``s for the compliance engine from rows of ``VERSION_FACT_COLUMNS`` read through
     ``fastrows``: each distinct ``officers`` or ``av_media_ids`` text is decoded once into its
-    (immutable) tuple (the same officers are named on many records; most versions link no AV), so
-    a version is what ``_version_from`` gives at a fraction of the cost (decision 0037)."""
+    (immutable) tuple (the same officers are named on many records; most versions link no AV);
+    the values are those ``_version_from`` gives (decision 0037)."""
 
     def __init__(self, ids: Ids) -> None:
         self.ids = ids
@@ -86,13 +89,13 @@ class VersionReader:
                 self.av[raw] = found
         return found
 
-    def __call__(self, d: dict[str, Any]) -> RecordVersion:
-        """The version of row ``d`` (changed in place)."""
-        d["stage"] = _STAGES[d["stage"]]
-        d["officers"] = self._officers(d["officers"])
-        d["rights_method"] = _RIGHTS[d["rights_method"]] if d["rights_method"] else None
-        d["av_media_ids"] = self._av(d["av_media_ids"])
-        return RecordVersion(**d)
+    def __call__(self, row: Sequence[Any]) -> VersionFact:
+        """The version of ``row`` (the values of ``VERSION_FACT_COLUMNS``)."""
+        (record_id, version, case_id, stage, kind_id, kind_name, catalogue_version, values, officers,
+         rights_method, av_media_ids, av_waiver, created_at) = row
+        return VersionFact(record_id, version, case_id, _STAGES[stage], kind_id, kind_name, catalogue_version,
+                           values, self._officers(officers), _RIGHTS[rights_method] if rights_method else None,
+                           self._av(av_media_ids), av_waiver, created_at)
 
 
 def _version_values(v: RecordVersion) -> dict[str, Any]:
@@ -229,10 +232,10 @@ class SqlRecords:
                     .correlate(t.record_versions).scalar_subquery().label("attachment_count"))
         of_kinds = (scoped(select(*VERSION_FACT_COLUMNS, attached).join(t.cases, C.id == v.case_id))
                     .where(v.kind_id.in_(list(kinds))).order_by(v.created_at, v.record_id, v.version))
-        rows = dicts(self.conn, of_kinds, ids)
-        counts = {r["record_id"]: int(r.pop("attachment_count")) for r in rows}
+        _, rows = fetch(self.conn, of_kinds, ids)
+        counts = {r[0]: int(r[-1]) for r in rows}  # record_id, …, attachment_count
         read = VersionReader(ids)
-        versions = [read(r) for r in rows]
+        versions = [read(r[:-1]) for r in rows]
         record_ids = scoped(select(v.record_id).join(t.cases, C.id == v.case_id)).where(v.kind_id.in_(list(kinds)))
         _, sig_rows = fetch(self.conn, select(*SIGNATURE_FACT_COLUMNS).where(sg.record_id.in_(record_ids))
                             .order_by(sg.recorded_at), ids)
