@@ -3,11 +3,16 @@ every row of every table of the demo bureau, read both ways, on both engines."""
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from sqlalchemy import select
 
 from lawtrail.adapters.db import tables as t
+from lawtrail.adapters.db.case_facts_repo import load_case_rows
 from lawtrail.adapters.db.fastrows import Ids, dicts, fetch
+from lawtrail.adapters.db.record_repo import SqlRecords
 from lawtrail.bootstrap import Container
+from lawtrail.domain.records import SignatureFact, VersionFact
 from lawtrail.services.demo import load_demo
 
 
@@ -37,3 +42,25 @@ def test_fetch_keeps_joins_labels_and_order(container: Container) -> None:
         names, rows = fetch(conn, query)
     assert names == ["record_id", "created_at", "case_number"]
     assert [tuple(r) for r in rows] == expected and expected
+
+
+def test_narrow_facts_equal_the_full_records(container: Container) -> None:
+    """The engine's ``VersionFact`` / ``SignatureFact`` (decision 0037) carry exactly the values of
+    the full ``RecordVersion`` / ``Signature`` read one case at a time, on both engines."""
+    load_demo(container)
+    with container.engine.connect() as conn:
+        bureau_id = conn.execute(select(t.bureaus.c.id)).scalar_one()
+        rows = load_case_rows(conn, bureau_id, None)
+        records = SqlRecords(conn)
+        compared = 0
+        for case in rows.cases:
+            full = records.for_case(case.id)
+            narrow = rows.versions.get(case.id, [])
+            key = [f.name for f in fields(VersionFact)]
+            assert sorted(tuple(getattr(v, k) for k in key) for v in narrow) == \
+                sorted(tuple(getattr(v, k) for k in key) for v in full)
+            sig_key = [f.name for f in fields(SignatureFact)]
+            assert sorted(tuple(getattr(s, k) for k in sig_key) for s in rows.signatures.get(case.id, [])) == \
+                sorted(tuple(getattr(s, k) for k in sig_key) for s in records.signatures_for_case(case.id))
+            compared += len(full)
+    assert compared > 20  # the demo records many versions

@@ -16,7 +16,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from lawtrail.domain.cases import STAGE_LABELS, STAGE_ORDER, Case, ClosedKind, Origin, Stage
@@ -103,6 +103,62 @@ class RecordVersion:
     actor_name: str
 
 
+class Versioned(Protocol):
+    """What the rules read of a record version (``RecordVersion`` is one; so is the compliance
+    engine's narrow ``VersionFact``): all but its own id, the correction's reason and the actor."""
+
+    @property
+    def record_id(self) -> UUID: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def case_id(self) -> UUID: ...
+    @property
+    def stage(self) -> Stage: ...
+    @property
+    def kind_id(self) -> str: ...
+    @property
+    def kind_name(self) -> str: ...
+    @property
+    def catalogue_version(self) -> int: ...
+    @property
+    def values(self) -> dict[str, Any]: ...
+    @property
+    def officers(self) -> tuple[OfficerPresent, ...]: ...
+    @property
+    def rights_method(self) -> RightsMethod | None: ...
+    @property
+    def av_media_ids(self) -> tuple[UUID, ...]: ...
+    @property
+    def av_waiver(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+V = TypeVar("V", bound=Versioned)
+
+
+@dataclass(frozen=True, slots=True)
+class VersionFact:
+    """Only what the rules read of a record version (``Versioned``): the engine reads every
+    version of every case in scope, and parsing each version's own id alone cost more than the
+    rules that read it (decision 0037)."""
+
+    record_id: UUID
+    version: int
+    case_id: UUID
+    stage: Stage
+    kind_id: str
+    kind_name: str
+    catalogue_version: int
+    values: dict[str, Any]
+    officers: tuple[OfficerPresent, ...]
+    rights_method: RightsMethod | None
+    av_media_ids: tuple[UUID, ...]
+    av_waiver: str
+    created_at: datetime
+
+
 @dataclass(frozen=True)
 class Signature:
     """A signature given, or a refusal to sign or cooperate with its reason and witness (Art. 13)."""
@@ -123,6 +179,36 @@ class Signature:
     recorded_at: datetime
     actor_id: UUID | None
     actor_name: str
+
+
+class Signed(Protocol):
+    """What the rules read of a signature (``Signature`` is one; so is the compliance engine's
+    narrow ``SignatureFact``): the version it belongs to, the capacity, refused or given, the
+    witness of a refusal."""
+
+    @property
+    def record_id(self) -> UUID: ...
+    @property
+    def record_version(self) -> int: ...
+    @property
+    def capacity(self) -> Capacity: ...
+    @property
+    def refused(self) -> bool: ...
+    @property
+    def witness_name(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureFact:
+    """Only what the rules read of a signature (``Signed``): the engine reads every signature of
+    every case in scope, and the other eleven columns (ids, times, names, scans) cost more to
+    read than the rules cost to run (decision 0037)."""
+
+    record_id: UUID
+    record_version: int
+    capacity: Capacity
+    refused: bool
+    witness_name: str
 
 
 @dataclass(frozen=True)
@@ -346,7 +432,7 @@ def changed_fields(before: RecordVersion | None, after: RecordVersion) -> list[s
 
 # ---- signatures and completeness ---------------------------------------------------------------
 
-def needed(spec: SignerSpec, version: RecordVersion) -> int:
+def needed(spec: SignerSpec, version: Versioned) -> int:
     """How many signatures of ``spec.capacity`` the version needs."""
     if spec.count_from:
         listed = version.values.get(spec.count_from)
@@ -381,7 +467,7 @@ class Completeness:
         return self.signatures_complete and not self.av_missing
 
 
-def completeness(kind: RecordKind, version: RecordVersion, signatures: Sequence[Signature]) -> Completeness:
+def completeness(kind: RecordKind, version: Versioned, signatures: Sequence[Signed]) -> Completeness:
     """Whether every required signature of ``version`` is given or refused with a witness (Art. 13),
     and whether a required simultaneous AV record is linked or waived with a reason (Art. 14)."""
     mine = [s for s in signatures if s.record_id == version.record_id and s.record_version == version.version]
@@ -425,8 +511,8 @@ class Gap:
 _ORDER = {s: i for i, s in enumerate(STAGE_ORDER)}
 
 
-def _latest(versions: Sequence[RecordVersion]) -> dict[UUID, RecordVersion]:
-    out: dict[UUID, RecordVersion] = {}
+def _latest(versions: Sequence[V]) -> dict[UUID, V]:
+    out: dict[UUID, V] = {}
     for v in versions:
         if v.record_id not in out or v.version > out[v.record_id].version:
             out[v.record_id] = v
@@ -434,8 +520,8 @@ def _latest(versions: Sequence[RecordVersion]) -> dict[UUID, RecordVersion]:
 
 
 def missing_records(case: Case, reached: Collection[Stage], catalogues: Mapping[int, Catalogue],
-                    current: Catalogue, versions: Sequence[RecordVersion],
-                    signatures: Sequence[Signature]) -> list[Gap]:
+                    current: Catalogue, versions: Sequence[Versioned],
+                    signatures: Sequence[Signed]) -> list[Gap]:
     """What the case still lacks, per stage, as pure data for the compliance rules. ``reached``
     holds the stages the case has entered (its stage history); ``catalogues`` the catalogue
     versions the records were made under (``current`` stands in for any not given).
@@ -466,11 +552,14 @@ def missing_records(case: Case, reached: Collection[Stage], catalogues: Mapping[
         if kind.id in present_kinds or (kind.group and kind.group in present_groups):
             continue
         gaps.append(Gap(kind.stages[-1], GapKind.RECORD, kind.id, kind.name, kind.articles, overdue=now_index > last))
+    signed: dict[tuple[UUID, int], list[Signed]] = {}  # each version's own, so each is looked at once
+    for s in signatures:
+        signed.setdefault((s.record_id, s.record_version), []).append(s)
     for version in latest.values():
         made_under = (catalogues.get(version.catalogue_version) or current).kind(version.kind_id)
         if made_under is None:
             continue
-        state = completeness(made_under, version, signatures)
+        state = completeness(made_under, version, signed.get((version.record_id, version.version), ()))
         overdue = now_index > _ORDER[version.stage]
         short = tuple(s.capacity.value for s in state.slots if not s.done)
         if short:

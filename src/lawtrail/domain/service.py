@@ -19,7 +19,7 @@ from uuid import UUID
 from lawtrail.domain.cases import ActionType, Case, Stage
 from lawtrail.domain.catalogue import Capacity
 from lawtrail.domain.org import BUREAU_TZ
-from lawtrail.domain.records import RecordVersion, Signature
+from lawtrail.domain.records import Signed, V, Versioned
 from lawtrail.errors import RuleViolation
 
 DIRECT, REFUSAL, ELECTRONIC = "service_receipt_direct", "service_refusal", "service_electronic"
@@ -55,34 +55,34 @@ class Problem:
     en: str
 
 
-def latest(versions: Sequence[RecordVersion]) -> list[RecordVersion]:
+def latest(versions: Sequence[V]) -> list[V]:
     """The latest version of each record, oldest record first."""
-    out: dict[UUID, RecordVersion] = {}
+    out: dict[UUID, V] = {}
     for v in sorted(versions, key=lambda v: (v.created_at, v.version)):
         if v.record_id not in out or v.version > out[v.record_id].version:
             out[v.record_id] = v
     return sorted(out.values(), key=lambda v: (_first(versions, v.record_id), str(v.record_id)))
 
 
-def _first(versions: Sequence[RecordVersion], record_id: UUID) -> datetime:
+def _first(versions: Sequence[Versioned], record_id: UUID) -> datetime:
     return min(v.created_at for v in versions if v.record_id == record_id)
 
 
-def _yes(v: RecordVersion, name: str) -> bool:
+def _yes(v: Versioned, name: str) -> bool:
     return v.values.get(name) is True
 
 
-def _text(v: RecordVersion, name: str) -> str:
+def _text(v: Versioned, name: str) -> str:
     value = v.values.get(name)
     return value.strip() if isinstance(value, str) else ""
 
 
-def _signed(v: RecordVersion, signatures: Sequence[Signature], capacity: Capacity) -> list[Signature]:
+def _signed(v: Versioned, signatures: Sequence[Signed], capacity: Capacity) -> list[Signed]:
     return [s for s in signatures if s.record_id == v.record_id and s.record_version == v.version
             and s.capacity is capacity and not s.refused]
 
 
-def decision_numbers(versions: Sequence[RecordVersion]) -> list[str]:
+def decision_numbers(versions: Sequence[Versioned]) -> list[str]:
     """The document numbers of the case's decision documents (latest versions)."""
     return [n for v in latest(versions) if v.kind_id == DECISION and (n := _text(v, "document_number"))]
 
@@ -98,8 +98,8 @@ def is_final_document(case_type: ActionType, document: str, numbers: Sequence[st
     return case_type in FINAL_DOC_TYPES and serves_decision(document, numbers)
 
 
-def receipt_problems(case: Case, v: RecordVersion, signatures: Sequence[Signature], attachments: int,
-                     others: Sequence[RecordVersion]) -> list[Problem]:
+def receipt_problems(case: Case, v: Versioned, signatures: Sequence[Signed], attachments: int,
+                     others: Sequence[Versioned]) -> list[Problem]:
     """What the service record ``v`` (latest version) lacks for its method (Art. 21–27).
     ``attachments``: how many scans or photos the record has; ``others``: every latest version of
     the case's records (earlier attempts, the decision's number)."""
@@ -126,7 +126,7 @@ def receipt_problems(case: Case, v: RecordVersion, signatures: Sequence[Signatur
     return out
 
 
-def _entrusted(v: RecordVersion, signatures: Sequence[Signature], server: list[Signature]) -> list[Problem]:
+def _entrusted(v: Versioned, signatures: Sequence[Signed], server: list[Signed]) -> list[Problem]:
     """Art. 26: the reason of the entrusting or forwarding, and both the server's and the
     recipient's signature or seal on the receipt."""
     lacks = [(zh, en) for ok, zh, en in (
@@ -143,7 +143,7 @@ def _entrusted(v: RecordVersion, signatures: Sequence[Signature], server: list[S
                     f"{', '.join(e for _, e in lacks)}")]
 
 
-def _refusal(v: RecordVersion, signatures: Sequence[Signature], server: list[Signature]) -> list[Problem]:
+def _refusal(v: Versioned, signatures: Sequence[Signed], server: list[Signed]) -> list[Problem]:
     if not _text(v, "refusal_reason") or not _text(v, "refused_at"):
         return [Problem("ART23-REFUSAL-EVIDENCE", "第二十三条", "拒收送达应在送达回证上记明拒收事由和日期",
                         "a refusal records its reason and date on the receipt")]
@@ -159,7 +159,7 @@ def _refusal(v: RecordVersion, signatures: Sequence[Signature], server: list[Sig
                     "or the document left and the service photographed or filmed (AV linked)")]
 
 
-def _electronic(case: Case, v: RecordVersion, attachments: int, others: Sequence[RecordVersion]) -> list[Problem]:
+def _electronic(case: Case, v: Versioned, attachments: int, others: Sequence[Versioned]) -> list[Problem]:
     out = []
     if is_final_document(case.action_type, _text(v, "document"), decision_numbers(others)):
         out.append(Problem("ART24-ELECTRONIC-FINAL-DOC", "第二十四条",
@@ -174,7 +174,7 @@ def _electronic(case: Case, v: RecordVersion, attachments: int, others: Sequence
     return out
 
 
-def _postal(v: RecordVersion, attachments: int) -> list[Problem]:
+def _postal(v: Versioned, attachments: int) -> list[Problem]:
     kept = [_yes(v, "registration_kept"), _yes(v, "postage_proof_kept"), _yes(v, "receipt_returned")]
     if _text(v, "carrier") in POSTAL_CARRIERS and _text(v, "tracking_number") and all(kept) and attachments > 0:
         return []
@@ -184,7 +184,7 @@ def _postal(v: RecordVersion, attachments: int) -> list[Problem]:
                     "return receipt (scans attached)")]
 
 
-def _public_notice(v: RecordVersion, others: Sequence[RecordVersion]) -> list[Problem]:
+def _public_notice(v: Versioned, others: Sequence[Versioned]) -> list[Problem]:
     tried = [o for o in others if o.kind_id in SERVICE_KINDS and o.kind_id != PUBLIC_NOTICE
              and o.created_at <= v.created_at]
     if tried and _text(v, "failed_attempts") and _text(v, "carrier") and v.av_media_ids:
@@ -200,7 +200,7 @@ def _refuse(zh: str, en: str, code: str, article: str, rule: str) -> RuleViolati
     return RuleViolation(message_zh=zh, message_en=en, code=code, article=article, details={"rule": rule})
 
 
-def check_record(case: Case, kind_id: str, values: dict[str, object], existing: Sequence[RecordVersion]) -> None:
+def check_record(case: Case, kind_id: str, values: dict[str, object], existing: Sequence[Versioned]) -> None:
     """Raise RuleViolation when a record of ``kind_id`` with ``values`` may not be made on ``case``
     whose records are ``existing`` (every version): a direct-service signer Art. 22 does not allow,
     an electronic service without consent or of a final document (Art. 24), a court application
@@ -229,7 +229,7 @@ def check_signer(kind_id: str, values: Mapping[str, object]) -> None:
                           "service.signer_not_eligible", "第二十二条", "ART22-ELIGIBLE-SIGNER")
 
 
-def _check_electronic(case: Case, values: dict[str, object], existing: Sequence[RecordVersion]) -> None:
+def _check_electronic(case: Case, values: dict[str, object], existing: Sequence[Versioned]) -> None:
     document = values.get("document")
     if isinstance(document, str) and is_final_document(case.action_type, document, decision_numbers(existing)):
         raise _refuse("行政许可、行政处罚、行政强制、行政检查等终结性文书不得以传真、电子邮件送达（第二十四条），"
@@ -243,7 +243,7 @@ def _check_electronic(case: Case, values: dict[str, object], existing: Sequence[
                       "service.electronic_no_consent", "第二十四条", "ART24-ELECTRONIC-FINAL-DOC")
 
 
-def _check_court_application(values: dict[str, object], existing: Sequence[RecordVersion]) -> None:
+def _check_court_application(values: dict[str, object], existing: Sequence[Versioned]) -> None:
     records = latest(existing)
     reminders = [v for v in records if v.kind_id == REMINDER]
     numbers = [n for v in reminders if (n := _text(v, "document_number"))]
@@ -269,8 +269,8 @@ def _check_court_application(values: dict[str, object], existing: Sequence[Recor
 
 # ---- the stage gate ------------------------------------------------------------------------------
 
-def complete_receipt(case: Case, versions: Sequence[RecordVersion], signatures: Sequence[Signature],
-                     attachments: dict[UUID, int]) -> RecordVersion | None:
+def complete_receipt(case: Case, versions: Sequence[V], signatures: Sequence[Signed],
+                     attachments: dict[UUID, int]) -> V | None:
     """A service record of the case's decision (or, on a simplified case, of any document) that
     lacks nothing (``receipt_problems`` empty), or None."""
     records = latest(versions)
@@ -285,8 +285,8 @@ def complete_receipt(case: Case, versions: Sequence[RecordVersion], signatures: 
     return None
 
 
-def check_leave_service(case: Case, to: Stage, versions: Sequence[RecordVersion],
-                        signatures: Sequence[Signature], attachments: dict[UUID, int]) -> None:
+def check_leave_service(case: Case, to: Stage, versions: Sequence[Versioned],
+                        signatures: Sequence[Signed], attachments: dict[UUID, int]) -> None:
     """Raise RuleViolation when ``case`` leaves 送达 for a later stage without a complete receipt of
     its decision (Art. 21)."""
     if case.stage is not Stage.SERVICE or to in (Stage.SERVICE, Stage.INITIATION, Stage.INVESTIGATION,

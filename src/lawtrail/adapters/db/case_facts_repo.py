@@ -13,9 +13,9 @@ from sqlalchemy import Connection, Select, and_, select
 from lawtrail.adapters.db import tables as t
 from lawtrail.adapters.db.case_repo import case_from
 from lawtrail.adapters.db.fastrows import Ids, dicts, enum_map, fetch
-from lawtrail.adapters.db.record_repo import _version_from, signature_from
+from lawtrail.adapters.db.record_repo import SIGNATURE_FACT_COLUMNS, VERSION_FACT_COLUMNS, VersionReader, signature_fact
 from lawtrail.domain.cases import Stage
-from lawtrail.domain.records import RecordVersion, Signature
+from lawtrail.domain.records import SignatureFact, VersionFact
 from lawtrail.domain.rules.case_records import CaseRows
 
 C = t.cases.c
@@ -52,17 +52,19 @@ def load_case_rows(conn: Connection, bureau_id: UUID, unit_ids: frozenset[UUID] 
     for case_ref, user_id in pairs:
         handlers[case_ref].append(user_id)
     v = t.record_versions.c
-    versions: dict[UUID, list[RecordVersion]] = defaultdict(list)
-    for data in dicts(conn, _scoped(select(t.record_versions).join(t.cases, C.id == v.case_id),
-                                    bureau_id, unit_ids, case_id), ids):
-        version = _version_from(data, ids)
+    versions: dict[UUID, list[VersionFact]] = defaultdict(list)
+    read = VersionReader(ids)
+    _, rows = fetch(conn, _scoped(select(*VERSION_FACT_COLUMNS).join(t.cases, C.id == v.case_id),
+                                  bureau_id, unit_ids, case_id), ids)
+    for row in rows:
+        version = read(row)
         versions[version.case_id].append(version)
     g = t.record_signatures.c
-    signatures: dict[UUID, list[Signature]] = defaultdict(list)
-    for data in dicts(conn, _scoped(
-            select(t.record_signatures, v.case_id.label("case_ref"))
-            .join(t.record_versions, and_(v.record_id == g.record_id, v.version == g.record_version))
-            .join(t.cases, C.id == v.case_id), bureau_id, unit_ids, case_id), ids):
-        case_ref = data.pop("case_ref")
-        signatures[case_ref].append(signature_from(data))
+    signatures: dict[UUID, list[SignatureFact]] = defaultdict(list)
+    _, rows = fetch(conn, _scoped(
+        select(v.case_id, *SIGNATURE_FACT_COLUMNS)
+        .join(t.record_versions, and_(v.record_id == g.record_id, v.version == g.record_version))
+        .join(t.cases, C.id == v.case_id), bureau_id, unit_ids, case_id), ids)
+    for case_ref, *fact in rows:
+        signatures[case_ref].append(signature_fact(fact))
     return CaseRows(cases, reached, dict(handlers), dict(versions), dict(signatures))

@@ -14,7 +14,7 @@ same, so the statement count does not change.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
@@ -25,7 +25,8 @@ from sqlalchemy.types import NullType
 
 from lawtrail.adapters.db.tables import UTCDateTime
 
-Convert = Callable[[Any], Any]
+#: Turns one column of driver values (all rows) into the column type's values.
+ColumnConvert = Callable[[Sequence[Any]], list[Any]]
 
 
 class Ids(dict[Any, "UUID | None"]):
@@ -54,6 +55,17 @@ def _sqlite_time(raw: Any) -> datetime | None:
     return raw.replace(tzinfo=UTC) if raw.tzinfo is None else raw.astimezone(UTC)
 
 
+def _sqlite_times(column: Sequence[Any]) -> list[Any]:
+    # Naive UTC text with "+00:00" appended parses straight to an aware time whose tzinfo is UTC:
+    # five times cheaper than parsing, then ``replace(tzinfo=UTC)``. Anything else (a datetime, a
+    # text with its own offset) fails here and takes the general path.
+    parse = datetime.fromisoformat
+    try:
+        return [None if raw is None else parse(raw + "+00:00") for raw in column]
+    except (TypeError, ValueError):
+        return [_sqlite_time(raw) for raw in column]
+
+
 def _pg_time(raw: Any) -> datetime | None:
     if raw is None:
         return None
@@ -61,45 +73,46 @@ def _pg_time(raw: Any) -> datetime | None:
     return raw.replace(tzinfo=UTC) if raw.tzinfo is None else raw.astimezone(UTC)
 
 
-def _sqlite_bool(raw: Any) -> bool | None:
-    return None if raw is None else bool(raw)
+def _each(convert: Callable[[Any], Any]) -> ColumnConvert:
+    """Convert a column value by value, NULL staying None."""
+    def column(values: Sequence[Any]) -> list[Any]:
+        return [None if raw is None else convert(raw) for raw in values]
+    return column
 
 
-def _sqlite_date(raw: Any) -> date | None:
-    return None if raw is None else raw if isinstance(raw, date) else date.fromisoformat(raw)
+def _sqlite_date(raw: Any) -> date:
+    return raw if isinstance(raw, date) else date.fromisoformat(raw)
 
 
-def _json_text(raw: Any) -> Any:
-    return None if raw is None else json.loads(raw)
-
-
-def converter(kind: TypeEngine[Any], sqlite: bool, ids: Ids) -> Convert | None:
-    """What turns the driver's value of a column of type ``kind`` into the column type's
-    result (None: the driver's value is it)."""
+def converter(kind: TypeEngine[Any], sqlite: bool, ids: Ids) -> ColumnConvert | None:
+    """What turns a column of the driver's values of a column of type ``kind`` into the column
+    type's results (None: the driver's values are them)."""
     if isinstance(kind, UTCDateTime):
-        return _sqlite_time if sqlite else _pg_time
+        return _sqlite_times if sqlite else _each(_pg_time)
     if not sqlite:
         return None  # psycopg gives UUIDs, booleans, dates and decoded JSON itself
     if isinstance(kind, Uuid):
-        return ids.get_
+        get = ids.get_  # dict.__getitem__ mapped in C: a seen id costs no Python frame
+        return lambda values: list(map(get, values))
     if isinstance(kind, Boolean):
-        return _sqlite_bool
+        return _each(bool)
     if isinstance(kind, JSON):
-        return _json_text
+        return _each(json.loads)
     if isinstance(kind, Date):
-        return _sqlite_date
+        return _each(_sqlite_date)
     return None
 
 
-def fetch(conn: Connection, query: Select[Any], ids: Ids | None = None) -> tuple[list[str], list[list[Any]]]:
-    """Run ``query`` and return its column names and rows (lists of the values SQLAlchemy's
+def fetch(conn: Connection, query: Select[Any], ids: Ids | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run ``query`` and return its column names and rows (tuples of the values SQLAlchemy's
     types would give). Only plain column types are known (see ``converter``); anything else
-    falls back to SQLAlchemy's processing of that column."""
+    falls back to SQLAlchemy's processing of that column. The values are converted a column at
+    a time (one comprehension or ``map`` per column rather than a Python call per cell)."""
     ids = ids if ids is not None else Ids()
     sqlite = conn.dialect.name == "sqlite"
     columns = list(query.selected_columns)
     names = [c.key or c.name for c in columns]
-    convs: list[tuple[int, Convert]] = []
+    convs: list[tuple[int, ColumnConvert]] = []
     raw: list[Any] = []
     for i, col in enumerate(columns):
         conv = converter(col.type, sqlite, ids)
@@ -108,11 +121,12 @@ def fetch(conn: Connection, query: Select[Any], ids: Ids | None = None) -> tuple
         if conv is not None:
             convs.append((i, conv))
     rows = conn.execute(query.with_only_columns(*raw, maintain_column_froms=True)).all()
-    out = [list(r) for r in rows]
+    if not rows or not convs:
+        return names, [tuple(r) for r in rows]
+    by_column: list[Sequence[Any]] = list(zip(*rows, strict=True))
     for i, conv in convs:
-        for r in out:
-            r[i] = conv(r[i])
-    return names, out
+        by_column[i] = conv(by_column[i])
+    return names, list(zip(*by_column, strict=True))
 
 
 def dicts(conn: Connection, query: Select[Any], ids: Ids | None = None) -> list[dict[str, Any]]:

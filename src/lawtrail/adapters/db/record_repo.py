@@ -4,19 +4,30 @@ signatures and refusals, attachments. Insert and select only: the tables refuse 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+import json
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import fields
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Row, Select, func, insert, select
+from sqlalchemy import Connection, Row, Select, Text, func, insert, select, type_coerce
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from lawtrail.adapters.db import tables as t
 from lawtrail.adapters.db.case_repo import case_from
-from lawtrail.adapters.db.fastrows import Ids, dicts, enum_map
+from lawtrail.adapters.db.fastrows import Ids, dicts, enum_map, fetch
 from lawtrail.domain.cases import Stage
 from lawtrail.domain.catalogue import Capacity, StoredCatalogue
-from lawtrail.domain.records import Attachment, OfficerPresent, RecordVersion, RightsMethod, Signature, SignMethod
+from lawtrail.domain.records import (
+    Attachment,
+    OfficerPresent,
+    RecordVersion,
+    RightsMethod,
+    Signature,
+    SignatureFact,
+    SignMethod,
+    VersionFact,
+)
 from lawtrail.domain.rules.service import ServiceFacts
 from lawtrail.errors import Conflict
 
@@ -41,6 +52,52 @@ def _version_from(d: dict[str, Any], ids: Callable[[Any], UUID | None] = UUID) -
     return RecordVersion(**d)
 
 
+#: The columns of a ``VersionFact`` (what the rules read), ``officers`` and ``av_media_ids`` as their
+#: stored JSON text (for ``VersionReader``; PostgreSQL's driver still decodes them).
+VERSION_FACT_COLUMNS = tuple(
+    type_coerce(t.record_versions.c[name], Text).label(name) if name in ("officers", "av_media_ids")
+    else t.record_versions.c[name] for name in (f.name for f in fields(VersionFact)))
+
+
+class VersionReader:
+    """``VersionFact``s for the compliance engine from rows of ``VERSION_FACT_COLUMNS`` read through
+    ``fastrows``: each distinct ``officers`` or ``av_media_ids`` text is decoded once into its
+    (immutable) tuple (the same officers are named on many records; most versions link no AV);
+    the values are those ``_version_from`` gives (decision 0037)."""
+
+    def __init__(self, ids: Ids) -> None:
+        self.ids = ids
+        self.officers: dict[str, tuple[OfficerPresent, ...]] = {}
+        self.av: dict[str, tuple[UUID, ...]] = {}
+
+    def _officers(self, raw: Any) -> tuple[OfficerPresent, ...]:
+        found = self.officers.get(raw) if isinstance(raw, str) else None
+        if found is None:
+            ids = self.ids
+            found = tuple(OfficerPresent(user_id=ids[o["user_id"]], name=o["name"],  # type: ignore[arg-type]
+                                         cert_number=o["cert_number"], cert_shown=bool(o["cert_shown"]))
+                          for o in (json.loads(raw) if isinstance(raw, str) else raw))
+            if isinstance(raw, str):
+                self.officers[raw] = found
+        return found
+
+    def _av(self, raw: Any) -> tuple[UUID, ...]:
+        found = self.av.get(raw) if isinstance(raw, str) else None
+        if found is None:
+            found = tuple(self.ids[m] for m in (json.loads(raw) if isinstance(raw, str) else raw))  # type: ignore[misc]
+            if isinstance(raw, str):
+                self.av[raw] = found
+        return found
+
+    def __call__(self, row: Sequence[Any]) -> VersionFact:
+        """The version of ``row`` (the values of ``VERSION_FACT_COLUMNS``)."""
+        (record_id, version, case_id, stage, kind_id, kind_name, catalogue_version, values, officers,
+         rights_method, av_media_ids, av_waiver, created_at) = row
+        return VersionFact(record_id, version, case_id, _STAGES[stage], kind_id, kind_name, catalogue_version,
+                           values, self._officers(officers), _RIGHTS[rights_method] if rights_method else None,
+                           self._av(av_media_ids), av_waiver, created_at)
+
+
 def _version_values(v: RecordVersion) -> dict[str, Any]:
     values = vars(v).copy()
     values["stage"] = v.stage.value
@@ -60,6 +117,17 @@ def _version_of(row: Row[Any]) -> RecordVersion:
 
 def _signature(row: Row[Any]) -> Signature:
     return signature_from(dict(row._mapping))
+
+
+#: The columns of a ``SignatureFact``, in the order ``signature_fact`` takes them.
+SIGNATURE_FACT_COLUMNS = tuple(t.record_signatures.c[name] for name in
+                               ("record_id", "record_version", "capacity", "refused", "witness_name"))
+
+
+def signature_fact(row: Sequence[Any]) -> SignatureFact:
+    """A ``SignatureFact`` from the values of ``SIGNATURE_FACT_COLUMNS`` (read through ``fastrows``)."""
+    record_id, version, capacity, refused, witness = row
+    return SignatureFact(record_id, version, _CAPACITIES[capacity], refused, witness)
 
 
 def signature_from(d: dict[str, Any]) -> Signature:
@@ -162,13 +230,15 @@ class SqlRecords:
         cases = [case_from(d) for d in dicts(self.conn, scoped(select(t.cases)).order_by(C.number), ids)]
         attached = (select(func.count()).where(a.record_id == v.record_id, a.purpose == "attachment")
                     .correlate(t.record_versions).scalar_subquery().label("attachment_count"))
-        of_kinds = (scoped(select(t.record_versions, attached).join(t.cases, C.id == v.case_id))
+        of_kinds = (scoped(select(*VERSION_FACT_COLUMNS, attached).join(t.cases, C.id == v.case_id))
                     .where(v.kind_id.in_(list(kinds))).order_by(v.created_at, v.record_id, v.version))
-        rows = dicts(self.conn, of_kinds, ids)
-        counts = {r["record_id"]: int(r.pop("attachment_count")) for r in rows}
-        versions = [_version_from(r, ids) for r in rows]
+        _, rows = fetch(self.conn, of_kinds, ids)
+        counts = {r[0]: int(r[-1]) for r in rows}  # record_id, …, attachment_count
+        read = VersionReader(ids)
+        versions = [read(r[:-1]) for r in rows]
         record_ids = scoped(select(v.record_id).join(t.cases, C.id == v.case_id)).where(v.kind_id.in_(list(kinds)))
-        signatures = [signature_from(r) for r in dicts(
-            self.conn, select(t.record_signatures).where(sg.record_id.in_(record_ids)).order_by(sg.recorded_at), ids)]
+        _, sig_rows = fetch(self.conn, select(*SIGNATURE_FACT_COLUMNS).where(sg.record_id.in_(record_ids))
+                            .order_by(sg.recorded_at), ids)
+        signatures = [signature_fact(r) for r in sig_rows]
         return ServiceFacts(cases=cases, versions=versions, signatures=signatures,
                             attachments={k: n for k, n in counts.items() if n})

@@ -23,15 +23,7 @@ from lawtrail.domain.cases import HANDLED_STAGES, MIN_HANDLERS, Case, ClosedKind
 from lawtrail.domain.catalogue import CAPACITY_LABELS, Catalogue, RecordKind
 from lawtrail.domain.findings import DUE_SOON, Finding, FindingStatus, RuleSpec, Severity, Subject, finding
 from lawtrail.domain.org import BUREAU_TZ, CERT_EXPIRING_DAYS, User, can_act_as_officer, local_date
-from lawtrail.domain.records import (
-    COMPLAINANT_KIND,
-    MIN_OFFICERS,
-    Gap,
-    GapKind,
-    RecordVersion,
-    Signature,
-    missing_records,
-)
+from lawtrail.domain.records import COMPLAINANT_KIND, MIN_OFFICERS, Gap, GapKind, Signed, Versioned, missing_records
 from lawtrail.domain.rules.common import local
 
 ART05 = RuleSpec("ART05-CERTIFIED-HANDLER", "第五条", Severity.ERROR,
@@ -84,8 +76,8 @@ class CaseRows:
     cases: list[Case]
     reached: dict[UUID, frozenset[Stage]]
     handlers: dict[UUID, list[UUID]]
-    versions: dict[UUID, list[RecordVersion]]
-    signatures: dict[UUID, list[Signature]]
+    versions: Mapping[UUID, Sequence[Versioned]]
+    signatures: Mapping[UUID, Sequence[Signed]]
 
 
 @dataclass(frozen=True)
@@ -101,8 +93,8 @@ class CaseFacts:
     reached: Mapping[UUID, frozenset[Stage]]
     handlers: Mapping[UUID, Sequence[UUID]]
     users: Mapping[UUID, User]
-    versions: Mapping[UUID, Sequence[RecordVersion]]
-    signatures: Mapping[UUID, Sequence[Signature]]
+    versions: Mapping[UUID, Sequence[Versioned]]
+    signatures: Mapping[UUID, Sequence[Signed]]
     catalogues: Mapping[int, Catalogue]
     current: Catalogue
     #: ``case_gaps`` per case id, worked out once for the case rules and the review rules.
@@ -239,8 +231,8 @@ def record_gaps(case: Case, facts: CaseFacts, out: _Out) -> list[Gap]:
 
 # ---- per record (Art. 8, 11, 12, 15) -----------------------------------------------------------
 
-def _latest(versions: Sequence[RecordVersion]) -> list[RecordVersion]:
-    out: dict[UUID, RecordVersion] = {}
+def _latest(versions: Sequence[Versioned]) -> list[Versioned]:
+    out: dict[UUID, Versioned] = {}
     for v in versions:
         if v.record_id not in out or v.version > out[v.record_id].version:
             out[v.record_id] = v
@@ -274,7 +266,7 @@ def record_contents(case: Case, facts: CaseFacts, out: _Out) -> None:
                     case, overdue=overdue)
 
 
-def _officers(case: Case, v: RecordVersion, subject: Subject, overdue: bool, out: _Out) -> None:
+def _officers(case: Case, v: Versioned, subject: Subject, overdue: bool, out: _Out) -> None:
     problems_zh, problems_en = [], []
     if len(v.officers) < MIN_OFFICERS:
         problems_zh.append(f"只记载了{len(v.officers)}名执法人员（至少{MIN_OFFICERS}名）")
@@ -293,7 +285,7 @@ def _officers(case: Case, v: RecordVersion, subject: Subject, overdue: bool, out
                 people=tuple(str(o.user_id) for o in v.officers if o.name in not_shown + no_number))
 
 
-def _preservation(case: Case, v: RecordVersion, kind: RecordKind, subject: Subject, overdue: bool,
+def _preservation(case: Case, v: Versioned, kind: RecordKind, subject: Subject, overdue: bool,
                   out: _Out) -> None:
     missing = [f.label for f in kind.fields if f.required and f.id not in v.values]
     if not v.av_media_ids:

@@ -25,7 +25,7 @@ from uuid import UUID
 from lawtrail.domain.cases import Case
 from lawtrail.domain.catalogue import CAPACITY_LABELS, RecordKind
 from lawtrail.domain.findings import Finding, FindingStatus, RuleSpec, Severity, Subject
-from lawtrail.domain.records import Gap, GapKind, RecordVersion
+from lawtrail.domain.records import Gap, GapKind, Versioned
 from lawtrail.domain.rules.case_records import CaseFacts, case_gaps, case_subject, record_subject
 
 ART16 = RuleSpec("ART16-LEGAL-REVIEW-RECORDED", "第十六条", Severity.ERROR,
@@ -76,7 +76,7 @@ def _stated(value: object) -> bool:
     return value is not None
 
 
-def lacking(elements: Elements, v: RecordVersion, kind: RecordKind | None) -> list[tuple[str, str]]:
+def lacking(elements: Elements, v: Versioned, kind: RecordKind | None) -> list[tuple[str, str]]:
     """The (field id, label) of the fields ``elements`` asks for that ``v`` does not state; the
     label is the catalogue's where its kind has the field."""
     out = []
@@ -92,8 +92,8 @@ def _finding(spec: RuleSpec, subject: Subject, zh: str, en: str, case: Case, ove
     return Finding(spec, subject, zh, en, status, None, str(case.unit_id))
 
 
-def _latest(versions: Sequence[RecordVersion]) -> list[RecordVersion]:
-    out: dict[UUID, RecordVersion] = {}
+def _latest(versions: Sequence[Versioned]) -> list[Versioned]:
+    out: dict[UUID, Versioned] = {}
     for v in versions:
         if v.record_id not in out or v.version > out[v.record_id].version:
             out[v.record_id] = v
@@ -109,7 +109,7 @@ def _missing_record(case: Case, gap: Gap, kind: RecordKind | None) -> Finding | 
                     case, gap.overdue)
 
 
-def _record(case: Case, v: RecordVersion, facts: CaseFacts, short: tuple[str, ...]) -> Finding | None:
+def _record(case: Case, v: Versioned, facts: CaseFacts, short: tuple[str, ...]) -> Finding | None:
     elements = _BY_KIND[v.kind_id]
     kind = (facts.catalogues.get(v.catalogue_version) or facts.current).kind(v.kind_id)
     missing = lacking(elements, v, kind)

@@ -10,6 +10,7 @@ they are broken (decision 0012); ART28 is due at the end of the correction deadl
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -17,7 +18,7 @@ from uuid import UUID
 from lawtrail.domain import service as s
 from lawtrail.domain.cases import STAGE_ORDER, Case, Procedure, Stage
 from lawtrail.domain.findings import DUE_SOON, Finding, RuleSpec, Severity, Subject, finding
-from lawtrail.domain.records import RecordVersion, Signature
+from lawtrail.domain.records import Signed, Versioned
 from lawtrail.domain.rules.common import local
 
 ART21 = RuleSpec("ART21-SERVICE-RECEIPT", "第二十一条", Severity.ERROR,
@@ -63,8 +64,8 @@ class ServiceFacts:
     signatures of those records; the number of attachments (purpose ``attachment``) per record."""
 
     cases: list[Case]
-    versions: list[RecordVersion]
-    signatures: list[Signature]
+    versions: Sequence[Versioned]
+    signatures: Sequence[Signed]
     attachments: dict[UUID, int] = field(default_factory=dict)
 
 
@@ -81,7 +82,7 @@ def _make(spec: RuleSpec, case: Case, zh: str, en: str, now: datetime, due_at: d
     return finding(spec, _subject(case), zh, en, now=now, due_at=due_at, due_soon=due_soon, unit_id=str(case.unit_id))
 
 
-def service_findings(case: Case, records: list[RecordVersion], signatures: list[Signature],
+def service_findings(case: Case, records: list[Versioned], signatures: list[Signed],
                      attachments: dict[UUID, int], now: datetime) -> list[Finding]:
     """ART21–27 for one case: each service record's problems; and, once the case has left 送达
     (decided, not closed), no service record of the decision at all."""
@@ -97,7 +98,7 @@ def service_findings(case: Case, records: list[RecordVersion], signatures: list[
     return out
 
 
-def correction_findings(case: Case, records: list[RecordVersion], now: datetime,
+def correction_findings(case: Case, records: list[Versioned], now: datetime,
                         due_soon: timedelta) -> list[Finding]:
     """ART28: a decision (or simplified record) ordering a correction by a date, and no
     correction check recorded by the end of that day (open → due_soon → overdue); a check made
@@ -120,7 +121,7 @@ def correction_findings(case: Case, records: list[RecordVersion], now: datetime,
     return [_make(ART28, case, zh, en, now, due_at=due, due_soon=due_soon)]
 
 
-def court_findings(case: Case, records: list[RecordVersion], now: datetime) -> list[Finding]:
+def court_findings(case: Case, records: list[Versioned], now: datetime) -> list[Finding]:
     """ART29: a court application recorded with no reminder made before it, no service of a
     reminder, or a party statement not reviewed."""
     out = []
@@ -135,7 +136,7 @@ def court_findings(case: Case, records: list[RecordVersion], now: datetime) -> l
     return out
 
 
-def simplified_findings(case: Case, records: list[RecordVersion], now: datetime) -> list[Finding]:
+def simplified_findings(case: Case, records: list[Versioned], now: datetime) -> list[Finding]:
     """ART31: a simplified case past 审查决定 with no simplified-procedure record, a record missing
     any of items (1)–(6), or a dispute-prone action with no AV record linked."""
     if case.procedure is not Procedure.SIMPLIFIED or case.closed:
@@ -161,10 +162,10 @@ def simplified_findings(case: Case, records: list[RecordVersion], now: datetime)
 def check_service(facts: ServiceFacts, now: datetime, *, rule: str | None = None,
                   due_soon: timedelta = DUE_SOON) -> list[Finding]:
     """Every finding of this module's rules (or only ``rule``) over ``facts``."""
-    by_case: dict[UUID, list[RecordVersion]] = defaultdict(list)
+    by_case: dict[UUID, list[Versioned]] = defaultdict(list)
     for v in facts.versions:
         by_case[v.case_id].append(v)
-    sigs: dict[UUID, list[Signature]] = defaultdict(list)
+    sigs: dict[UUID, list[Signed]] = defaultdict(list)
     for sig in facts.signatures:
         sigs[sig.record_id].append(sig)
     out: list[Finding] = []
