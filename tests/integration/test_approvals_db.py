@@ -4,6 +4,7 @@ and the inbox and the approval rules reading a fixed number of statements for 10
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -12,12 +13,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from lawtrail.adapters.clock import FixedClock
-from lawtrail.domain.approvals import Status, Step
+from lawtrail.domain.approvals import ApprovalAction, Decision, Status, Step
 from lawtrail.domain.cases import Case, Stage
 from lawtrail.domain.findings import FindingStatus
 from lawtrail.domain.org import User
 from lawtrail.domain.rules import RuleSettings
-from lawtrail.errors import PermissionDenied, RuleViolation
+from lawtrail.errors import Conflict, PermissionDenied, RuleViolation
 from lawtrail.services import approvals, cases, findings, users
 from lawtrail.services.case_input import CaseDetails
 from tests.integration.support import Seed, counting, row_counts
@@ -82,6 +83,7 @@ def test_round_trip_through_the_chain_and_the_gates(seed: Seed, people: People) 
     [stored] = history.approvals
     assert stored.request == request and stored.actions == done.actions
     assert [a.decision.value for a in stored.actions] == ["submit", "return", "submit", "approve", "approve"]
+    assert [a.seq for a in stored.actions] == [0, 1, 2, 3, 4]  # the fixed clock gives them all one time
     assert stored.actions[0].opinion == "建议立案\n第二行" and stored.actions[-1].final
     ctx = seed.ctx(p.zhang)
     for to in ("investigation", "review"):
@@ -104,6 +106,22 @@ def test_requests_and_opinions_are_append_only(seed: Seed, people: People) -> No
     if c.engine.dialect.name == "sqlite":
         with c.engine.connect() as conn, pytest.raises(DBAPIError, match="REPLACE refused"):
             conn.execute(text("INSERT OR REPLACE INTO approval_actions SELECT * FROM approval_actions LIMIT 1"))
+
+
+def test_two_opinions_cannot_take_one_place(seed: Seed, people: People) -> None:
+    """Two people acting on one request at once: the second insert of the same place is refused
+    as a Conflict (unique request_id, seq), and the rolled-back transaction leaves no row."""
+    c, p = seed.container, people
+    request = approvals.submit(c.uow(), seed.ctx(p.zhang), new_case(seed, p).id, step="initiation",
+                               opinion="建议立案").request
+    before = row_counts(c.engine)
+    late = ApprovalAction(id=uuid.uuid4(), request_id=request.id, level=1, actor_id=p.head.id, actor_name="head",
+                          decision=Decision.APPROVE, opinion="同意", at=T0, seq=0)
+    with c.uow() as uow, pytest.raises(Conflict, match="已被他人处理"):
+        uow.approvals.add_action(late)
+    assert row_counts(c.engine) == before
+    done = approvals.act(c.uow(), seed.ctx(p.head), request.id, decision="approve", opinion="同意")
+    assert [a.seq for a in done.actions] == [0, 1]
 
 
 def test_a_refused_opinion_leaves_no_row(seed: Seed, people: People) -> None:

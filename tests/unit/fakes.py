@@ -33,7 +33,7 @@ from uuid import UUID
 
 from lawtrail.domain.access import Actor
 from lawtrail.domain.activities import Activity, Clip, Interruption
-from lawtrail.domain.approvals import ApprovalAction, ApprovalRequest, Waiting
+from lawtrail.domain.approvals import ApprovalAction, ApprovalRequest, Waiting, action_taken, in_order
 from lawtrail.domain.approvals import CaseRef as ApprovalCaseRef
 from lawtrail.domain.auth import ApiToken, Session
 from lawtrail.domain.cases import Case, CaseFilter, Handler, MediaLink, Stage, StageChange
@@ -1137,10 +1137,12 @@ class FakeApprovals(_Repo):
             raise FakeIntegrityError("action of a missing request")
         if any(a.id == action.id for a in self.s.approval_actions) or action.level < 0:
             raise FakeIntegrityError("duplicate approval action id or negative level")
+        if any(a.request_id == action.request_id and a.seq == action.seq for a in self.s.approval_actions):
+            raise action_taken()
         self.s.approval_actions.append(action)
 
     def _actions(self, ids: Collection[UUID]) -> list[ApprovalAction]:
-        return sorted((a for a in self.s.approval_actions if a.request_id in ids), key=lambda a: a.at)
+        return sorted((a for a in self.s.approval_actions if a.request_id in ids), key=in_order)
 
     def get(self, request_id: UUID) -> tuple[ApprovalRequest, list[ApprovalAction]] | None:
         request = next((r for r in self.s.approval_requests if r.id == request_id), None)

@@ -32,7 +32,7 @@ from uuid import UUID
 
 from lawtrail.domain.access import Actor, Role
 from lawtrail.domain.cases import Case, Origin, Procedure, Stage
-from lawtrail.errors import InvalidTransition, PermissionDenied, RuleViolation
+from lawtrail.errors import Conflict, InvalidTransition, PermissionDenied, RuleViolation
 
 
 class Step(StrEnum):
@@ -165,6 +165,10 @@ class ApprovalAction:
     at: datetime
     advice: str = ""
     final: bool = False
+    #: Its place among the request's actions (0, 1, …): two actions in one second (or under a
+    #: fixed clock) keep their order, and two people acting at once cannot both take the next
+    #: place (a unique index refuses the second).
+    seq: int = 0
 
 
 @dataclass(frozen=True)
@@ -253,11 +257,22 @@ def apply(request: ApprovalRequest, state: ApprovalState, action: ApprovalAction
     return ApprovalState(after, 0, signed, approvers, state.submitters, action, ended)
 
 
+def action_taken() -> Conflict:
+    """Another opinion took the request's next place meanwhile (two people acting at once)."""
+    return Conflict("该审批事项已被他人处理，请刷新后重试", "someone acted on this request meanwhile; reload and retry",
+                    code="approval.taken")
+
+
+def in_order(action: ApprovalAction) -> tuple[datetime, int]:
+    """Sort key of a request's actions: by time, then by place."""
+    return action.at, action.seq
+
+
 def state_of(request: ApprovalRequest, actions: Iterable[ApprovalAction],
              until: datetime | None = None) -> ApprovalState:
     """Fold the actions (by time; only those at or before ``until`` when given) into the state."""
     state = ApprovalState()
-    for action in sorted(actions, key=lambda a: a.at):
+    for action in sorted(actions, key=in_order):
         if until is not None and action.at > until:
             break
         state = apply(request, state, action)

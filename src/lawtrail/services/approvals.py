@@ -221,7 +221,7 @@ def submit(uow: UnitOfWork, ctx: Ctx, case_id: UUID, *, step: Step | str, opinio
             uow.approvals.add_request(request)
         action = ApprovalAction(id=uuid.uuid4(), request_id=request.id, level=0, actor_id=me,
                                 actor_name=ctx.actor.name[:100], decision=Decision.SUBMIT, opinion=opinion,
-                                at=ctx.now)
+                                at=ctx.now, seq=len(returned.actions) if returned else 0)
         uow.approvals.add_action(action)
         after: dict[str, Any] = {"request_id": str(request.id), "step": chosen.value, "opinion": opinion,
                                  "resubmitted": returned is not None}
@@ -271,7 +271,7 @@ def act(uow: UnitOfWork, ctx: Ctx, request_id: UUID, *, decision: Decision | str
         after = move(request.step, state, chosen, request.participants)
         action = ApprovalAction(id=uuid.uuid4(), request_id=request.id, level=state.level, actor_id=me,
                                 actor_name=ctx.actor.name[:100], decision=chosen, opinion=opinion, at=ctx.now,
-                                advice=advice, final=after in TERMINAL)
+                                advice=advice, final=after in TERMINAL, seq=len(approval.actions))
         uow.approvals.add_action(action)
         level = request.chain[state.level - 1].label if state.level else ""
         _event(uow, ctx, Action.CASE_APPROVAL_ACT, case, {
@@ -297,7 +297,7 @@ def withdraw(uow: UnitOfWork, ctx: Ctx, request_id: UUID, *, reason: str) -> App
         move(approval.request.step, approval.state, Decision.WITHDRAW)
         action = ApprovalAction(id=uuid.uuid4(), request_id=approval.request.id, level=0, actor_id=me,
                                 actor_name=ctx.actor.name[:100], decision=Decision.WITHDRAW, opinion=reason,
-                                at=ctx.now, final=True)
+                                at=ctx.now, final=True, seq=len(approval.actions))
         uow.approvals.add_action(action)
         _event(uow, ctx, Action.CASE_APPROVAL_WITHDRAW, case, {
             "request_id": str(approval.request.id), "step": approval.request.step.value, "reason": reason})

@@ -20,11 +20,21 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from lawtrail.adapters.db import tables as t
 from lawtrail.adapters.db.fastrows import Ids, dicts, enum_map
 from lawtrail.domain.access import Actor, Role
-from lawtrail.domain.approvals import APPROVER_ROLES, ApprovalAction, ApprovalRequest, CaseRef, Decision, Step, Waiting
+from lawtrail.domain.approvals import (
+    APPROVER_ROLES,
+    ApprovalAction,
+    ApprovalRequest,
+    CaseRef,
+    Decision,
+    Step,
+    Waiting,
+    action_taken,
+)
 from lawtrail.domain.cases import Origin, Procedure, Stage
 from lawtrail.domain.rules.approvals import DECIDED_STAGES, ApprovalFacts
 
@@ -132,20 +142,23 @@ class SqlApprovals:
         self.conn.execute(insert(t.approval_requests).values(**values))
 
     def add_action(self, action: ApprovalAction) -> None:
-        self.conn.execute(insert(t.approval_actions).values(**(vars(action) | {"decision": action.decision.value})))
+        try:  # the transaction is useless afterwards; the service leaves it (rollback)
+            self.conn.execute(insert(t.approval_actions).values(**(vars(action) | {"decision": action.decision.value})))
+        except SqlIntegrityError:
+            raise action_taken() from None
 
     def get(self, request_id: UUID) -> tuple[ApprovalRequest, list[ApprovalAction]] | None:
         row = self.conn.execute(select(t.approval_requests).where(R.id == request_id)).first()
         if row is None:
             return None
-        actions = self.conn.execute(select(t.approval_actions).where(A.request_id == request_id).order_by(A.at))
+        actions = self.conn.execute(select(t.approval_actions).where(A.request_id == request_id).order_by(A.at, A.seq))
         return _request(row), [_action(a) for a in actions]
 
     def for_case(self, case_id: UUID) -> tuple[list[ApprovalRequest], list[ApprovalAction]]:
         requests = self.conn.execute(select(t.approval_requests).where(R.case_id == case_id)
                                      .order_by(R.submitted_at))
         actions = self.conn.execute(select(t.approval_actions).join(t.approval_requests, R.id == A.request_id)
-                                    .where(R.case_id == case_id).order_by(A.at))
+                                    .where(R.case_id == case_id).order_by(A.at, A.seq))
         return [_request(r) for r in requests], [_action(a) for a in actions]
 
     def open_in(self, bureau_id: UUID) -> tuple[list[ApprovalRequest], list[ApprovalAction], dict[UUID, CaseRef]]:
@@ -155,7 +168,7 @@ class SqlApprovals:
                 .where(and_(C.bureau_id == bureau_id, ~ended)).order_by(R.submitted_at))
         rows = list(self.conn.execute(base))
         open_ids = select(R.id).join(t.cases, C.id == R.case_id).where(and_(C.bureau_id == bureau_id, ~ended))
-        actions = self.conn.execute(select(t.approval_actions).where(A.request_id.in_(open_ids)).order_by(A.at))
+        actions = self.conn.execute(select(t.approval_actions).where(A.request_id.in_(open_ids)).order_by(A.at, A.seq))
         return [_request(r) for r in rows], [_action(a) for a in actions], {r.case_id: _case_ref(r) for r in rows}
 
     def set_waiting(self, request: ApprovalRequest, bureau_id: UUID, unit_id: UUID,
@@ -216,7 +229,7 @@ class SqlApprovals:
             return [], [], {}
         rows = {r.id: r for r in self.conn.execute(
             select(t.approval_requests, *_CASE_COLUMNS).join(t.cases, C.id == R.case_id).where(R.id.in_(ids)))}
-        actions = self.conn.execute(select(t.approval_actions).where(A.request_id.in_(ids)).order_by(A.at))
+        actions = self.conn.execute(select(t.approval_actions).where(A.request_id.in_(ids)).order_by(A.at, A.seq))
         ordered = [rows[i] for i in ids if i in rows]
         return [_request(r) for r in ordered], [_action(a) for a in actions], {r.case_id: _case_ref(r) for r in ordered}
 

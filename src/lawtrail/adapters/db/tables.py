@@ -782,8 +782,10 @@ approval_actions = Table(
     Column("advice", Text, nullable=False),
     _ts("at"),
     Column("final", Boolean, nullable=False),
+    Column("seq", Integer, nullable=False, server_default="0"),  # migration 0021
     CheckConstraint("level >= 0", name="level_not_negative"),
     Index("ix_approval_actions_request_at", "request_id", "at"),
+    Index("ux_approval_actions_request_seq", "request_id", "seq", unique=True),
 )
 
 # --- who each open approval request waits for (decision 0035): kept by the approval services in

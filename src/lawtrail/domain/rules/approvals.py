@@ -26,6 +26,7 @@ from lawtrail.domain.approvals import (
     Status,
     Step,
     decision_required,
+    in_order,
     next_approver,
     state_of,
 )
@@ -70,7 +71,7 @@ def _by_case(facts: ApprovalFacts) -> dict[UUID, list[Approval]]:
         acts[action.request_id].append(action)
     out: dict[UUID, list[Approval]] = defaultdict(list)
     for r in sorted(facts.requests, key=lambda r: r.submitted_at):
-        mine = tuple(sorted(acts.get(r.id, ()), key=lambda a: a.at))
+        mine = tuple(sorted(acts.get(r.id, ()), key=in_order))
         out[r.case_id].append(Approval(r, mine, state_of(r, mine), facts.cases.get(r.case_id)))
     return out
 
