@@ -1060,6 +1060,9 @@ class FakeRecords(_Repo):
         return sorted((a for a in self.s.record_attachments if a.record_id == record_id),
                       key=lambda a: (a.added_at, a.name))
 
+    def attachment_digests(self) -> list[tuple[str, int]]:
+        return sorted({a.sha256: a.size for a in self.s.record_attachments}.items())
+
     def add_signature(self, signature: Signature) -> None:
         _require_aware(signature)
         if not any(v.record_id == signature.record_id and v.version == signature.record_version

@@ -355,10 +355,12 @@ class VaultReport:
 
 
 def recorded_originals(uow: UnitOfWork, ctx: Ctx) -> list[tuple[str, int]]:
-    """(sha256, size) of every recorded original, to size a progress bar; needs vault:verify."""
+    """(sha256, size) of every recorded original — footage, and the scans and photos of records
+    (the signed paper's scan is kept as stored, Art. 13, 37) — each digest once, in digest order,
+    to size a progress bar; needs vault:verify."""
     require(ctx.actor, Permission.VAULT_VERIFY)
     with uow:
-        return list(uow.media.digests())
+        return sorted(dict([*uow.media.digests(), *uow.records.attachment_digests()]).items())
 
 
 def verify_vault(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, *,

@@ -194,6 +194,11 @@ class SqlRecords:
                                  .order_by(c.added_at, c.name))
         return [Attachment(**dict(r._mapping)) for r in rows]
 
+    def attachment_digests(self) -> list[tuple[str, int]]:
+        c = t.record_attachments.c
+        rows = self.conn.execute(select(c.sha256, func.max(c.size)).group_by(c.sha256).order_by(c.sha256))
+        return [(sha256, int(size)) for sha256, size in rows]
+
     def add_signature(self, signature: Signature) -> None:
         values = vars(signature) | {"capacity": signature.capacity.value,
                                     "method": signature.method.value if signature.method else None}
