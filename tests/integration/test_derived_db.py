@@ -23,7 +23,7 @@ from lawtrail.domain.events import Action
 from lawtrail.domain.vault import MediaFilter
 from lawtrail.errors import Conflict
 from lawtrail.services import derived as svc
-from lawtrail.services import vault
+from lawtrail.services import vault, vault_verify
 from lawtrail.services.activities import ActivityInput, create_activity
 from tests.integration.media_fixtures import make_av, make_photos
 from tests.integration.media_support import Vault, seed_vault
@@ -81,7 +81,7 @@ def test_an_hevc_clip_and_a_wav_get_browser_playable_previews_and_the_clip_a_thu
         assert c.blobs.path_of(media.sha256).read_bytes() == original  # type: ignore[attr-defined]
         events = uow.events.list(subject_type="media", subject_id=str(hevc), limit=10)
     assert [e.action for e in events][:2] == [Action.MEDIA_DERIVED_CREATE] * 2
-    report = vault.verify_vault(c.uow(), c.system_ctx(), c.blobs)
+    report = vault_verify.verify_vault(c.uow(), c.system_ctx(), c.blobs)
     assert report.clean and (report.checked, report.derived_checked) == (2, 3)
 
 
@@ -94,7 +94,7 @@ def test_photos_get_a_thumbnail_and_verify_catches_a_changed_derived_object(v: V
     data = bytearray(path.read_bytes())
     data[100] ^= 0xFF
     path.write_bytes(bytes(data))
-    report = vault.verify_vault(c.uow(), c.system_ctx(), c.blobs)
+    report = vault_verify.verify_vault(c.uow(), c.system_ctx(), c.blobs)
     assert report.problems == []
     assert [(p.sha256, p.kind) for p in report.derived_problems] == [(thumb.sha256, "changed")]
 

@@ -18,7 +18,7 @@ from lawtrail.domain.evidence import RetentionPolicy
 from lawtrail.domain.ledger.canonical import canonical_json
 from lawtrail.domain.ledger.checkpoint import parse_vkey
 from lawtrail.errors import Conflict, InvalidTransition, LawtrailError, PermissionDenied, RuleViolation
-from lawtrail.services import disposal, evidence, retention, vault
+from lawtrail.services import disposal, evidence, retention, vault_verify
 from tests.integration.archive_support import World, build_world, make_media_files
 from tests.integration.support import Seed, row_counts
 
@@ -70,7 +70,7 @@ def test_an_expired_original_is_disposed_of_by_two_people_with_a_signed_certific
     key = parse_vkey(cert["signature"]["vkey"])  # type: ignore[index]
     Ed25519PublicKey.from_public_bytes(key.public_key).verify(
         base64.b64decode(cert["signature"]["value"]), canonical_json(body))  # type: ignore[index]
-    report = vault.verify_vault(c.uow(), c.system_ctx("t"), c.blobs)
+    report = vault_verify.verify_vault(c.uow(), c.system_ctx("t"), c.blobs)
     assert report.clean and report.disposed == [old.sha256]
 
 
@@ -79,7 +79,7 @@ def test_verify_reports_a_disposed_original_as_disposed_and_a_lost_one_as_missin
     gone, lost = world.put_old(9, "a.mp4"), world.put_old(9, "b.mp4")
     approve(world, propose(world, gone.id).id)
     c.blobs.dispose(lost.sha256)  # bytes lost without any disposal
-    report = vault.verify_vault(c.uow(), c.system_ctx("t"), c.blobs)
+    report = vault_verify.verify_vault(c.uow(), c.system_ctx("t"), c.blobs)
     assert report.disposed == [gone.sha256]
     assert [(p.sha256, p.kind) for p in report.problems] == [(lost.sha256, "missing")]
 

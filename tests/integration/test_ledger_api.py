@@ -20,7 +20,7 @@ from lawtrail.domain.events import Action
 from lawtrail.domain.ledger.audit import StoredCheckpoint
 from lawtrail.domain.ledger.checkpoint import parse_checkpoint_note
 from lawtrail.domain.ledger.merkle import verify_consistency, verify_inclusion
-from lawtrail.services import auth, ledger, users, vault
+from lawtrail.services import auth, ledger, users, vault_verify
 from lawtrail.web import ledger_runtime as rt
 from lawtrail.web.app import create_app
 from tests.integration.support import Seed, only_sqlite
@@ -153,7 +153,7 @@ def test_the_vault_verifier_runs_on_its_schedule_and_stops(container: Container,
     worker = rt.VaultVerifier(container, interval=0.05)
     worker.start()
     deadline = time.monotonic() + 10
-    while vault.last_verification(rt.uow(container)) is None:
+    while vault_verify.last_verification(rt.uow(container)) is None:
         assert time.monotonic() < deadline, "no scheduled vault verification"
         time.sleep(0.05)
     worker.stop()

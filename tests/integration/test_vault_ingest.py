@@ -16,7 +16,7 @@ from lawtrail.adapters.storage import LocalBlobStore
 from lawtrail.bootstrap import Container
 from lawtrail.domain.events import Action
 from lawtrail.errors import NotFound
-from lawtrail.services import devices, vault
+from lawtrail.services import devices, vault, vault_verify
 from tests.integration.media_fixtures import CREATION, make_av, make_photos
 from tests.integration.support import Seed, row_counts
 
@@ -105,10 +105,10 @@ def test_crash_between_blob_and_row_then_rerun_completes(camera: Seed, media: di
         with pytest.raises(KeyboardInterrupt):
             ingest(camera, media["aac.m4a"])
     digest = hashlib.sha256(media["aac.m4a"].read_bytes()).hexdigest()
-    report = vault.verify_vault(c.uow(), camera.ctx(), c.blobs)
+    report = vault_verify.verify_vault(c.uow(), camera.ctx(), c.blobs)
     assert [(p.sha256, p.kind) for p in report.problems] == [(digest, "untracked")]
     assert ingest(camera, media["aac.m4a"]).status == "stored"
-    assert vault.verify_vault(c.uow(), camera.ctx(), c.blobs).clean
+    assert vault_verify.verify_vault(c.uow(), camera.ctx(), c.blobs).clean
 
 
 def test_verify_finds_changed_and_missing_originals(camera: Seed, media: dict[str, Path]) -> None:
@@ -122,7 +122,7 @@ def test_verify_finds_changed_and_missing_originals(camera: Seed, media: dict[st
     raw[100] ^= 0xFF
     path.write_bytes(bytes(raw))
     c.blobs.path_of(b).unlink()
-    report = vault.verify_vault(c.uow(), camera.ctx(), c.blobs)
+    report = vault_verify.verify_vault(c.uow(), camera.ctx(), c.blobs)
     assert sorted((p.sha256, p.kind) for p in report.problems) == sorted([(a, "changed"), (b, "missing")])
 
 

@@ -20,7 +20,7 @@ from lawtrail.domain.vault import MediaRecord
 from lawtrail.errors import NotFound, PermissionDenied, ValidationFailed
 from lawtrail.services import derived as svc
 from lawtrail.services import media as media_svc
-from lawtrail.services import vault
+from lawtrail.services import vault_verify
 from tests.unit.factories import T0, World, refused, system_ctx
 from tests.unit.fakes import FakeBlobStore
 from tests.unit.test_services_media import KEY, put_media
@@ -154,11 +154,11 @@ def test_vault_verify_checks_derived_objects_apart_from_originals(world: World, 
                                                                   tx: FakeTranscoder) -> None:
     media = clip(world, blobs, HEVC)
     made = svc.derive(world.uow(), world.ctx(world.archivist), blobs, tx, media.id)
-    report = vault.verify_vault(world.uow(), system_ctx(), blobs)
+    report = vault_verify.verify_vault(world.uow(), system_ctx(), blobs)
     assert report.clean and (report.checked, report.derived_checked) == (1, 2)
     blobs.objects[made[0].sha256] = b"flipped"
     del blobs.objects[made[1].sha256]
-    report = vault.verify_vault(world.uow(), system_ctx(), blobs)
+    report = vault_verify.verify_vault(world.uow(), system_ctx(), blobs)
     assert not report.clean and report.problems == []
     assert {(p.sha256, p.kind) for p in report.derived_problems} == {(made[0].sha256, "changed"),
                                                                      (made[1].sha256, "missing")}

@@ -16,7 +16,7 @@ from lawtrail.domain.ledger.canonical import canonical_json
 from lawtrail.domain.media import MediaType
 from lawtrail.domain.vault import MediaRecord
 from lawtrail.errors import InvalidTransition, PermissionDenied, RuleViolation
-from lawtrail.services import disposal, retention, vault
+from lawtrail.services import disposal, retention, vault_verify
 from tests.unit.factories import T0, World, refused, seeded_world
 from tests.unit.fakes import FakeBlobStore
 
@@ -66,7 +66,7 @@ def test_two_people_dispose_of_an_expired_original_and_the_certificate_verifies(
     assert [e.action for e in world.events()][-3:] == ["archive:disposal:propose", "archive:disposal:approve",
                                                        "archive:disposal:execute"]
     assert cert["body"]["ledger"]["index"] == world.events()[-1].seq
-    report = vault.verify_vault(world.uow(), world.ctx(world.supervisor), blobs)
+    report = vault_verify.verify_vault(world.uow(), world.ctx(world.supervisor), blobs)
     assert report.disposed == [media.sha256] and report.clean
 
 

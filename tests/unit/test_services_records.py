@@ -19,7 +19,7 @@ from lawtrail.services import cases as case_svc
 from lawtrail.services import catalogue as cat_svc
 from lawtrail.services import record_reads as reads
 from lawtrail.services import records as svc
-from lawtrail.services import vault
+from lawtrail.services import vault_verify
 from lawtrail.services.case_input import CaseDetails
 from lawtrail.services.records import OfficerInput, RecordInput, RefusalInput, SignatureInput, Upload
 from tests.unit.factories import T0, World, make_user, only_new_event, refused, seeded_world
@@ -294,10 +294,10 @@ def test_vault_verify_checks_record_scans_as_originals_not_untracked(w: World) -
     blobs = FakeBlobStore()
     att = svc.add_attachment(w.uow(), w.ctx(w.officer_a, now=LATER), blobs, rec.record_id,
                              upload(PDF, "application/pdf", "笔录扫描件.pdf"))
-    report = vault.verify_vault(w.uow(), w.ctx(w.supervisor, now=LATER), blobs)
+    report = vault_verify.verify_vault(w.uow(), w.ctx(w.supervisor, now=LATER), blobs)
     assert (report.clean, report.checked, report.bytes) == (True, 1, len(PDF))
     blobs.objects[att.sha256] = PDF + b"x"
-    report = vault.verify_vault(w.uow(), w.ctx(w.supervisor, now=LATER), blobs)
+    report = vault_verify.verify_vault(w.uow(), w.ctx(w.supervisor, now=LATER), blobs)
     assert [(p.sha256, p.kind) for p in report.problems] == [(att.sha256, "changed")]
 
 

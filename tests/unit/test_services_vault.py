@@ -13,7 +13,7 @@ from lawtrail.domain.access import system_actor
 from lawtrail.domain.events import Action
 from lawtrail.domain.media import MediaFacts, MediaType
 from lawtrail.errors import NotFound, PermissionDenied
-from lawtrail.services import devices, vault
+from lawtrail.services import devices, vault, vault_verify
 from tests.unit.factories import T0, World, only_new_event, refused
 from tests.unit.fakes import FakeBlobStore, FakeMedia, FakeProbe
 
@@ -160,11 +160,11 @@ def test_a_crash_after_the_blob_leaves_it_untracked_and_a_rerun_completes(
             ingest(world, blobs, probe, path)
     digest = hashlib.sha256(b"crash me").hexdigest()
     assert digest in blobs.objects and world.state.media == {} and world.events() == []
-    report = vault.verify_vault(world.uow(), world.ctx(world.supervisor), blobs)
+    report = vault_verify.verify_vault(world.uow(), world.ctx(world.supervisor), blobs)
     assert [(p.sha256, p.kind) for p in report.problems] == [(digest, "untracked")]
     again = ingest(world, blobs, probe, path)
     assert again.status == "stored" and len(world.state.media) == 1
-    assert vault.verify_vault(world.uow(), world.ctx(world.supervisor), blobs).clean
+    assert vault_verify.verify_vault(world.uow(), world.ctx(world.supervisor), blobs).clean
 
 
 def test_verify_reports_changed_missing_untracked_and_records_one_event(world: World, blobs: FakeBlobStore,
@@ -172,14 +172,14 @@ def test_verify_reports_changed_missing_untracked_and_records_one_event(world: W
     a = ingest(world, blobs, probe, write(tmp_path, "a.mp4", b"aaaa"))
     b = ingest(world, blobs, probe, write(tmp_path, "b.mp4", b"bbbb"))
     assert a.sha256 and b.sha256
-    clean = vault.verify_vault(world.uow(), world.ctx(world.supervisor), blobs)
+    clean = vault_verify.verify_vault(world.uow(), world.ctx(world.supervisor), blobs)
     assert (clean.clean, clean.checked, clean.bytes) == (True, 2, 8)
     blobs.objects[a.sha256] = b"aaab"
     del blobs.objects[b.sha256]
     stray = blobs.put_stream(_Reader(b"stray")).sha256
     seen: list[str] = []
     n = len(world.events())
-    report = vault.verify_vault(world.uow(), world.ctx(world.supervisor), blobs,
+    report = vault_verify.verify_vault(world.uow(), world.ctx(world.supervisor), blobs,
                                 on_checked=lambda d, _s: seen.append(d))
     assert sorted((p.sha256, p.kind) for p in report.problems) == sorted(
         [(a.sha256, "changed"), (b.sha256, "missing"), (stray, "untracked")])
@@ -190,7 +190,7 @@ def test_verify_reports_changed_missing_untracked_and_records_one_event(world: W
 
 
 def test_verify_needs_the_permission(world: World, blobs: FakeBlobStore) -> None:
-    refused(world, PermissionDenied, lambda: vault.verify_vault(world.uow(), world.ctx(world.officer_a), blobs))
+    refused(world, PermissionDenied, lambda: vault_verify.verify_vault(world.uow(), world.ctx(world.officer_a), blobs))
 
 
 class _Reader:
@@ -206,13 +206,13 @@ def test_scheduled_verification_runs_when_due_and_not_before(world: World, blobs
                                                              probe: FakeProbe, tmp_path: Path) -> None:
     ingest(world, blobs, probe, write(tmp_path, "a.mp4", b"aaaa"))
     system = world.ctx(system_actor("定期原始文件核验"))
-    assert vault.verify_vault_if_due(world.uow(), system, blobs, every_hours=0) is None  # schedule off
-    first = vault.verify_vault_if_due(world.uow(), system, blobs, every_hours=24)  # never ran: due
+    assert vault_verify.verify_vault_if_due(world.uow(), system, blobs, every_hours=0) is None  # schedule off
+    first = vault_verify.verify_vault_if_due(world.uow(), system, blobs, every_hours=24)  # never ran: due
     assert first is not None and first.clean and first.checked == 1
     n = len(world.events())
     soon = world.ctx(system_actor("定期原始文件核验"), now=T0 + timedelta(hours=23, minutes=59))
-    assert vault.verify_vault_if_due(world.uow(), soon, blobs, every_hours=24) is None
+    assert vault_verify.verify_vault_if_due(world.uow(), soon, blobs, every_hours=24) is None
     assert len(world.events()) == n
     later = world.ctx(system_actor("定期原始文件核验"), now=T0 + timedelta(hours=24))
-    report = vault.verify_vault_if_due(world.uow(), later, blobs, every_hours=24)
+    report = vault_verify.verify_vault_if_due(world.uow(), later, blobs, every_hours=24)
     assert report is not None and only_new_event(world, n).action == Action.VAULT_VERIFICATION

@@ -10,7 +10,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from rich.table import Table
 
 from lawtrail.cli.common import JsonOption, console, emit_json, say, session
-from lawtrail.services import vault
+from lawtrail.services import vault_verify
 
 app = typer.Typer(no_args_is_help=True)
 KIND_LABELS = {"changed": "内容被改动 / changed", "missing": "文件缺失 / missing",
@@ -20,12 +20,12 @@ KIND_LABELS = {"changed": "内容被改动 / changed", "missing": "文件缺失 
 @app.command("verify", help="重新计算每个原始文件的摘要 / Re-hash every stored original")
 def verify(tctx: typer.Context, as_json: JsonOption = False) -> None:
     with session(tctx) as cli:
-        total = sum(size for _, size in vault.recorded_originals(cli.uow(), cli.ctx))
+        total = sum(size for _, size in vault_verify.recorded_originals(cli.uow(), cli.ctx))
         with Progress("{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                       TimeRemainingColumn(), console=Console(stderr=True), transient=True,
                       disable=not sys.stderr.isatty()) as bar:
             task = bar.add_task("校验 / verifying", total=total)
-            report = vault.verify_vault(cli.uow(), cli.ctx, cli.container.blobs,
+            report = vault_verify.verify_vault(cli.uow(), cli.ctx, cli.container.blobs,
                                         on_checked=lambda _d, size: bar.advance(task, size))
     if as_json:
         emit_json(report.to_json())

@@ -19,7 +19,7 @@ from lawtrail.adapters.signer import Ed25519Signer, load_signer, note_checker
 from lawtrail.bootstrap import Container
 from lawtrail.domain.ledger.audit import NoteCheck, StoredCheckpoint
 from lawtrail.services import ledger as ledger_svc
-from lawtrail.services import vault as vault_svc
+from lawtrail.services import vault_verify
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ class VaultVerifier(Periodic):
 
     def _verify(self) -> None:
         c = self.container
-        report = vault_svc.verify_vault_if_due(uow(c), c.system_ctx("定期原始文件核验"), c.blobs,
+        report = vault_verify.verify_vault_if_due(uow(c), c.system_ctx("定期原始文件核验"), c.blobs,
                                                every_hours=c.settings.vault_verify_hours)
         if report is not None:
             log.log(logging.INFO if report.clean else logging.ERROR,
