@@ -418,7 +418,7 @@ def test_intact_rule_reports_changed_and_missing_originals_only(world: World) ->
 
 
 def test_engine_reads_the_latest_vault_verification(world: World) -> None:
-    from lawtrail.services import vault as vault_svc
+    from lawtrail.services import vault_verify as vault_svc
     blobs = FakeBlobStore()
     clip = put_media(world, blobs)
     vault_svc.verify_vault(world.uow(), world.ctx(world.supervisor), blobs)
