@@ -196,7 +196,7 @@ def access_register(request: Request, who: Principal = Who) -> Response:
     base = {k: v for k, v in q.items() if v}
     return page(request, "access_register.html", status=422 if error else 200, found=found, filters=q,
                 units=org_svc.list_units(c.uow(), sctx), people=people, error=error,
-                query=lambda p: urlencode({**base, "page": p}), export_query=urlencode(base))
+                query=urlencode(base), export_query=urlencode(base))
 
 
 @router.get("/access/register.{fmt}")

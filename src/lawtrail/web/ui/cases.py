@@ -92,7 +92,7 @@ def cases_list(request: Request, who: Principal = Who) -> Response:
     units = org_svc.list_units(c.uow(read_only=True), ctx)
     base = {k: v for k, v in chosen.items() if v}
     return page(request, "cases.html", found=found, filters=chosen, units=units,
-                unit_names={u.id: u.name for u in units}, query=lambda p: urlencode({**base, "page": p}),
+                unit_names={u.id: u.name for u in units}, query=urlencode(base),
                 stages=list(Stage), action_types=list(ActionType))
 
 
