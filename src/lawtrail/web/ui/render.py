@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,11 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(LOCAL_TZ).strftime(fmt)
 
 
+def by_id(items: Iterable[Any], attribute: str = "name") -> dict[str, Any]:
+    """``{str(item.id): item.<attribute>}`` in the items' order: the choices of a filter (``m.filter_select``)."""
+    return {str(item.id): getattr(item, attribute) for item in items}
+
+
 templates.env.filters["local"] = local_time
 templates.env.globals.update(
     ROLE_LABELS={r.value: label for r, label in ROLE_LABELS.items()},
@@ -42,6 +48,7 @@ templates.env.globals.update(
     Permission=Permission,
     Role=Role,
     cert_status=cert_status,
+    by_id=by_id,
     CertStatus=CertStatus,
 )
 
