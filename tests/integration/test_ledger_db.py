@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, create_engine, insert, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from lawtrail.adapters.db import tables
-from lawtrail.adapters.db.engine import check, make_engine, upgrade
+from lawtrail.adapters.db.engine import ReadOnlyViolation, check, make_engine, upgrade
 from lawtrail.adapters.db.uow import SqlUnitOfWork
 from lawtrail.adapters.signer import Ed25519Signer, load_signer, note_checker
 from lawtrail.domain.access import system_actor
@@ -372,3 +372,40 @@ def test_checkpoint_of_the_empty_log(engine: Engine, signer: Ed25519Signer) -> N
     assert cp.size == 0 and cp.root == root_from_leaf_hashes([])
     result = ledger.verify(SqlUnitOfWork(engine), ctx(), note_checker(signer.vkey()))
     assert result.ok and (result.size, result.checkpoints) == (1, 1)
+
+
+def test_an_append_in_a_read_only_unit_of_work_is_refused_and_writes_nothing(engine: Engine) -> None:
+    append(engine, 3)
+    with SqlUnitOfWork(engine, read_only=True) as uow, pytest.raises(ReadOnlyViolation):
+        uow.events.append(make_event(9))
+    assert len(leaves(engine)) == 3
+
+
+def test_a_failed_append_raises_the_database_error_and_leaves_the_log_whole(engine: Engine,
+                                                                          signer: Ed25519Signer) -> None:
+    """The statements after the first run on the driver's cursor (decision 0046); a database error
+    there still arrives as SQLAlchemy's, and the transaction rolls back: no head, node or row moved."""
+    append(engine, 5)
+    with engine.connect() as conn:
+        duplicate_id = uuid.UUID(hex=str(conn.execute(text("SELECT id FROM events WHERE seq = 2")).scalar_one()))
+    before = leaves(engine)
+    with SqlUnitOfWork(engine) as uow, pytest.raises(IntegrityError):
+        uow.events.append_many([make_event(10), Event(**{**vars(make_event(11)), "id": duplicate_id})])
+    assert leaves(engine) == before
+    with SqlUnitOfWork(engine) as uow:
+        assert uow.events.count() == 5
+        assert uow.events.append(make_event(12)).seq == 5
+        uow.commit()
+    assert len(leaves(engine)) == 6
+    assert ledger.verify(SqlUnitOfWork(engine), ctx(), note_checker(signer.vkey())).ok
+
+
+def test_repositories_are_only_reachable_inside_the_unit_of_work(engine: Engine) -> None:
+    uow = SqlUnitOfWork(engine)
+    with pytest.raises(RuntimeError):
+        _ = uow.events
+    with uow:
+        first = uow.events
+        assert uow.events is first  # one repository per transaction
+    with uow:
+        assert uow.events is not first

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Connection, Dialect, Row, and_, func, insert, or_, select
+from sqlalchemy.exc import DBAPIError
 
 from lawtrail.adapters.db import ledger_scan
 from lawtrail.adapters.db import tables as t
@@ -66,19 +68,23 @@ class SqlEvents:
             return []
         # Constant SQL on the driver: building the equivalent Core statement costs more than
         # running it. The row lock (PostgreSQL) / write lock (SQLite) makes indexes gapless.
+        # The first statement goes through SQLAlchemy: it begins the transaction (BEGIN IMMEDIATE
+        # on SQLite) and meets the read-only guard (engine.READ_ONLY), so a read-only unit of work
+        # is refused before anything is written. The rest reuse that transaction (``_Driver``).
         mark = _mark(self.conn)
         size = int(self.conn.exec_driver_sql(
             f"UPDATE ledger_head SET size = size + {mark} WHERE id = 1 RETURNING size",  # noqa: S608 (constant)
             (len(events),)).scalar_one())
+        driver = _Driver(self.conn)
         first = size - len(events)
         stored = [Event(**{**vars(e), "seq": first + i}) for i, e in enumerate(events)]
         leaves = [leaf_hash(event_leaf_bytes(e)) for e in stored]
-        _insert_events(self.conn, [{**vars(e), "leaf_hash": h} for e, h in zip(stored, leaves, strict=True)])
-        nodes = _nodes_for(first, leaves, lambda keys: _read_nodes(self.conn, keys))
+        _insert_events(driver, [{**vars(e), "leaf_hash": h} for e, h in zip(stored, leaves, strict=True)])
+        nodes = _nodes_for(first, leaves, lambda keys: _read_nodes(driver, keys))
         # Three plain columns: the driver's executemany directly, without SQLAlchemy's per-row
         # parameter processing (a third of the append's time otherwise).
         sql = f"INSERT INTO ledger_nodes (level, idx, hash) VALUES ({mark}, {mark}, {mark})"  # noqa: S608 (constant)
-        self.conn.exec_driver_sql(sql, nodes)
+        driver.executemany(sql, nodes)
         return stored
 
     def list(self, *, subject_type: str | None = None, subject_id: str | None = None,
@@ -117,13 +123,14 @@ def event_params(dialect: Dialect, rows: Iterable[dict[str, Any]]) -> list[tuple
     return [tuple(bind(row[c.name]) if bind is not None else row[c.name] for c, bind in binders) for row in rows]
 
 
-def _insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
+def _insert_events(driver: _Driver, rows: list[dict[str, Any]]) -> None:
     """INSERT the event rows. On SQLite: ``event_params``, then the driver's executemany —
     SQLAlchemy's generic per-row parameter handling costs more than the rest of the append."""
+    conn = driver.conn
     if conn.dialect.name != "sqlite":
         conn.execute(insert(t.events), rows)
         return
-    conn.exec_driver_sql(_INSERT_EVENT_SQL, event_params(conn.dialect, rows))
+    driver.executemany(_INSERT_EVENT_SQL, event_params(conn.dialect, rows))
 
 
 def _mark(conn: Connection) -> str:
@@ -131,17 +138,54 @@ def _mark(conn: Connection) -> str:
     return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
-def _read_nodes(conn: Connection, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+class _Driver:
+    """Constant SQL of an append, inside the transaction its first statement began.
+
+    On SQLite straight on the DBAPI cursor of that transaction's connection: SQLAlchemy's
+    execution context (events, result set-up) cost about as much per statement as SQLite's own
+    work for these small statements, i.e. a sixth of a single-event transaction
+    (docs/benchmarks.md, decision 0046). Elsewhere through ``exec_driver_sql``. Only constant
+    SQL with bound parameters goes through it, and only after the transaction has begun (the
+    caller's first statement went through SQLAlchemy, so BEGIN IMMEDIATE and the read-only
+    guard have already run)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._cursor: Any = None
+        if conn.dialect.name == "sqlite":
+            if not conn.in_transaction():  # pragma: no cover (the caller's first statement began it)
+                raise RuntimeError("the append's transaction has not begun")
+            self._cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+
+    def execute(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        if self._cursor is None:
+            return [tuple(row) for row in self.conn.exec_driver_sql(sql, tuple(params))]
+        try:
+            return list(self._cursor.execute(sql, params).fetchall())
+        except sqlite3.Error as exc:  # as SQLAlchemy would raise it (IntegrityError, OperationalError...)
+            raise DBAPIError.instance(sql, params, exc, sqlite3.Error) from exc
+
+    def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        if self._cursor is None:
+            self.conn.exec_driver_sql(sql, rows)
+            return
+        try:
+            self._cursor.executemany(sql, rows)
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(sql, rows, exc, sqlite3.Error) from exc
+
+
+def _read_nodes(driver: _Driver, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
     """The subtrees ``keys`` (the few an append builds on) from their stored rows, one query on
     the driver; raise KeyError when one is missing."""
     asked = set(keys)
     if not asked:
         return {}
     wanted = stored_keys(asked, NODE_LEVEL_STEP)
-    mark = _mark(conn)
+    mark = _mark(driver.conn)
     where = " OR ".join(f"(level = {mark} AND idx = {mark})" for _ in wanted)
     params = tuple(value for key in wanted for value in key)
-    rows = conn.exec_driver_sql(f"SELECT level, idx, hash FROM ledger_nodes WHERE {where}", params)  # noqa: S608
+    rows = driver.execute(f"SELECT level, idx, hash FROM ledger_nodes WHERE {where}", params)  # noqa: S608
     found = {(int(level), int(idx)): bytes(value) for level, idx, value in rows}
     missing = set(wanted) - found.keys()
     if missing:
