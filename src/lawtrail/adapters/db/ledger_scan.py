@@ -13,10 +13,11 @@ Workers are ``python -m lawtrail.adapters.db.ledger_scan`` subprocesses (no fork
 that may hold threads and connections; only this module and the ledger domain are imported).
 Each opens the database read-only. Where the C extension was built with SQLite's C API
 (decision 0045), a worker's chunk is scanned wholly in C (``scan_file``: no Python object per
-row); whatever that scan will not decide goes through ``scan_chunk`` as before. They all read the same state: the parent holds its
-verification transaction, which on SQLite begins IMMEDIATE and so holds the write lock for the
-whole scan (no commit can happen in between); each worker also checks that it sees the parent's
-log size, and a chunk that does not is not clean.
+row); whatever that scan will not decide goes through ``scan_chunk`` as before. They all read
+the same state: the parent holds its verification transaction, which on SQLite begins
+IMMEDIATE and so holds the write lock for the whole scan (no commit can happen in between);
+each worker (in either scan) also checks that it sees the parent's log size, and a chunk that
+does not is not clean.
 """
 
 from __future__ import annotations
