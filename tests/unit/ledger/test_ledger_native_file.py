@@ -36,10 +36,11 @@ if native is None or not hasattr(native, "scan_file"):  # pragma: no cover - dep
                 allow_module_level=True)
 
 
-def make_file(path: Path, events: list[Event], head: int | None = None) -> sqlite3.Connection:
+def make_file(path: Path, events: list[Event], head: int | None = None, encoding: str = "UTF-8") -> sqlite3.Connection:
     """An SQLite file (WAL) with the three tables the scan reads, one row per event, each with
     its true leaf hash stored and recorded (a random one where the event has no leaf)."""
     conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute(f"PRAGMA encoding = '{encoding}'")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("CREATE TABLE events (seq BIGINT NOT NULL PRIMARY KEY, id, occurred_at, actor_id, actor_name, action,"
                  " subject_type, subject_id, subject_name, before, after, request_id, leaf_hash)")
@@ -226,3 +227,12 @@ def test_announcements_parse_as_take_does(tmp_path: Path) -> None:
     assert summary is not None and summary == python_scans(conn, 0, None, [])[0]
     assert [leaf for _, leaf in summary.announcements] == [
         {"action": CHECKPOINT_ACTION, "after": json.loads(json.dumps(events[5].after))}]
+
+
+def test_a_utf16_database_goes_the_old_way(tmp_path: Path) -> None:
+    """The C scan reads TEXT as stored, which is UTF-8 only in a UTF-8 database."""
+    path = tmp_path / "ledger16.db"
+    conn = make_file(path, varied(10), encoding="UTF-16le")
+    assert conn.execute("PRAGMA encoding").fetchone()[0] == "UTF-16le"
+    assert ledger_scan.scan_file(str(path), 10, 0, None, []) is None
+    assert run_worker(path, 10) == ledger_scan.scan_chunk(conn, 0, None, []) and run_worker(path, 10).clean

@@ -843,7 +843,9 @@ static int cell_of(sqlite3_stmt *st, int i, Cell *c) {
     if (c->type == SQLITE_INTEGER) {
         c->i = sqlite3_column_int64(st, i);
     } else if (c->type == SQLITE_TEXT) {
-        c->s = (const char *)sqlite3_column_text(st, i);
+        /* the stored bytes as they are (a UTF-8 database, checked by the caller): unlike
+         * sqlite3_column_text, no copy to add a terminating NUL */
+        c->s = (const char *)sqlite3_column_blob(st, i);
         c->n = (size_t)sqlite3_column_bytes(st, i);
         if (c->s == NULL) c->s = "";
         if (!utf8_valid((const unsigned char *)c->s, c->n)) return 0;
@@ -886,7 +888,7 @@ enum { SCAN_CLEAN, SCAN_STOPPED, SCAN_UNDECIDED, SCAN_ERROR };
 
 typedef struct {
     sqlite3 *db;
-    sqlite3_stmt *head, *events, *nodes;
+    sqlite3_stmt *head, *encoding, *events, *nodes;
     long long *stops;
     Buf leaf, scratch;
     PyObject *stacks, *announced;
@@ -1033,13 +1035,19 @@ static PyObject *py_scan_file(PyObject *self, PyObject *args) {
     }
     int outcome = SCAN_UNDECIDED;
     long long index = start;
-    if (sqlite3_open_v2(path, &f.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) goto decided;
+    /* NOMUTEX: only this thread uses the connection (no lock around every column access) */
+    if (sqlite3_open_v2(path, &f.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) goto decided;
     sqlite3_busy_timeout(f.db, 5000);  /* as the sqlite3 module's default timeout */
     if (sqlite3_exec(f.db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) goto decided;
     /* the parent's snapshot, or nothing: the same check as ledger_scan._worker_task */
     if (!prepare(&f, "SELECT size FROM ledger_head WHERE id = 1", &f.head, NULL, 0)) goto decided;
     if (sqlite3_step(f.head) != SQLITE_ROW || sqlite3_column_type(f.head, 0) != SQLITE_INTEGER ||
         sqlite3_column_int64(f.head, 0) != head)
+        goto decided;
+    /* TEXT is read as stored (cell_of): only a UTF-8 database stores it as UTF-8 */
+    if (!prepare(&f, "PRAGMA encoding", &f.encoding, NULL, 0) || sqlite3_step(f.encoding) != SQLITE_ROW ||
+        sqlite3_column_type(f.encoding, 0) != SQLITE_TEXT ||
+        strcmp((const char *)sqlite3_column_text(f.encoding, 0), "UTF-8") != 0)
         goto decided;
     if (!prepare(&f, events_sql, &f.events, bound, nparams) || !prepare(&f, nodes_sql, &f.nodes, bound, nparams))
         goto decided;
@@ -1057,6 +1065,7 @@ decided:
     }
 done:
     sqlite3_finalize(f.head);
+    sqlite3_finalize(f.encoding);
     sqlite3_finalize(f.events);
     sqlite3_finalize(f.nodes);
     if (f.db != NULL) sqlite3_close(f.db);  /* ends the read transaction */
