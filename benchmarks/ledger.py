@@ -188,32 +188,47 @@ def _no_checkpoints(note: str) -> Checkpoint:
     raise ValueError("the benchmark ledger has no checkpoints")
 
 
-def time_verify(engine: Engine, size: int, *, native: bool = True) -> float:
-    """Events per second of ``services.ledger.verify`` over the whole ledger; ``native=False``
-    without the C extension (in this process and, by ``LAWTRAIL_LEDGER_NATIVE=0``, the workers)."""
-    saved, saved_env = ledger_scan._native, os.environ.get("LAWTRAIL_LEDGER_NATIVE")
-    if not native:
-        ledger_scan._native = None
-        os.environ["LAWTRAIL_LEDGER_NATIVE"] = "0"
+#: The verification paths of the A/B lines: LAWTRAIL_LEDGER_NATIVE for the workers (decision 0045).
+VERIFY_MODES = {"c-api": None, "rows": "rows", "python": "0"}
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its ended children (the scan's worker processes)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+def time_verify(engine: Engine, size: int, mode: str = "c-api") -> tuple[float, float]:
+    """(events per second, CPU µs per event of this process and its workers) of
+    ``services.ledger.verify`` over the whole ledger. ``mode``: ``c-api`` the default build
+    (chunks scanned in C through SQLite's C API, decision 0045), ``rows`` rows fetched by the
+    sqlite3 module with the per-row C work (decision 0032), ``python`` no C extension at all."""
+    env = VERIFY_MODES[mode]
+    saved, saved_file = ledger_scan._native, ledger_scan._scan_file
+    saved_env = os.environ.get("LAWTRAIL_LEDGER_NATIVE")
+    if env is not None:
+        os.environ["LAWTRAIL_LEDGER_NATIVE"] = env
+        ledger_scan._scan_file = None
+        if env == "0":
+            ledger_scan._native = None
     try:
-        start = time.perf_counter()
+        cpu, start = _cpu(), time.perf_counter()
         result = ledger_service.verify(SqlUnitOfWork(engine), CTX, _no_checkpoints)
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, _cpu() - cpu
     finally:
-        ledger_scan._native = saved
+        ledger_scan._native, ledger_scan._scan_file = saved, saved_file
         if saved_env is None:
             os.environ.pop("LAWTRAIL_LEDGER_NATIVE", None)
         else:
             os.environ["LAWTRAIL_LEDGER_NATIVE"] = saved_env
     if not result.ok or result.size != size:
         raise SystemExit(f"verification failed: {result.to_json()}")
-    return rate(size, seconds)
+    return rate(size, seconds), cpu / size * 1e6
 
 
-def bench_verify(engine: Engine, size: int) -> tuple[float, float]:
-    """Return (verify, plain SELECT streaming) events per second over the whole ledger."""
-    verify = time_verify(engine, size)
-    start = time.perf_counter()
+def bench_select(engine: Engine, size: int) -> tuple[float, float]:
+    """(rows per second, CPU µs per row) of streaming the rows with a plain ``SELECT``."""
+    cpu, start = _cpu(), time.perf_counter()
     with engine.connect() as conn:
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         cursor.execute("SELECT * FROM events ORDER BY seq")
@@ -223,7 +238,7 @@ def bench_verify(engine: Engine, size: int) -> tuple[float, float]:
         cursor.close()
     if rows != size:
         raise SystemExit(f"plain SELECT read {rows} rows, expected {size}")
-    return verify, rate(size, time.perf_counter() - start)
+    return rate(size, time.perf_counter() - start), (_cpu() - cpu) / size * 1e6
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -235,7 +250,9 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=1000, help="events per batched transaction")
     parser.add_argument("--sync", default="FULL,NORMAL", help="SQLite synchronous modes for appends")
     parser.add_argument("--no-python-verify", dest="python_verify", action="store_false",
-                        help="skip verifying a second time without the C extension (the A/B line)")
+                        help="skip verifying again by the older paths (the A/B lines)")
+    parser.add_argument("--verify-only", action="store_true",
+                        help="no append or proof figures: verification of the ledger in --dir (built once)")
     parser.add_argument("--dir", type=Path, help="where the databases go (default: a temporary folder)")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL_SIZES
@@ -259,7 +276,7 @@ def node_rows(engine: Engine) -> float:
 
 def run(args: argparse.Namespace, folder: Path, console: Console) -> list[Result]:
     results: list[Result] = []
-    for sync in [s.strip().upper() for s in args.sync.split(",") if s.strip()]:
+    for sync in [] if args.verify_only else [s.strip().upper() for s in args.sync.split(",") if s.strip()]:
         engine = new_engine(folder, f"single-{sync}.db", sync)
         ledger, plain = bench_single(engine, args.single)
         engine.dispose()
@@ -270,22 +287,36 @@ def run(args: argparse.Namespace, folder: Path, console: Console) -> list[Result
         engine.dispose()
         results.append(Result(f"batched events/s ({args.batch_size}/tx, synchronous={sync}){load()}", ledger, plain,
                               "plain insert events/s", "events/s", "≥ 50,000", ledger >= 50_000))
+    reuse = args.verify_only and (folder / "big.db").exists()
     engine = new_engine(folder, "big.db", "NORMAL")
-    build(engine, args.events, 10_000, console)
-    proof, lookup = bench_proof(engine, args.events, 200)
-    results.append(Result(f"ledger_nodes rows per event at {args.events:,}", node_rows(engine), None, "", "rows",
-                          "—", None))
-    results.append(Result(f"inclusion proof at {args.events:,} (median){load()}", proof, lookup,
-                          "PK lookup of one row",
-                          "ms", "< 5 ms", proof < 5))
-    verify, select_rate = bench_verify(engine, args.events)
-    results.append(Result(f"full verification of {args.events:,}{load()}", verify, select_rate,
-                          "plain SELECT streaming", "events/s", "≥ 300,000", verify >= 300_000))
-    if args.python_verify:
-        slow = time_verify(engine, args.events, native=False)
-        results.append(Result(f"  same, without the C extension{load()}", slow, select_rate, "plain SELECT streaming",
-                              "events/s", "—", None))
+    if not reuse:
+        build(engine, args.events, 10_000, console)
+    if not args.verify_only:
+        proof, lookup = bench_proof(engine, args.events, 200)
+        results.append(Result(f"ledger_nodes rows per event at {args.events:,}", node_rows(engine), None, "", "rows",
+                              "—", None))
+        results.append(Result(f"inclusion proof at {args.events:,} (median){load()}", proof, lookup,
+                              "PK lookup of one row", "ms", "< 5 ms", proof < 5))
+    results.extend(verify_results(engine, args))
     engine.dispose()
+    return results
+
+
+def verify_results(engine: Engine, args: argparse.Namespace) -> list[Result]:
+    """Verification by each path, in the same run, with the CPU time per event beside it."""
+    verify, cpu = time_verify(engine, args.events)
+    select_rate, select_cpu = bench_select(engine, args.events)
+    results = [Result(f"full verification of {args.events:,}{load()}", verify, select_rate, "plain SELECT streaming",
+                      "events/s", "≥ 300,000", verify >= 300_000),
+               Result("  CPU per event, all processes", cpu, select_cpu, "plain SELECT, one process", "µs", "—", None)]
+    if args.python_verify:
+        for mode, label in (("rows", "rows fetched by the sqlite3 module, per-row C (0032)"),
+                            ("python", "without the C extension")):
+            slow, slow_cpu = time_verify(engine, args.events, mode)
+            results.append(Result(f"  same, {label}{load()}", slow, select_rate, "plain SELECT streaming",
+                                  "events/s", "—", None))
+            results.append(Result("  CPU per event, all processes", slow_cpu, select_cpu,
+                                  "plain SELECT, one process", "µs", "—", None))
     return results
 
 

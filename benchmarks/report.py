@@ -33,7 +33,7 @@ def render(title: str, results: list[Result], quick: bool) -> RichTable:
     for name in ("figure", "value", "baseline", "ratio", "target", "met"):
         table.add_column(name, justify="left" if name in ("figure", "target") else "right")
     for r in results:
-        digits = 2 if r.unit == "ms" else 1
+        digits = 2 if r.unit in ("ms", "µs") else 1
         value = r.note or ("—" if r.value is None else f"{r.value:,.{digits}f} {r.unit}")
         baseline = "—" if r.baseline is None else f"{r.baseline:,.{digits}f} ({r.baseline_name})"
         ratio = "—" if r.ratio is None else f"{r.ratio:.2f}×"

@@ -5,6 +5,7 @@ alone. (PostgreSQL has no fast path: ``leaf_chunks`` says so, and it is audited 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -58,24 +59,39 @@ def parallel(monkeypatch: pytest.MonkeyPatch) -> list[list[Any]]:
     return scans
 
 
+def _use(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Verify here and in the workers by ``path``: ``c-api`` the default build (a worker's chunk
+    scanned in C through SQLite's C API, decision 0045), ``rows`` rows fetched by the sqlite3
+    module with the per-row C work (0032), ``python`` no C at all."""
+    if path == "c-api" and ledger_scan._native is not None and ledger_scan._scan_file is None \
+            and os.environ.get("CI") == "true":
+        raise AssertionError("the C extension was built without SQLite's C API")
+    if path in ("rows", "python"):
+        monkeypatch.setattr(ledger_scan, "_scan_file", None)
+        monkeypatch.setenv("LAWTRAIL_LEDGER_NATIVE", "rows")
+    if path == "python":
+        monkeypatch.setattr(ledger_scan, "_native", None)
+        monkeypatch.setenv("LAWTRAIL_LEDGER_NATIVE", "0")
+
+
+@pytest.mark.parametrize("path", ["c-api", "rows"])
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda f: f.__name__.removeprefix("test_"))
-def test_scenario_through_the_workers(scenario: Any, engine: Engine, signer: Ed25519Signer,
-                                      parallel: list[list[Any]]) -> None:
+def test_scenario_through_the_workers(scenario: Any, path: str, engine: Engine, signer: Ed25519Signer,
+                                      parallel: list[list[Any]], monkeypatch: pytest.MonkeyPatch) -> None:
+    _use(path, monkeypatch)
     scenario(engine, signer)
     assert parallel, "the workers were not used"
 
 
-@pytest.fixture(params=["native", "python"])
-def native(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
-    """With the C extension (when built) or the pure-Python path alone, here and in the workers."""
-    if request.param == "python":
-        monkeypatch.setattr(ledger_scan, "_native", None)
-        monkeypatch.setenv("LAWTRAIL_LEDGER_NATIVE", "0")
-    return request.param == "native"
+@pytest.fixture(params=["c-api", "rows", "python"])
+def native(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each verification path, here and in the workers (``_use``)."""
+    _use(request.param, monkeypatch)
+    return str(request.param)
 
 
 def test_a_sound_log_passes_on_the_workers_alone(engine: Engine, signer: Ed25519Signer,
-                                                 parallel: list[list[Any]], native: bool) -> None:
+                                                 parallel: list[list[Any]], native: str) -> None:
     build(engine, signer)  # 17 leaves, checkpoints 10 and 16 inside chunks of 4
     append(engine, 6)
     with SqlUnitOfWork(engine) as uow:
@@ -92,7 +108,7 @@ def test_a_sound_log_passes_on_the_workers_alone(engine: Engine, signer: Ed25519
     assert ledger.verify(SqlUnitOfWork(engine), ctx(), note_checker(signer.vkey())) == sequential
 
 
-def test_a_tampered_chunk_stops_the_scan(engine: Engine, signer: Ed25519Signer, native: bool) -> None:
+def test_a_tampered_chunk_stops_the_scan(engine: Engine, signer: Ed25519Signer, native: str) -> None:
     append(engine, 20)
     with engine.begin() as conn:
         conn.execute(text("DROP TRIGGER events_no_update"))

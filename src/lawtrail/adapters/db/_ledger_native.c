@@ -16,6 +16,9 @@
 #include <Python.h>
 #include <stdint.h>
 #include <string.h>
+#ifdef LT_SQLITE
+#include <sqlite3.h>
+#endif
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define LT_X86 1
@@ -511,18 +514,46 @@ static int write_json_text(const char *s, size_t n, Buf *out, Buf *scratch) {
 
 /* --------------------------------------------------------------------------- the leaf */
 
-/* UTF-8 of an exact str, or NULL (with no error set) when it is not one or has lone surrogates. */
-static const char *text_of(PyObject *o, Py_ssize_t *n) {
-    if (!PyUnicode_CheckExact(o)) return NULL;
-    const char *s = PyUnicode_AsUTF8AndSize(o, n);
-    if (s == NULL) PyErr_Clear();
-    return s;
+/* One column value as the leaf writer reads it: from a Python object of a raw row (the scan of
+ * rows fetched by the sqlite3 module) or straight from SQLite (``scan_file``). TEXT is valid
+ * UTF-8 (``s``, ``n`` bytes); OTHER is any shape the writer never takes. */
+enum { COL_NULL, COL_INT, COL_TEXT, COL_OTHER };
+
+typedef struct {
+    int kind;
+    const char *s;
+    size_t n;
+} Col;
+
+static int is_ascii(const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] >= 0x80) return 0;
+    return 1;
 }
 
-/* An exact ASCII str of ``len`` characters. */
-static const char *ascii_of(PyObject *o, Py_ssize_t len) {
-    if (!PyUnicode_CheckExact(o) || !PyUnicode_IS_ASCII(o) || PyUnicode_GET_LENGTH(o) != len) return NULL;
-    return (const char *)PyUnicode_DATA(o);
+/* A column of a Python row: None, an exact str with valid UTF-8 (no lone surrogate), or OTHER. */
+static Col col_of(PyObject *o) {
+    Col c = {COL_OTHER, NULL, 0};
+    if (o == Py_None) {
+        c.kind = COL_NULL;
+    } else if (PyUnicode_CheckExact(o)) {
+        Py_ssize_t n;
+        const char *s = PyUnicode_AsUTF8AndSize(o, &n);
+        if (s == NULL) {
+            PyErr_Clear();
+        } else {
+            c.kind = COL_TEXT;
+            c.s = s;
+            c.n = (size_t)n;
+        }
+    }
+    return c;
+}
+
+/* TEXT of ``len`` ASCII characters. */
+static const char *ascii_col(const Col *c, size_t len) {
+    if (c->kind != COL_TEXT || c->n != len || !is_ascii(c->s, len)) return NULL;
+    return c->s;
 }
 
 static int put_uuid(Buf *b, const char *h) {
@@ -538,71 +569,75 @@ static int put_uuid(Buf *b, const char *h) {
     return 0;
 }
 
-static int put_json_column(Buf *b, Buf *scratch, PyObject *o) {
-    if (o == Py_None) return PUT_LIT(b, "null") < 0 ? NOMEM : OK;
-    Py_ssize_t n;
-    const char *s = text_of(o, &n);
-    if (s == NULL) return GIVE_UP;
-    return write_json_text(s, (size_t)n, b, scratch);
+static int put_json_column(Buf *b, Buf *scratch, const Col *c) {
+    if (c->kind == COL_NULL) return PUT_LIT(b, "null") < 0 ? NOMEM : OK;
+    if (c->kind != COL_TEXT) return GIVE_UP;
+    return write_json_text(c->s, c->n, b, scratch);
 }
 
-static int put_text_column(Buf *b, PyObject *o) {
-    Py_ssize_t n;
-    const char *s = text_of(o, &n);
-    if (s == NULL) return GIVE_UP;
-    return put_string(b, s, (size_t)n) < 0 ? NOMEM : OK;
+static int put_text_column(Buf *b, const Col *c) {
+    if (c->kind != COL_TEXT) return GIVE_UP;
+    return put_string(b, c->s, c->n) < 0 ? NOMEM : OK;
 }
 
 #define TRY(expr) do { int rc_ = (expr); if (rc_ != OK) return rc_; } while (0)
 #define TRY_PUT(expr) do { if ((expr) < 0) return NOMEM; } while (0)
 
-/* The canonical leaf bytes of a raw row (columns as ledger_scan._EVENTS selects them), appended
- * to ``b``; exactly the bytes of ledger_scan.leaf_bytes(row), or GIVE_UP. ``seq`` is row[0]
- * as a C integer (already checked by the caller). */
-static int write_leaf(Buf *b, Buf *scratch, PyObject *row, long long seq) {
-    PyObject **c = PySequence_Fast_ITEMS(row);
-    const char *id = ascii_of(c[1], 32), *at = ascii_of(c[2], 26);
+/* The canonical leaf bytes of a raw row (columns 0..11 as ledger_scan._EVENTS selects them; the
+ * integer ``seq`` already taken from column 0 by the caller), appended to ``b``; exactly the
+ * bytes of ledger_scan.leaf_bytes(row), or GIVE_UP. */
+static int write_leaf(Buf *b, Buf *scratch, const Col *c, long long seq) {
+    const char *id = ascii_col(&c[1], 32), *at = ascii_col(&c[2], 26);
     if (id == NULL || at == NULL || at[10] != ' ') return GIVE_UP;
     if (seq < 0 || seq > MAX_SAFE) return GIVE_UP;
     TRY_PUT(PUT_LIT(b, "{\"action\":"));
-    TRY(put_text_column(b, c[5]));
+    TRY(put_text_column(b, &c[5]));
     TRY_PUT(PUT_LIT(b, ",\"actor\":{\"id\":"));
-    if (c[3] == Py_None) {
+    if (c[3].kind == COL_NULL) {
         TRY_PUT(PUT_LIT(b, "null"));
     } else {
-        const char *actor = ascii_of(c[3], 32);
+        const char *actor = ascii_col(&c[3], 32);
         if (actor == NULL) return GIVE_UP;
         TRY_PUT(put_uuid(b, actor));
     }
     TRY_PUT(PUT_LIT(b, ",\"name\":"));
-    TRY(put_text_column(b, c[4]));
+    TRY(put_text_column(b, &c[4]));
     TRY_PUT(PUT_LIT(b, "},\"after\":"));
-    TRY(put_json_column(b, scratch, c[10]));
+    TRY(put_json_column(b, scratch, &c[10]));
     TRY_PUT(PUT_LIT(b, ",\"before\":"));
-    TRY(put_json_column(b, scratch, c[9]));
+    TRY(put_json_column(b, scratch, &c[9]));
     TRY_PUT(PUT_LIT(b, ",\"id\":"));
     TRY_PUT(put_uuid(b, id));
     TRY_PUT(PUT_LIT(b, ",\"request_id\":"));
-    if (c[11] == Py_None) {
+    if (c[11].kind == COL_NULL) {
         TRY_PUT(PUT_LIT(b, "null"));
     } else {
-        TRY(put_text_column(b, c[11]));
+        TRY(put_text_column(b, &c[11]));
     }
     char num[32];
     int k = snprintf(num, sizeof num, ",\"seq\":%lld", seq);
     TRY_PUT(buf_put(b, num, (size_t)k));
     TRY_PUT(PUT_LIT(b, ",\"subject\":{\"id\":"));
-    TRY(put_text_column(b, c[7]));
+    TRY(put_text_column(b, &c[7]));
     TRY_PUT(PUT_LIT(b, ",\"name\":"));
-    TRY(put_text_column(b, c[8]));
+    TRY(put_text_column(b, &c[8]));
     TRY_PUT(PUT_LIT(b, ",\"type\":"));
-    TRY(put_text_column(b, c[6]));
+    TRY(put_text_column(b, &c[6]));
     TRY_PUT(PUT_LIT(b, "},\"time\":\""));
     TRY_PUT(buf_put(b, at, 10));
     TRY_PUT(buf_byte(b, 'T'));
     TRY_PUT(buf_put(b, at + 11, 15));
     TRY_PUT(PUT_LIT(b, "Z\",\"v\":1}"));
     return OK;
+}
+
+/* write_leaf of a Python row (a tuple of at least 12 items). */
+static int write_row_leaf(Buf *b, Buf *scratch, PyObject *row, long long seq) {
+    PyObject **items = PySequence_Fast_ITEMS(row);
+    Col c[12];
+    c[0].kind = COL_INT;
+    for (int i = 1; i < 12; i++) c[i] = col_of(items[i]);
+    return write_leaf(b, scratch, c, seq);
 }
 
 /* row[0] as a C integer; 0 when it is not an exact int that fits. */
@@ -659,7 +694,7 @@ static PyObject *py_leaf_bytes(PyObject *self, PyObject *row) {
     long long seq;
     if (!is_row(row) || !row_seq(row, &seq)) Py_RETURN_NONE;
     Buf out = {0}, scratch = {0};
-    int rc = write_leaf(&out, &scratch, row, seq);
+    int rc = write_row_leaf(&out, &scratch, row, seq);
     PyObject *result = NULL;
     if (rc == OK) result = PyBytes_FromStringAndSize(out.p, (Py_ssize_t)out.len);
     else if (rc == GIVE_UP) result = Py_NewRef(Py_None);
@@ -711,7 +746,7 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
             break;
         leaf.len = 0;
         if (buf_byte(&leaf, 0x00) < 0) { failed = 1; break; }
-        int rc = write_leaf(&leaf, &scratch, row, seq);
+        int rc = write_row_leaf(&leaf, &scratch, row, seq);
         if (rc == NOMEM) { failed = 1; break; }
         if (rc != OK) break;
         uint8_t current[32];
@@ -756,6 +791,293 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
     return PyLong_FromSsize_t(pos);
 }
 
+#ifdef LT_SQLITE
+/* ------------------------------------------------------- the chunk scan through SQLite's C API */
+
+/* Strict UTF-8 as Python's decoder (and so the sqlite3 module) accepts it: no overlong form, no
+ * encoded surrogate, nothing beyond U+10FFFF. */
+static int utf8_valid(const unsigned char *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        if (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (!(w & 0x8080808080808080ULL)) { i += 8; continue; }
+        }
+        unsigned c = s[i];
+        if (c < 0x80) { i++; continue; }
+        if (c >= 0xC2 && c <= 0xDF) {
+            if (n - i < 2 || (s[i + 1] & 0xC0) != 0x80) return 0;
+            i += 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            if (n - i < 3 || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80) return 0;
+            if ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] >= 0xA0)) return 0;
+            i += 3;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            if (n - i < 4 || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 || (s[i + 3] & 0xC0) != 0x80)
+                return 0;
+            if ((c == 0xF0 && s[i + 1] < 0x90) || (c == 0xF4 && s[i + 1] >= 0x90)) return 0;
+            i += 4;
+        } else {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Column ``i`` of the current row of ``st``: its storage class and, for TEXT and BLOB, its bytes.
+ * Returns 0 when a TEXT value is not valid UTF-8 (the sqlite3 module would raise on the fetch:
+ * the whole chunk goes to the Python path, which then decides as it always has). */
+typedef struct {
+    int type;
+    const char *s;
+    size_t n;
+    long long i;
+} Cell;
+
+static int cell_of(sqlite3_stmt *st, int i, Cell *c) {
+    c->type = sqlite3_column_type(st, i);
+    c->s = NULL;
+    c->n = 0;
+    c->i = 0;
+    if (c->type == SQLITE_INTEGER) {
+        c->i = sqlite3_column_int64(st, i);
+    } else if (c->type == SQLITE_TEXT) {
+        /* the stored bytes as they are (a UTF-8 database, checked by the caller): unlike
+         * sqlite3_column_text, no copy to add a terminating NUL */
+        c->s = (const char *)sqlite3_column_blob(st, i);
+        c->n = (size_t)sqlite3_column_bytes(st, i);
+        if (c->s == NULL) c->s = "";
+        if (!utf8_valid((const unsigned char *)c->s, c->n)) return 0;
+    } else if (c->type == SQLITE_BLOB) {
+        c->s = (const char *)sqlite3_column_blob(st, i);
+        c->n = (size_t)sqlite3_column_bytes(st, i);
+        if (c->s == NULL) c->s = "";
+    }
+    return 1;
+}
+
+/* The Python object the sqlite3 module would give for a cell (no type detection). */
+static PyObject *cell_object(sqlite3_stmt *st, int i, const Cell *c) {
+    switch (c->type) {
+        case SQLITE_INTEGER: return PyLong_FromLongLong(c->i);
+        case SQLITE_FLOAT: return PyFloat_FromDouble(sqlite3_column_double(st, i));
+        case SQLITE_TEXT: return PyUnicode_DecodeUTF8(c->s, (Py_ssize_t)c->n, NULL);
+        case SQLITE_BLOB: return PyBytes_FromStringAndSize(c->s, (Py_ssize_t)c->n);
+        default: return Py_NewRef(Py_None);
+    }
+}
+
+/* A 32-byte BLOB equal to ``h``: what ``digest == value`` is in Python for any other shape: false. */
+static int same_hash(const Cell *c, const uint8_t h[32]) {
+    return c->type == SQLITE_BLOB && c->n == 32 && memcmp(c->s, h, 32) == 0;
+}
+
+static PyObject *hash_list(uint8_t (*hashes)[32], int count) {
+    PyObject *list = PyList_New(count);
+    if (list == NULL) return NULL;
+    for (int i = 0; i < count; i++) {
+        PyObject *h = PyBytes_FromStringAndSize((const char *)hashes[i], 32);
+        if (h == NULL) { Py_DECREF(list); return NULL; }
+        PyList_SET_ITEM(list, i, h);
+    }
+    return list;
+}
+
+enum { SCAN_CLEAN, SCAN_STOPPED, SCAN_UNDECIDED, SCAN_ERROR };
+
+typedef struct {
+    sqlite3 *db;
+    sqlite3_stmt *head, *encoding, *events, *nodes;
+    long long *stops;
+    Buf leaf, scratch;
+    PyObject *stacks, *announced;
+    uint8_t stack[64][32];  /* the compact range of [start, index) */
+    int top;
+} FileScan;
+
+static int prepare(FileScan *f, const char *sql, sqlite3_stmt **st, const long long *params, Py_ssize_t nparams) {
+    if (sqlite3_prepare_v2(f->db, sql, -1, st, NULL) != SQLITE_OK) return 0;
+    if (sqlite3_bind_parameter_count(*st) != nparams) return 0;
+    for (Py_ssize_t i = 0; i < nparams; i++)
+        if (sqlite3_bind_int64(*st, (int)i + 1, params[i]) != SQLITE_OK) return 0;
+    return 1;
+}
+
+/* The loop of scan_file: SCAN_CLEAN (both queries ended together, every row as recorded),
+ * SCAN_STOPPED (leaf *index is not as recorded: the Python path stops at the same leaf),
+ * SCAN_UNDECIDED (something the Python path would treat otherwise: let it scan the chunk),
+ * SCAN_ERROR (a Python exception is set). */
+static int file_scan_loop(FileScan *f, long long start, long long *index, Py_ssize_t nstops, const char *action,
+                          size_t action_len, PyObject *fallback) {
+    uint8_t (*stack)[32] = f->stack, node[65], current[32];
+    int top = 0;
+    Py_ssize_t next_stop = 0;
+    Cell row[13], rec[2];
+    node[0] = 0x01;
+    for (;; (*index)++) {
+        int re = sqlite3_step(f->events), rn = sqlite3_step(f->nodes);
+        if ((re != SQLITE_ROW && re != SQLITE_DONE) || (rn != SQLITE_ROW && rn != SQLITE_DONE)) return SCAN_UNDECIDED;
+        if (re == SQLITE_DONE && rn == SQLITE_DONE) break;
+        if (re != rn) return SCAN_STOPPED;  /* more rows than recorded leaf hashes, or the other way */
+        if (sqlite3_column_count(f->events) != 13 || sqlite3_column_count(f->nodes) != 2) return SCAN_UNDECIDED;
+        for (int i = 0; i < 13; i++)
+            if (!cell_of(f->events, i, &row[i])) return SCAN_UNDECIDED;
+        for (int i = 0; i < 2; i++)
+            if (!cell_of(f->nodes, i, &rec[i])) return SCAN_UNDECIDED;
+        /* ``row[0] != index or node[0] != index``: a REAL may equal an int in Python: undecided */
+        if (row[0].type == SQLITE_FLOAT || rec[0].type == SQLITE_FLOAT) return SCAN_UNDECIDED;
+        if (row[0].type != SQLITE_INTEGER || row[0].i != *index || rec[0].type != SQLITE_INTEGER || rec[0].i != *index)
+            return SCAN_STOPPED;
+        Col c[12];
+        c[0].kind = COL_INT;
+        for (int i = 1; i < 12; i++) {
+            c[i].kind = row[i].type == SQLITE_NULL ? COL_NULL : row[i].type == SQLITE_TEXT ? COL_TEXT : COL_OTHER;
+            c[i].s = row[i].s;
+            c[i].n = row[i].n;
+        }
+        f->leaf.len = 0;
+        if (buf_byte(&f->leaf, 0x00) < 0) return SCAN_ERROR;
+        int rc = write_leaf(&f->leaf, &f->scratch, c, *index);
+        if (rc == NOMEM) return SCAN_ERROR;
+        if (rc == GIVE_UP) {  /* an unusual shape: ledger_scan.leaf_bytes decides, as for a fetched row */
+            PyObject *tuple = PyTuple_New(13);
+            if (tuple == NULL) return SCAN_ERROR;
+            for (int i = 0; i < 13; i++) {
+                PyObject *o = cell_object(f->events, i, &row[i]);
+                if (o == NULL) { Py_DECREF(tuple); return SCAN_ERROR; }
+                PyTuple_SET_ITEM(tuple, i, o);
+            }
+            f->leaf.len = 1;  /* drop what the writer wrote before it declined */
+            PyObject *data = PyObject_CallOneArg(fallback, tuple);
+            Py_DECREF(tuple);
+            if (data == NULL) return SCAN_ERROR;
+            if (data == Py_None) { Py_DECREF(data); return SCAN_STOPPED; }
+            if (!PyBytes_Check(data)) { Py_DECREF(data); return SCAN_UNDECIDED; }
+            rc = buf_put(&f->leaf, PyBytes_AS_STRING(data), (size_t)PyBytes_GET_SIZE(data));
+            Py_DECREF(data);
+            if (rc < 0) return SCAN_ERROR;
+        }
+        sha256((const uint8_t *)f->leaf.p, f->leaf.len, current);
+        if (!same_hash(&row[12], current) || !same_hash(&rec[1], current)) return SCAN_STOPPED;
+        if (row[5].type == SQLITE_TEXT && row[5].n == action_len && memcmp(row[5].s, action, action_len) == 0) {
+            /* a checkpoint announcement: its ``after`` text, parsed by the caller as take() does */
+            if (row[10].type != SQLITE_TEXT && row[10].type != SQLITE_NULL) return SCAN_UNDECIDED;
+            PyObject *after = cell_object(f->events, 10, &row[10]);
+            PyObject *item = after == NULL ? NULL : Py_BuildValue("(LN)", *index, after);
+            if (item == NULL || PyList_Append(f->announced, item) < 0) { Py_XDECREF(item); return SCAN_ERROR; }
+            Py_DECREF(item);
+        }
+        unsigned long long bits = (unsigned long long)(*index - start);
+        while (bits & 1) {
+            memcpy(node + 1, stack[--top], 32);
+            memcpy(node + 33, current, 32);
+            sha256(node, 65, current);
+            bits >>= 1;
+        }
+        memcpy(stack[top++], current, 32);
+        while (next_stop < nstops && f->stops[next_stop] == *index + 1) {
+            PyObject *hashes = hash_list(stack, top);
+            PyObject *item = hashes == NULL ? NULL : Py_BuildValue("(LN)", *index + 1, hashes);
+            if (item == NULL || PyList_Append(f->stacks, item) < 0) { Py_XDECREF(item); return SCAN_ERROR; }
+            Py_DECREF(item);
+            next_stop++;
+        }
+        f->top = top;
+        if (top == 64) return SCAN_UNDECIDED;  /* 2**64 leaves: never */
+    }
+    return SCAN_CLEAN;
+}
+
+/* scan_file(path, head, events_sql, nodes_sql, params, start, stops, action, leaf_bytes)
+ *     -> (index, clean, subtrees, stacks, announcements) | None
+ *
+ * The whole chunk scan of ledger_scan.scan_chunk, reading the rows itself: open ``path``
+ * read-only, begin a read transaction, check that the log size in ``ledger_head`` is ``head``
+ * (the parent's snapshot), run the two queries (``params`` bound to both) in step and check,
+ * hash and fold every row as ``scan`` does, leaves [start, index). ``stops``: the checkpoint
+ * sizes (sorted, each > start) whose compact ranges to report. Announcements come back as
+ * ``(index, after text or None)``. Rows the leaf writer declines go through ``leaf_bytes``
+ * (a Python function of the raw row) exactly as the Python path does. None: anything it will
+ * not decide (the file cannot be opened, another snapshot, an SQL error, text that is not
+ * UTF-8, a REAL index): the caller scans the chunk through the sqlite3 module instead. */
+static PyObject *py_scan_file(PyObject *self, PyObject *args) {
+    const char *path, *events_sql, *nodes_sql;
+    long long head, start;
+    PyObject *params, *stops, *action, *fallback;
+    if (!PyArg_ParseTuple(args, "sLssO!LO!UO", &path, &head, &events_sql, &nodes_sql, &PyTuple_Type, &params, &start,
+                          &PyList_Type, &stops, &action, &fallback))
+        return NULL;
+    Py_ssize_t action_len, nparams = PyTuple_GET_SIZE(params), nstops = PyList_GET_SIZE(stops);
+    const char *action_s = PyUnicode_AsUTF8AndSize(action, &action_len);
+    if (action_s == NULL) return NULL;
+    long long bound[2];
+    if (nparams > 2) {
+        PyErr_SetString(PyExc_ValueError, "at most two bounds");
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < nparams; i++) {
+        bound[i] = PyLong_AsLongLong(PyTuple_GET_ITEM(params, i));
+        if (bound[i] == -1 && PyErr_Occurred()) return NULL;
+    }
+    FileScan f = {0};
+    PyObject *result = NULL;
+    f.stops = PyMem_Malloc(sizeof(long long) * (size_t)(nstops ? nstops : 1));
+    f.stacks = PyList_New(0);
+    f.announced = PyList_New(0);
+    if (f.stops == NULL || f.stacks == NULL || f.announced == NULL) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < nstops; i++) {
+        f.stops[i] = PyLong_AsLongLong(PyList_GET_ITEM(stops, i));
+        if (f.stops[i] == -1 && PyErr_Occurred()) goto done;
+    }
+    int outcome = SCAN_UNDECIDED;
+    long long index = start;
+    /* NOMUTEX: only this thread uses the connection (no lock around every column access) */
+    if (sqlite3_open_v2(path, &f.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) goto decided;
+    sqlite3_busy_timeout(f.db, 5000);  /* as the sqlite3 module's default timeout */
+    if (sqlite3_exec(f.db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) goto decided;
+    /* the parent's snapshot, or nothing: the same check as ledger_scan._worker_task */
+    if (!prepare(&f, "SELECT size FROM ledger_head WHERE id = 1", &f.head, NULL, 0)) goto decided;
+    if (sqlite3_step(f.head) != SQLITE_ROW || sqlite3_column_type(f.head, 0) != SQLITE_INTEGER ||
+        sqlite3_column_int64(f.head, 0) != head)
+        goto decided;
+    /* TEXT is read as stored (cell_of): only a UTF-8 database stores it as UTF-8 */
+    if (!prepare(&f, "PRAGMA encoding", &f.encoding, NULL, 0) || sqlite3_step(f.encoding) != SQLITE_ROW ||
+        sqlite3_column_type(f.encoding, 0) != SQLITE_TEXT ||
+        strcmp((const char *)sqlite3_column_text(f.encoding, 0), "UTF-8") != 0)
+        goto decided;
+    if (!prepare(&f, events_sql, &f.events, bound, nparams) || !prepare(&f, nodes_sql, &f.nodes, bound, nparams))
+        goto decided;
+    outcome = file_scan_loop(&f, start, &index, nstops, action_s, (size_t)action_len, fallback);
+decided:
+    if (outcome == SCAN_ERROR) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+    } else if (outcome == SCAN_UNDECIDED) {
+        result = Py_NewRef(Py_None);
+    } else if (outcome == SCAN_STOPPED) {
+        result = Py_BuildValue("(LO[][][])", index, Py_False);  /* not clean: nothing else */
+    } else {
+        PyObject *subtrees = hash_list(f.stack, f.top);
+        if (subtrees != NULL) result = Py_BuildValue("(LONOO)", index, Py_True, subtrees, f.stacks, f.announced);
+    }
+done:
+    sqlite3_finalize(f.head);
+    sqlite3_finalize(f.encoding);
+    sqlite3_finalize(f.events);
+    sqlite3_finalize(f.nodes);
+    if (f.db != NULL) sqlite3_close(f.db);  /* ends the read transaction */
+    PyMem_Free(f.stops);
+    PyMem_Free(f.leaf.p);
+    PyMem_Free(f.scratch.p);
+    Py_XDECREF(f.stacks);
+    Py_XDECREF(f.announced);
+    return result;
+}
+#endif
+
 static PyObject *py_has_sha_extensions(PyObject *self, PyObject *unused) {
     return PyBool_FromLong(compress != compress_portable);
 }
@@ -777,6 +1099,9 @@ static PyMethodDef methods[] = {
      "RFC 8785 bytes of a JSON text, or None where the Python path must decide."},
     {"leaf_bytes", py_leaf_bytes, METH_O, "Canonical leaf bytes of a raw events row, or None."},
     {"scan", py_scan, METH_VARARGS, "Check and fold rows in step with their recorded leaf hashes."},
+#ifdef LT_SQLITE
+    {"scan_file", py_scan_file, METH_VARARGS, "Scan a chunk of an SQLite file through the SQLite C API, or None."},
+#endif
     {"has_sha_extensions", py_has_sha_extensions, METH_NOARGS, "True when SHA-256 uses the CPU's SHA extensions."},
     {"use_portable_sha", py_use_portable_sha, METH_O, "Tests: force (True) or release (False) portable SHA-256."},
     {NULL, NULL, 0, NULL},

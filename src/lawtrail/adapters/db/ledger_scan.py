@@ -11,10 +11,13 @@ confirms (see ``leaf_bytes`` for why its bytes are the sequential walk's bytes).
 
 Workers are ``python -m lawtrail.adapters.db.ledger_scan`` subprocesses (no fork of a process
 that may hold threads and connections; only this module and the ledger domain are imported).
-Each opens the database read-only. They all read the same state: the parent holds its
-verification transaction, which on SQLite begins IMMEDIATE and so holds the write lock for the
-whole scan (no commit can happen in between); each worker also checks that it sees the parent's
-log size, and a chunk that does not is not clean.
+Each opens the database read-only. Where the C extension was built with SQLite's C API
+(decision 0045), a worker's chunk is scanned wholly in C (``scan_file``: no Python object per
+row); whatever that scan will not decide goes through ``scan_chunk`` as before. They all read
+the same state: the parent holds its verification transaction, which on SQLite begins
+IMMEDIATE and so holds the write lock for the whole scan (no commit can happen in between);
+each worker (in either scan) also checks that it sees the parent's log size, and a chunk that
+does not is not clean.
 """
 
 from __future__ import annotations
@@ -42,10 +45,15 @@ try:  # the compiled per-row work (decision 0032); without it the same bytes com
     from lawtrail.adapters.db import _ledger_native as _native
 except ImportError:  # a build without the C extension
     _native = None
-if os.environ.get("LAWTRAIL_LEDGER_NATIVE") == "0":  # diagnostics and the benchmark's A/B line
+# Diagnostics and the benchmark's A/B lines: "0" no C at all, "rows" the per-row C work on rows
+# fetched by the sqlite3 module (decision 0032) without the C chunk scan of decision 0045.
+_NATIVE_MODE = os.environ.get("LAWTRAIL_LEDGER_NATIVE")
+if _NATIVE_MODE == "0":
     _native = None
+#: The chunk scan through SQLite's C API, when the extension was built with SQLite's header.
+_scan_file = getattr(_native, "scan_file", None) if _NATIVE_MODE != "rows" else None
 
-__all__ = ["ScanPlan", "json_canonical", "leaf_bytes", "scan_chunk", "scan_parallel", "worker_count"]
+__all__ = ["ScanPlan", "json_canonical", "leaf_bytes", "scan_chunk", "scan_file", "scan_parallel", "worker_count"]
 
 #: Chunks are 2**CHUNK_BITS leaves (65,536): few enough tasks, each long enough to amortise
 #: a worker's query start; the parent's work is O(log n) per chunk.
@@ -249,6 +257,30 @@ def scan_chunk(conn: sqlite3.Connection, start: int, end: int | None, sizes: Ite
     return ChunkSummary(start, scan.index - start, True, tuple(scan.stack), stacks, tuple(scan.announcements))
 
 
+def scan_file(path: str, head: int, start: int, end: int | None, sizes: Iterable[int] = ()) -> ChunkSummary | None:
+    """``scan_chunk`` of leaves ``[start, end)`` done wholly by the C extension through SQLite's C
+    API on the file ``path`` (read-only, in its own read transaction, after checking that the
+    log size there is ``head``); None when the extension lacks it or the scan would not decide
+    (another snapshot, an SQL error, text that is not UTF-8, ...): then scan the chunk with
+    ``scan_chunk``. The same queries, the same checks and the same ``leaf_bytes`` for every row
+    the C writer declines, so the summary is the one ``scan_chunk`` gives (decision 0045)."""
+    if _scan_file is None:
+        return None
+    where, params = _bounds(start, end)
+    stops = sorted(s for s in set(sizes) if s > start)
+    found = _scan_file(path, head, f"{_EVENTS} WHERE 1 = 1{where.format(col='seq')} ORDER BY seq",
+                       f"{_NODES}{where.format(col='idx')} ORDER BY idx", params, start, stops, CHECKPOINT_ACTION,
+                       leaf_bytes)
+    if found is None:
+        return None
+    index, clean, subtrees, stacks, announced = found
+    if not clean:
+        return ChunkSummary(start, index - start, clean=False)
+    return ChunkSummary(start, index - start, True, tuple(subtrees), {size: tuple(stack) for size, stack in stacks},
+                        tuple((i, {"action": CHECKPOINT_ACTION, "after": json.loads(after or "null")})
+                              for i, after in announced))
+
+
 class ScanPlan:
     """How a log of ``size`` leaves is cut: chunk ``i`` covers ``[i·2**bits, (i+1)·2**bits)``,
     the last one open-ended; ``sizes`` are the checkpoint sizes to report."""
@@ -286,6 +318,9 @@ def _summary_from_json(line: str) -> ChunkSummary:
 
 
 def _worker_task(path: str, head: int, start: int, end: int | None, sizes: list[int]) -> ChunkSummary:
+    found = scan_file(path, head, start, end, sizes)
+    if found is not None:
+        return found
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
     try:
         conn.execute("PRAGMA query_only = ON")
