@@ -13,9 +13,12 @@ def test_quick_benchmark_runs_and_reports_every_figure(tmp_path: Path, capsys: p
     args = bench.parse(["--quick", "--events", "300", "--single", "5", "--batched", "120", "--batch-size", "50",
                         "--sync", "NORMAL", "--dir", str(tmp_path)])
     results = bench.run(args, tmp_path, bench.Console(width=200))
-    assert [r.unit for r in results] == ["tx/s", "events/s", "rows", "ms", "events/s", "events/s"]
-    assert all(r.value is not None and r.value > 0 for r in results)
-    assert all(r.baseline is not None and r.baseline > 0 for r in results if r.unit != "rows")
+    # verification by each path (C API, per-row C, Python), each with its CPU per event (decision 0045)
+    assert [r.unit for r in results] == ["tx/s", "events/s", "rows", "ms"] + ["events/s", "µs"] * 3
+    rates = [r for r in results if r.unit != "µs"]  # CPU per event rounds to 0 at these sizes
+    assert all(r.value is not None and r.value > 0 for r in rates)
+    assert all(r.baseline is not None and r.baseline > 0 for r in rates if r.unit != "rows")
+    assert all(r.value is not None and r.value >= 0 for r in results if r.unit == "µs")
     assert "load" in results[0].figure
     assert bench.main(["--quick", "--events", "100", "--single", "3", "--batched", "40", "--sync", "FULL",
                        "--dir", str(tmp_path / "main")]) == 0
