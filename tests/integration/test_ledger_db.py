@@ -7,16 +7,21 @@ import os
 import threading
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, create_engine, insert, text
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from lawtrail.adapters.db import tables
+from lawtrail.adapters.db import ledger_scan, tables
 from lawtrail.adapters.db.engine import ReadOnlyViolation, check, make_engine, upgrade
+from lawtrail.adapters.db.ledger_repo import event_params
 from lawtrail.adapters.db.uow import SqlUnitOfWork
 from lawtrail.adapters.signer import Ed25519Signer, load_signer, note_checker
 from lawtrail.domain.access import system_actor
@@ -24,9 +29,11 @@ from lawtrail.domain.events import Event
 from lawtrail.domain.ledger.audit import ProblemKind
 from lawtrail.domain.ledger.canonical import canonical_json
 from lawtrail.domain.ledger.checkpoint import format_signed_note, note_message
+from lawtrail.domain.ledger.leaf import event_leaf_bytes
 from lawtrail.domain.ledger.merkle import leaf_hash, root_from_leaf_hashes
 from lawtrail.services import ledger
 from lawtrail.services.context import Ctx
+from tests.unit.ledger.test_ledger_canonical_fast import ANY, TEXT
 
 ORIGIN = "test.example/ledger"
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -409,3 +416,62 @@ def test_repositories_are_only_reachable_inside_the_unit_of_work(engine: Engine)
         assert uow.events is first  # one repository per transaction
     with uow:
         assert uow.events is not first
+
+
+_APPENDABLE = st.builds(
+    Event, id=st.uuids(), occurred_at=st.datetimes(timezones=st.just(UTC)), actor_id=st.none() | st.uuids(),
+    actor_name=TEXT, action=TEXT, subject_type=TEXT, subject_id=TEXT, subject_name=TEXT,
+    before=st.none() | st.dictionaries(TEXT, ANY, max_size=4), after=st.none() | st.dictionaries(TEXT, ANY, max_size=4),
+    request_id=st.none() | TEXT,
+)  # snapshots are objects (a bare JSON number would be stored by the column's NUMERIC affinity)
+
+
+@pytest.fixture(scope="module")
+def sqlite_ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    eng = make_engine(f"sqlite:///{tmp_path_factory.mktemp('appendable') / 'ledger.db'}")
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(events=st.lists(_APPENDABLE, min_size=1, max_size=4), native=st.booleans())
+def test_an_appended_leaf_is_the_events_canonical_bytes(sqlite_ledger: Engine, events: list[Event],
+                                                        native: bool) -> None:
+    """On SQLite the C extension writes each leaf from the very values SQLite stores (decision
+    0047); it must give the bytes of the event's leaf dict — and of the row read back, which
+    verification checks — or leave the event to ``event_leaf_bytes``."""
+    events = [Event(**{**vars(e), "id": uuid.uuid4()}) for e in events if _canonical_or_none(e) is not None]
+    if not events:
+        return
+    writer = ledger_scan.native_leaf_bytes if native else None
+    with mock.patch.object(ledger_scan, "native_leaf_bytes", writer), SqlUnitOfWork(sqlite_ledger) as uow:
+        stored = uow.events.append_many(events)
+        uow.commit()
+    with SqlUnitOfWork(sqlite_ledger) as uow:
+        first = stored[0].seq
+        rows = [row for row in uow.ledger_nodes.leaf_rows() if row.leaf["seq"] >= first]
+    assert [row.stored_hash for row in rows] == [leaf_hash(event_leaf_bytes(e)) for e in stored]
+    assert all(row.stored_hash == row.recorded_hash == leaf_hash(canonical_json(dict(row.leaf))) for row in rows)
+
+
+def _canonical_or_none(event: Event) -> bytes | None:
+    try:
+        return event_leaf_bytes(Event(**{**vars(event), "seq": 0}))
+    except (TypeError, ValueError):
+        return None
+
+
+@settings(max_examples=500)
+@given(events=st.lists(_APPENDABLE | st.builds(
+    Event, id=st.uuids(), occurred_at=st.datetimes(timezones=st.sampled_from([timezone(timedelta(hours=8)), UTC])),
+    actor_id=st.none() | st.uuids(), actor_name=TEXT, action=TEXT, subject_type=TEXT, subject_id=TEXT,
+    subject_name=TEXT, before=st.none(), after=st.just({"a": [1, 2.5, None]}), request_id=st.none()), max_size=3))
+def test_sqlite_event_parameters_are_those_of_the_column_types(events: list[Event]) -> None:
+    """``event_params`` writes the usual shapes directly on SQLite; the values must be those of
+    SQLAlchemy's bind processors of each column (what a Core insert would store)."""
+    dialect = sqlite_dialect()
+    rows = [{**vars(e), "seq": i, "leaf_hash": b"h" * 32} for i, e in enumerate(events)]
+    binders = [(c.name, c.type.dialect_impl(dialect).bind_processor(dialect)) for c in tables.events.columns]
+    expected = [tuple(bind(row[name]) if bind else row[name] for name, bind in binders) for row in rows]
+    assert event_params(dialect, rows) == expected

@@ -129,6 +129,9 @@ def test_holder_at_follows_the_holder_entries_in_time_order() -> None:
 def test_event_time_is_utc_with_microseconds_and_z() -> None:
     beijing = timezone(timedelta(hours=8))
     assert format_time(datetime(2026, 11, 26, 16, 30, 0, 5, tzinfo=beijing)) == "2026-11-26T08:30:00.000005Z"
+    assert format_time(datetime(2026, 1, 1, tzinfo=UTC)) == "2026-01-01T00:00:00.000000Z"
+    # four-digit years, as stored (glibc's strftime %Y would write "999")
+    assert format_time(datetime(999, 1, 1, tzinfo=UTC)) == "0999-01-01T00:00:00.000000Z"
 
 
 def test_naive_event_time_is_refused() -> None:

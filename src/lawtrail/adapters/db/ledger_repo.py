@@ -12,6 +12,7 @@ import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
@@ -21,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from lawtrail.adapters.db import ledger_scan
 from lawtrail.adapters.db import tables as t
+from lawtrail.adapters.db.engine import READ_ONLY, ReadOnlyViolation
 from lawtrail.domain.events import LEAF_VERSION, Event
 from lawtrail.domain.ledger.audit import ChunkSummary, LeafRow, StoredCheckpoint
 from lawtrail.domain.ledger.leaf import event_leaf_bytes
@@ -66,20 +68,19 @@ class SqlEvents:
         """Store ``events`` as the next leaves, in order; one ``ledger_head`` update for all."""
         if not events:
             return []
-        # Constant SQL on the driver: building the equivalent Core statement costs more than
-        # running it. The row lock (PostgreSQL) / write lock (SQLite) makes indexes gapless.
-        # The first statement goes through SQLAlchemy: it begins the transaction (BEGIN IMMEDIATE
-        # on SQLite) and meets the read-only guard (engine.READ_ONLY), so a read-only unit of work
-        # is refused before anything is written. The rest reuse that transaction (``_Driver``).
+        # Constant SQL on the driver (``_Driver``, which begins the transaction if none is
+        # open and refuses a read-only unit of work): building the equivalent Core statements
+        # costs more than running them. The row lock (PostgreSQL) / write lock (SQLite, BEGIN
+        # IMMEDIATE) makes indexes gapless.
         mark = _mark(self.conn)
-        size = int(self.conn.exec_driver_sql(
-            f"UPDATE ledger_head SET size = size + {mark} WHERE id = 1 RETURNING size",  # noqa: S608 (constant)
-            (len(events),)).scalar_one())
         driver = _Driver(self.conn)
+        size = int(driver.execute(
+            f"UPDATE ledger_head SET size = size + {mark} WHERE id = 1 RETURNING size",  # noqa: S608 (constant)
+            (len(events),))[0][0])
         first = size - len(events)
         stored = [Event(**{**vars(e), "seq": first + i}) for i, e in enumerate(events)]
-        leaves = [leaf_hash(event_leaf_bytes(e)) for e in stored]
-        _insert_events(driver, [{**vars(e), "leaf_hash": h} for e, h in zip(stored, leaves, strict=True)])
+        leaves, rows = _event_rows(self.conn, stored)
+        driver.insert_events(rows)
         nodes = _nodes_for(first, leaves, lambda keys: _read_nodes(driver, keys))
         # Three plain columns: the driver's executemany directly, without SQLAlchemy's per-row
         # parameter processing (a third of the append's time otherwise).
@@ -116,21 +117,57 @@ def _event_binders(dialect: Dialect) -> tuple[Callable[[Any], Any] | None, ...]:
 
 
 def event_params(dialect: Dialect, rows: Iterable[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    """The driver parameters of ``events`` rows (column order of ``t.events``), each value
-    passed through SQLAlchemy's own bind processor of its column, so the stored values are
-    those of a Core insert. (Also the baseline of the ledger benchmark: the same work.)"""
+    """The driver parameters of ``events`` rows (column order of ``t.events``), the values a
+    Core insert would send: each passed through SQLAlchemy's own bind processor of its column,
+    or on SQLite, for the usual shapes, written directly as those processors write them
+    (``_sqlite_params``; equal by test). (Also the baseline of the ledger benchmark.)"""
     binders = tuple(zip(_EVENT_COLUMNS, _event_binders(dialect), strict=True))
-    return [tuple(bind(row[c.name]) if bind is not None else row[c.name] for c, bind in binders) for row in rows]
+    fast = _sqlite_params if dialect.name == "sqlite" and dialect._json_serializer is None else None  # type: ignore[attr-defined]
+    out = []
+    for row in rows:
+        params = fast(row) if fast is not None else None
+        if params is None:
+            params = tuple(bind(row[c.name]) if bind is not None else row[c.name] for c, bind in binders)
+        out.append(params)
+    return out
 
 
-def _insert_events(driver: _Driver, rows: list[dict[str, Any]]) -> None:
-    """INSERT the event rows. On SQLite: ``event_params``, then the driver's executemany —
-    SQLAlchemy's generic per-row parameter handling costs more than the rest of the append."""
-    conn = driver.conn
+def _sqlite_params(row: dict[str, Any]) -> tuple[Any, ...] | None:
+    """SQLite's parameters of an ``events`` row whose UUIDs and time are the usual types (None
+    otherwise): UUIDs as their 32 hex digits (``Uuid``), the time in UTC as SQLite's
+    ``YYYY-MM-DD HH:MM:SS.ffffff`` (``UTCDateTime`` over ``DateTime``), JSON columns by
+    ``json.dumps`` (``JSON``, None as ``null``), the rest as they are."""
+    id_, at, actor = row["id"], row["occurred_at"], row["actor_id"]
+    if (type(id_) is not UUID or type(at) is not datetime or at.tzinfo is None
+            or (actor is not None and type(actor) is not UUID)):
+        return None
+    time = at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    return (row["seq"], id_.hex, time, None if actor is None else actor.hex, row["actor_name"], row["action"],
+            row["subject_type"], row["subject_id"], row["subject_name"], _json_dumps(row["before"]),
+            _json_dumps(row["after"]), row["request_id"], row["leaf_hash"])
+
+
+_json_dumps = json.dumps  # SQLAlchemy's JSON serializer when the engine sets none
+
+
+def _event_rows(conn: Connection, stored: Sequence[Event]) -> tuple[list[bytes], list[Any]]:
+    """The leaf hashes of ``stored`` and their ``events`` rows: on SQLite the driver parameters
+    (``event_params``), each leaf written by the C extension from those very parameters — the
+    values SQLite stores and verification reads back (``ledger_scan.leaf_bytes``, decision
+    0047) — and by ``event_leaf_bytes`` where it declines or is not built; elsewhere dicts for
+    a Core insert."""
     if conn.dialect.name != "sqlite":
-        conn.execute(insert(t.events), rows)
-        return
-    driver.executemany(_INSERT_EVENT_SQL, event_params(conn.dialect, rows))
+        leaves = [leaf_hash(event_leaf_bytes(e)) for e in stored]
+        return leaves, [{**vars(e), "leaf_hash": h} for e, h in zip(stored, leaves, strict=True)]
+    params = event_params(conn.dialect, [{**vars(e), "leaf_hash": b""} for e in stored])
+    write = ledger_scan.native_leaf_bytes
+    leaves, rows = [], []
+    for event, row in zip(stored, params, strict=True):
+        data = write(row) if write is not None else None
+        value = leaf_hash(data if data is not None else event_leaf_bytes(event))
+        leaves.append(value)
+        rows.append((*row[:-1], value))
+    return leaves, rows
 
 
 def _mark(conn: Connection) -> str:
@@ -139,22 +176,25 @@ def _mark(conn: Connection) -> str:
 
 
 class _Driver:
-    """Constant SQL of an append, inside the transaction its first statement began.
+    """Constant SQL of an append, in the caller's transaction (begun here when none is).
 
     On SQLite straight on the DBAPI cursor of that transaction's connection: SQLAlchemy's
     execution context (events, result set-up) cost about as much per statement as SQLite's own
     work for these small statements, i.e. a sixth of a single-event transaction
-    (docs/benchmarks.md, decision 0046). Elsewhere through ``exec_driver_sql``. Only constant
-    SQL with bound parameters goes through it, and only after the transaction has begun (the
-    caller's first statement went through SQLAlchemy, so BEGIN IMMEDIATE and the read-only
-    guard have already run)."""
+    (docs/benchmarks.md, decisions 0046, 0047). The transaction is begun through SQLAlchemy
+    (``Connection.begin``: the engine's BEGIN IMMEDIATE), and a read-only unit of work is
+    refused here, as the engine's guard would refuse its first write (engine.READ_ONLY), before
+    anything is sent. Elsewhere through ``exec_driver_sql``. Only constant SQL with bound
+    parameters goes through it."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self._cursor: Any = None
         if conn.dialect.name == "sqlite":
-            if not conn.in_transaction():  # pragma: no cover (the caller's first statement began it)
-                raise RuntimeError("the append's transaction has not begun")
+            if conn.get_execution_options().get(READ_ONLY):
+                raise ReadOnlyViolation("a read-only unit of work may not write: a ledger append")
+            if not conn.in_transaction():
+                conn.begin()
             self._cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
     def execute(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -164,6 +204,14 @@ class _Driver:
             return list(self._cursor.execute(sql, params).fetchall())
         except sqlite3.Error as exc:  # as SQLAlchemy would raise it (IntegrityError, OperationalError...)
             raise DBAPIError.instance(sql, params, exc, sqlite3.Error) from exc
+
+    def insert_events(self, rows: list[Any]) -> None:
+        """INSERT the rows of ``_event_rows``: on SQLite the driver's executemany (SQLAlchemy's
+        generic per-row parameter handling costs more than the rest of the append)."""
+        if self._cursor is None:
+            self.conn.execute(insert(t.events), rows)
+            return
+        self.executemany(_INSERT_EVENT_SQL, rows)
 
     def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         if self._cursor is None:

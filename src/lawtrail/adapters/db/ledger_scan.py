@@ -50,6 +50,8 @@ except ImportError:  # a build without the C extension
 _NATIVE_MODE = os.environ.get("LAWTRAIL_LEDGER_NATIVE")
 if _NATIVE_MODE == "0":
     _native = None
+#: The C leaf writer of a raw row (``leaf_bytes``'s bytes, or None where it declines), when built.
+native_leaf_bytes = getattr(_native, "leaf_bytes", None)
 #: The chunk scan through SQLite's C API, when the extension was built with SQLite's header.
 _scan_file = getattr(_native, "scan_file", None) if _NATIVE_MODE != "rows" else None
 
