@@ -122,7 +122,7 @@ def event_params(dialect: Dialect, rows: Iterable[dict[str, Any]]) -> list[tuple
     or on SQLite, for the usual shapes, written directly as those processors write them
     (``_sqlite_params``; equal by test). (Also the baseline of the ledger benchmark.)"""
     binders = tuple(zip(_EVENT_COLUMNS, _event_binders(dialect), strict=True))
-    fast = _sqlite_params if dialect.name == "sqlite" and dialect._json_serializer is None else None  # type: ignore[attr-defined]
+    fast = _sqlite_params if dialect.name == "sqlite" and dialect._json_serializer is None else None
     out = []
     for row in rows:
         params = fast(row) if fast is not None else None
