@@ -464,7 +464,8 @@ def _canonical_or_none(event: Event) -> bytes | None:
 
 @settings(max_examples=500)
 @given(events=st.lists(_APPENDABLE | st.builds(
-    Event, id=st.uuids(), occurred_at=st.datetimes(timezones=st.sampled_from([timezone(timedelta(hours=8)), UTC])),
+    Event, id=st.uuids(), occurred_at=st.datetimes(min_value=datetime(2, 1, 1),
+                                                  timezones=st.sampled_from([timezone(timedelta(hours=8)), UTC])),
     actor_id=st.none() | st.uuids(), actor_name=TEXT, action=TEXT, subject_type=TEXT, subject_id=TEXT,
     subject_name=TEXT, before=st.none(), after=st.just({"a": [1, 2.5, None]}), request_id=st.none()), max_size=3))
 def test_sqlite_event_parameters_are_those_of_the_column_types(events: list[Event]) -> None:
