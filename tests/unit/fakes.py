@@ -1082,6 +1082,17 @@ class FakeRecords(_Repo):
         return sorted((x for x in self.s.record_signatures if x.record_id in mine),
                       key=lambda x: (x.recorded_at, x.signer_name))
 
+    def attachment_counts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, kinds: Collection[str],
+                          stages: Collection[Stage], *, case_id: UUID | None = None) -> dict[UUID, int]:
+        ids = {c.id for c in self.s.cases.values() if c.bureau_id == bureau_id and c.stage in stages
+               and (unit_ids is None or c.unit_id in unit_ids) and case_id in (None, c.id)}
+        records = {v.record_id for v in self.s.record_versions if v.case_id in ids and v.kind_id in kinds}
+        counts: dict[UUID, int] = {}
+        for a in self.s.record_attachments:
+            if a.record_id in records and a.purpose == "attachment":
+                counts[a.record_id] = counts.get(a.record_id, 0) + 1
+        return counts
+
     def service_facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
                       kinds: Collection[str], stages: Collection[Stage], *,
                       case_id: UUID | None = None) -> ServiceFacts:

@@ -410,6 +410,12 @@ class RecordRepo(Protocol):
 
     def signatures_for_case(self, case_id: UUID) -> list[Signature]: ...
 
+    def attachment_counts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, kinds: Collection[str],
+                          stages: Collection[Stage], *, case_id: UUID | None = None) -> dict[UUID, int]:
+        """The number of attachments (purpose ``attachment``) of each record of ``kinds`` of the
+        cases in scope at ``stages`` that has any (records without are left out): one statement."""
+        ...
+
     def service_facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
                       kinds: Collection[str], stages: Collection[Stage], *,
                       case_id: UUID | None = None) -> ServiceFacts:
