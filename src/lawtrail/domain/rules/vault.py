@@ -131,12 +131,17 @@ def _stored_late(media: MediaRecord, deadline: datetime, now: datetime,
 def registration_complete(facts: VaultFacts, now: datetime, settings: RuleSettings) -> list[Finding]:
     """One finding per original whose latest registration lacks any of the seven items."""
     out: list[Finding] = []
+    texts: dict[tuple[str, ...], tuple[str, str]] = {}  # the messages of each set of missing items, built once
     for media in facts.media:
-        missing = missing_items(facts.registrations.get(media.id))
+        missing = tuple(missing_items(facts.registrations.get(media.id)))
         if not missing:
             continue
-        zh = "登记缺少：" + "、".join(ITEM_LABELS[RegistrationItem(k)] for k in missing)
-        en = "registration lacks: " + ", ".join(ITEM_LABELS_EN[RegistrationItem(k)] for k in missing)
+        found = texts.get(missing)
+        if found is None:
+            found = texts[missing] = (
+                "登记缺少：" + "、".join(ITEM_LABELS[RegistrationItem(k)] for k in missing),
+                "registration lacks: " + ", ".join(ITEM_LABELS_EN[RegistrationItem(k)] for k in missing))
+        zh, en = found
         out.append(finding(REGISTRATION_COMPLETE, media_subject(media), zh, en, now=now,
                            due_at=media.stored_at + settings.registration_grace, due_soon=settings.due_soon,
                            unit_id=str(media.unit_id), people=_people(media.officer_id)))
