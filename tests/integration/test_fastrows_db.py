@@ -64,3 +64,39 @@ def test_narrow_facts_equal_the_full_records(container: Container) -> None:
                 sorted(tuple(getattr(s, k) for k in sig_key) for s in records.signatures_for_case(case.id))
             compared += len(full)
     assert compared > 20  # the demo records many versions
+
+
+def test_service_facts_from_the_case_rows_equal_the_service_read(container: Container) -> None:
+    """The service rules' facts made from the case rows and ``attachment_counts`` (decision 0044)
+    hold what ``service_facts`` reads: the same cases in the same order, the same versions (values
+    included), signatures and attachment counts, on both engines; and the service findings of a
+    whole evaluation (rows shared) equal those of the service evaluator run alone."""
+    from lawtrail.domain import service
+    from lawtrail.domain.access import system_actor
+    from lawtrail.domain.rules.service import facts_from_cases
+    from lawtrail.services import findings
+
+    load_demo(container)
+    stages, kinds = findings.SERVICE_STAGES, service.KINDS
+    with container.engine.connect() as conn:
+        bureau_id = conn.execute(select(t.bureaus.c.id)).scalar_one()
+        rows = load_case_rows(conn, bureau_id, None)
+        records = SqlRecords(conn)
+        read = records.service_facts(bureau_id, None, kinds, stages)
+        counts = records.attachment_counts(bureau_id, None, kinds, stages)
+    made = facts_from_cases(rows.cases, rows.versions, rows.signatures, kinds, stages, counts)
+    assert [c.id for c in made.cases] == [c.id for c in read.cases] and made.cases
+    assert made.attachments == read.attachments and made.attachments  # the demo attaches scans
+    key = list(VERSIONED_FIELDS)
+    assert sorted(tuple(getattr(v, k) for k in key) for v in made.versions) == \
+        sorted(tuple(getattr(v, k) for k in key) for v in read.versions)
+    sig_key = [f.name for f in fields(SignatureFact)]
+    assert sorted(tuple(getattr(s, k) for k in sig_key) for s in made.signatures) == \
+        sorted(tuple(getattr(s, k) for k in sig_key) for s in read.signatures)
+    ctx = container.ctx(system_actor("test", bureau_id))
+    rules = set(findings.service_rules.RULES)
+    every = [f.to_json() for f in findings.evaluate(container.uow(), ctx, ctx.now, catalogue=container.catalogue)
+             if f.rule.id in rules]
+    alone = [f.to_json() for f in findings.evaluate(container.uow(), ctx, ctx.now, catalogue=container.catalogue,
+                                                     evaluators=[findings.service_evaluator])]
+    assert every == alone and every
