@@ -68,7 +68,8 @@ def latest(versions: Sequence[V]) -> list[V]:
             out[v.record_id] = v
         if v.created_at < first[v.record_id]:
             first[v.record_id] = v.created_at
-    return sorted(out.values(), key=lambda v: (first[v.record_id], str(v.record_id)))
+    # A UUID orders as its text does (both by the 128-bit number), without formatting each id.
+    return sorted(out.values(), key=lambda v: (first[v.record_id], v.record_id))
 
 
 def _yes(v: Versioned, name: str) -> bool:

@@ -37,7 +37,8 @@ def _version(row: Row[Any]) -> RecordVersion:
 
 
 _STAGES, _RIGHTS = enum_map(Stage), enum_map(RightsMethod)
-_CAPACITIES, _METHODS = enum_map(Capacity), enum_map(SignMethod)
+CAPACITIES, _METHODS = enum_map(Capacity), enum_map(SignMethod)
+_CAPACITIES = CAPACITIES  # capacity value → member (also read by the case facts' reader)
 
 
 def _version_from(d: dict[str, Any], ids: Callable[[Any], UUID | None] = UUID) -> RecordVersion:
