@@ -100,3 +100,23 @@ def test_service_facts_from_the_case_rows_equal_the_service_read(container: Cont
     alone = [f.to_json() for f in findings.evaluate(container.uow(), ctx, ctx.now, catalogue=container.catalogue,
                                                      evaluators=[findings.service_evaluator])]
     assert every == alone and every
+
+
+def test_the_vault_reads_narrow_originals_and_registrations_as_the_full_reads(container: Container) -> None:
+    """``originals_in_scope`` (decision 0044) holds what ``in_scope`` gives of each original, in the
+    same order; ``latest_registrations`` read positionally equals the latest version of each
+    original's registrations read one by one; on both engines."""
+    from lawtrail.adapters.db.media_repo import SqlMedia
+    from lawtrail.domain.vault import ORIGINAL_FIELDS
+
+    load_demo(container)
+    with container.engine.connect() as conn:
+        bureau_id = conn.execute(select(t.bureaus.c.id)).scalar_one()
+        media = SqlMedia(conn)
+        full = media.in_scope(bureau_id, None)
+        narrow = media.originals_in_scope(bureau_id, None)
+        assert [tuple(getattr(m, n) for n in ORIGINAL_FIELDS) for m in narrow] == \
+            [tuple(getattr(m, n) for n in ORIGINAL_FIELDS) for m in full] and full
+        latest = media.latest_registrations(bureau_id, None)
+        one_by_one = {m.id: regs[-1] for m in full if (regs := media.registrations(m.id))}
+        assert latest == one_by_one and latest

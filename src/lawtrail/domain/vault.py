@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from lawtrail.domain.cases import ACTION_TYPE_LABELS, ActionType
@@ -44,6 +44,49 @@ class MediaRecord:
     clock_offset_s: float | None  # device clock minus station clock at hand-in; None = not read
     ingested_by: str
     created_at: datetime
+
+
+class Original(Protocol):
+    """What the vault rules read of an original (``MediaRecord`` is one; so is the compliance
+    engine's narrow ``OriginalFact``, decision 0044)."""
+
+    @property
+    def id(self) -> UUID: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def original_name(self) -> str: ...
+    @property
+    def unit_id(self) -> UUID: ...
+    @property
+    def officer_id(self) -> UUID | None: ...
+    @property
+    def captured_at(self) -> datetime | None: ...
+    @property
+    def handed_in_at(self) -> datetime: ...
+    @property
+    def stored_at(self) -> datetime: ...
+
+
+#: The properties of ``Original``, in the order of ``OriginalFact``'s constructor.
+ORIGINAL_FIELDS = ("id", "sha256", "original_name", "unit_id", "officer_id", "captured_at", "handed_in_at",
+                   "stored_at")
+
+
+@dataclass(frozen=True, slots=True)
+class OriginalFact:
+    """Only what the vault rules read of an original: the engine reads every original in scope,
+    and the other columns (the probe's facts as JSON, device, bureau, five more times) cost more
+    to convert than the rules cost to run (decision 0044)."""
+
+    id: UUID
+    sha256: str
+    original_name: str
+    unit_id: UUID
+    officer_id: UUID | None
+    captured_at: datetime | None
+    handed_in_at: datetime
+    stored_at: datetime
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ def vault_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: Rule
     if not scope.wants(CHECKS):
         return []
     b, u = scope.bureau_id, scope.unit_ids
-    facts = VaultFacts(media=uow.media.in_scope(b, u), registrations=uow.media.latest_registrations(b, u),
+    facts = VaultFacts(media=uow.media.originals_in_scope(b, u), registrations=uow.media.latest_registrations(b, u),
                        marks=uow.marks.latest_in_scope(b, u), handins=uow.handins.in_scope(b, u),
                        completions=uow.handins.completions_in_scope(b, u))
     return check_vault(facts, now, settings, rule=scope.rule)
