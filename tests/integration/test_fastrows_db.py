@@ -12,7 +12,7 @@ from lawtrail.adapters.db.case_facts_repo import load_case_rows
 from lawtrail.adapters.db.fastrows import Ids, dicts, fetch
 from lawtrail.adapters.db.record_repo import SqlRecords
 from lawtrail.bootstrap import Container
-from lawtrail.domain.records import SignatureFact, VersionFact
+from lawtrail.domain.records import VERSIONED_FIELDS, SignatureFact
 from lawtrail.services.demo import load_demo
 
 
@@ -56,7 +56,7 @@ def test_narrow_facts_equal_the_full_records(container: Container) -> None:
         for case in rows.cases:
             full = records.for_case(case.id)
             narrow = rows.versions.get(case.id, [])
-            key = [f.name for f in fields(VersionFact)]
+            key = list(VERSIONED_FIELDS)
             assert sorted(tuple(getattr(v, k) for k in key) for v in narrow) == \
                 sorted(tuple(getattr(v, k) for k in key) for v in full)
             sig_key = [f.name for f in fields(SignatureFact)]
@@ -64,3 +64,59 @@ def test_narrow_facts_equal_the_full_records(container: Container) -> None:
                 sorted(tuple(getattr(s, k) for k in sig_key) for s in records.signatures_for_case(case.id))
             compared += len(full)
     assert compared > 20  # the demo records many versions
+
+
+def test_service_facts_from_the_case_rows_equal_the_service_read(container: Container) -> None:
+    """The service rules' facts made from the case rows and ``attachment_counts`` (decision 0044)
+    hold what ``service_facts`` reads: the same cases in the same order, the same versions (values
+    included), signatures and attachment counts, on both engines; and the service findings of a
+    whole evaluation (rows shared) equal those of the service evaluator run alone."""
+    from lawtrail.domain import service
+    from lawtrail.domain.access import system_actor
+    from lawtrail.domain.rules.service import facts_from_cases
+    from lawtrail.services import findings
+
+    load_demo(container)
+    stages, kinds = findings.SERVICE_STAGES, service.KINDS
+    with container.engine.connect() as conn:
+        bureau_id = conn.execute(select(t.bureaus.c.id)).scalar_one()
+        rows = load_case_rows(conn, bureau_id, None)
+        records = SqlRecords(conn)
+        read = records.service_facts(bureau_id, None, kinds, stages)
+        counts = records.attachment_counts(bureau_id, None, kinds, stages)
+    made = facts_from_cases(rows.cases, rows.versions, rows.signatures, kinds, stages, counts)
+    assert [c.id for c in made.cases] == [c.id for c in read.cases] and made.cases
+    assert made.attachments == read.attachments and made.attachments  # the demo attaches scans
+    key = list(VERSIONED_FIELDS)
+    assert sorted(tuple(getattr(v, k) for k in key) for v in made.versions) == \
+        sorted(tuple(getattr(v, k) for k in key) for v in read.versions)
+    sig_key = [f.name for f in fields(SignatureFact)]
+    assert sorted(tuple(getattr(s, k) for k in sig_key) for s in made.signatures) == \
+        sorted(tuple(getattr(s, k) for k in sig_key) for s in read.signatures)
+    ctx = container.ctx(system_actor("test", bureau_id))
+    rules = set(findings.service_rules.RULES)
+    every = [f.to_json() for f in findings.evaluate(container.uow(), ctx, ctx.now, catalogue=container.catalogue)
+             if f.rule.id in rules]
+    alone = [f.to_json() for f in findings.evaluate(container.uow(), ctx, ctx.now, catalogue=container.catalogue,
+                                                     evaluators=[findings.service_evaluator])]
+    assert every == alone and every
+
+
+def test_the_vault_reads_narrow_originals_and_registrations_as_the_full_reads(container: Container) -> None:
+    """``originals_in_scope`` (decision 0044) holds what ``in_scope`` gives of each original, in the
+    same order; ``latest_registrations`` read positionally equals the latest version of each
+    original's registrations read one by one; on both engines."""
+    from lawtrail.adapters.db.media_repo import SqlMedia
+    from lawtrail.domain.vault import ORIGINAL_FIELDS
+
+    load_demo(container)
+    with container.engine.connect() as conn:
+        bureau_id = conn.execute(select(t.bureaus.c.id)).scalar_one()
+        media = SqlMedia(conn)
+        full = media.in_scope(bureau_id, None)
+        narrow = media.originals_in_scope(bureau_id, None)
+        assert [tuple(getattr(m, n) for n in ORIGINAL_FIELDS) for m in narrow] == \
+            [tuple(getattr(m, n) for n in ORIGINAL_FIELDS) for m in full] and full
+        latest = media.latest_registrations(bureau_id, None)
+        one_by_one = {m.id: regs[-1] for m in full if (regs := media.registrations(m.id))}
+        assert latest == one_by_one and latest

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, event, func, select, text, update
 from sqlalchemy.exc import OperationalError
 
 from lawtrail.adapters.db import tables as t
-from lawtrail.adapters.db.engine import ReadOnlyViolation, make_engine, upgrade
+from lawtrail.adapters.db.engine import MMAP_SIZE, ReadOnlyViolation, make_engine, upgrade
 from lawtrail.adapters.db.uow import SqlUnitOfWork
 from tests.integration.support import Seed, only_sqlite
 
@@ -73,3 +73,12 @@ def test_a_read_only_unit_of_work_refuses_to_write(seed: Seed) -> None:
             uow.connection.execute(text("DELETE FROM sessions"))
     with SqlUnitOfWork(seed.container.engine) as uow:
         assert _name(uow, seed) == "执法稽查一科"
+
+
+@only_sqlite
+def test_sqlite_connections_read_through_a_memory_map(engine: Engine) -> None:
+    """Every SQLite connection maps the file (decision 0044): ``mmap_size`` is set, capped by
+    SQLite's compile-time maximum, never left at 0."""
+    with engine.connect() as conn:
+        size = conn.execute(text("PRAGMA mmap_size")).scalar_one()
+    assert 0 < size <= MMAP_SIZE

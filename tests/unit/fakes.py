@@ -62,7 +62,15 @@ from lawtrail.domain.rules.case_records import CaseRows
 from lawtrail.domain.rules.service import ServiceFacts
 from lawtrail.domain.secrecy import Clearance, Level, MediaLevel
 from lawtrail.domain.supervision import SnapshotRow
-from lawtrail.domain.vault import MediaFilter, MediaRecord, MediaRow, Registration, missing_items
+from lawtrail.domain.vault import (
+    ORIGINAL_FIELDS,
+    MediaFilter,
+    MediaRecord,
+    MediaRow,
+    OriginalFact,
+    Registration,
+    missing_items,
+)
 from lawtrail.errors import Conflict, NotFound, ValidationFailed
 from tests.unit.fake_archive import FakeArchive
 from tests.unit.fake_disclosure import FakeDisclosures
@@ -496,6 +504,10 @@ class FakeMedia(_Repo):
                  media_id: UUID | None = None) -> list[MediaRecord]:
         return sorted((m for m in self.s.media.values() if _in_scope(m, bureau_id, unit_ids)
                        and media_id in (None, m.id)), key=lambda m: (m.stored_at, str(m.id)))
+
+    def originals_in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> list[OriginalFact]:
+        return [OriginalFact(*(getattr(m, name) for name in ORIGINAL_FIELDS))
+                for m in self.in_scope(bureau_id, unit_ids)]
 
     def latest_registrations(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> dict[UUID, Registration]:
         out: dict[UUID, Registration] = {}
@@ -1081,6 +1093,17 @@ class FakeRecords(_Repo):
         mine = {v.record_id for v in self.s.record_versions if v.case_id == case_id}
         return sorted((x for x in self.s.record_signatures if x.record_id in mine),
                       key=lambda x: (x.recorded_at, x.signer_name))
+
+    def attachment_counts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, kinds: Collection[str],
+                          stages: Collection[Stage], *, case_id: UUID | None = None) -> dict[UUID, int]:
+        ids = {c.id for c in self.s.cases.values() if c.bureau_id == bureau_id and c.stage in stages
+               and (unit_ids is None or c.unit_id in unit_ids) and case_id in (None, c.id)}
+        records = {v.record_id for v in self.s.record_versions if v.case_id in ids and v.kind_id in kinds}
+        counts: dict[UUID, int] = {}
+        for a in self.s.record_attachments:
+            if a.record_id in records and a.purpose == "attachment":
+                counts[a.record_id] = counts.get(a.record_id, 0) + 1
+        return counts
 
     def service_facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
                       kinds: Collection[str], stages: Collection[Stage], *,

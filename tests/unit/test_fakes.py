@@ -106,3 +106,32 @@ def test_totp_accepts_one_step_of_drift_only() -> None:
     assert totp.verify(secret, code, T0 + timedelta(seconds=30))
     assert not totp.verify(secret, code, T0 + timedelta(seconds=90))
     assert totp.code_at("FAKESECRETAAAAAAAA", T0) != totp.code_at("FAKESECRETBBBBBBBB", T0)
+
+
+def test_attachment_counts_agree_with_the_service_read(world: World) -> None:
+    """``attachment_counts`` (decision 0044) counts what ``service_facts`` counts: attachments of
+    purpose ``attachment`` of the records of the kinds asked for, of cases in scope at the stages."""
+    import uuid
+    from dataclasses import replace
+
+    from lawtrail.domain.cases import Stage
+    from lawtrail.domain.records import Attachment
+    from tests.unit.test_records_domain import case, version
+
+    state = world.db.state
+    at_service = case(bureau_id=world.bureau.id, stage=Stage.SERVICE)
+    early = replace(at_service, id=uuid.uuid4(), stage=Stage.INVESTIGATION)
+    state.cases.update({at_service.id: at_service, early.id: early})
+    served = version(at_service, "service_postal", Stage.SERVICE)
+    other = version(at_service, "inquiry_record", Stage.INVESTIGATION)
+    too_early = version(early, "service_postal", Stage.SERVICE)
+    state.record_versions += [served, replace(served, id=uuid.uuid4(), version=2), other, too_early]
+    for record, purpose in ((served, "attachment"), (served, "attachment"), (served, "signature"),
+                            (other, "attachment"), (too_early, "attachment")):
+        state.record_attachments.append(Attachment(uuid.uuid4(), record.record_id, "0" * 64, 1, "a.pdf",
+                                                   "application/pdf", purpose, T0, None, "x"))
+    kinds, stages = ("service_postal",), (Stage.SERVICE,)
+    with world.uow() as uow:
+        counts = uow.records.attachment_counts(world.bureau.id, None, kinds, stages)
+        read = uow.records.service_facts(world.bureau.id, None, kinds, stages)
+    assert counts == read.attachments == {served.record_id: 2}

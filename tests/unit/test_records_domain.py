@@ -3,6 +3,7 @@ witness, AV or its waiver), changed fields, and the per-stage gaps for the compl
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -14,14 +15,17 @@ from lawtrail.domain.cases import ActionType, Case, ClosedKind, Origin, Procedur
 from lawtrail.domain.catalogue import Capacity
 from lawtrail.domain.org import Problems
 from lawtrail.domain.records import (
+    VERSIONED_FIELDS,
     GapKind,
     RecordVersion,
     Signature,
     SignMethod,
+    VersionFact,
     changed_fields,
     check_values,
     completeness,
     missing_records,
+    short_of,
 )
 
 CAT = check_packaged()
@@ -113,6 +117,38 @@ def test_everyone_listed_signs_a_collective_discussion_and_refusals_need_a_witne
     assert completeness(kind, v, witnessed).complete
     other_version = [sign(replace(v, version=2), Capacity.PARTICIPANT, n) for n in "甲乙丙"]
     assert not completeness(kind, v, other_version).complete
+
+
+def test_short_of_counts_what_completeness_finds_short() -> None:
+    """``short_of`` (the engine's direct count, decision 0044) names exactly the capacities whose
+    ``completeness`` slots are not done, for given, refused, witnessed and other-version signatures."""
+    c = case(stage=Stage.REVIEW)
+    for kind_id, values in (("collective_discussion", {"participants": ["甲", "乙", "丙"]}),
+                            ("site_inspection_record", {}), ("inquiry_record", {})):
+        kind = CAT.kind(kind_id)
+        assert kind is not None and kind.signers
+        v = version(c, kind_id, Stage.REVIEW, values)
+        every = [sign(v, spec.capacity, "甲") for spec in kind.signers]
+        cases = [[], every, every[:1], [sign(v, kind.signers[0].capacity, "乙", refused=True)],
+                 [sign(v, kind.signers[0].capacity, "乙", refused=True, witness="丁")],
+                 [sign(replace(v, version=2), spec.capacity, "甲") for spec in kind.signers]]
+        for sigs in cases:
+            mine = [s for s in sigs if s.record_version == v.version]
+            expected = tuple(s.capacity.value for s in completeness(kind, v, sigs).slots if not s.done)
+            assert short_of(kind, v, mine) == expected
+
+
+def test_a_version_fact_decodes_its_values_when_read_and_equals_the_decoded_one() -> None:
+    v = version(case(), "inquiry_record", Stage.INVESTIGATION, {"place": "店内", "n": [1, 2]})
+    plain = [getattr(v, name) for name in VERSIONED_FIELDS]
+    stored = VersionFact(*[json.dumps(x) if name == "values" else x for name, x in zip(VERSIONED_FIELDS, plain,
+                                                                                       strict=True)])
+    decoded = VersionFact(*plain)
+    assert isinstance(stored.stored_values, str) and stored.values == {"place": "店内", "n": [1, 2]}
+    assert stored.values is stored.values  # decoded once
+    assert stored == decoded and decoded.values is v.values
+    assert stored != VersionFact(*[{} if name == "values" else x for name, x in zip(VERSIONED_FIELDS, plain,
+                                                                                    strict=True)])
 
 
 def test_av_is_linked_or_waived_for_a_site_inspection() -> None:

@@ -10,6 +10,7 @@ given by the caller (``now``).
 
 from __future__ import annotations
 
+import json
 import math
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
@@ -138,11 +139,19 @@ class Versioned(Protocol):
 V = TypeVar("V", bound=Versioned)
 
 
-@dataclass(frozen=True, slots=True)
+#: What the rules read of a record version (the properties of ``Versioned``), in the order of
+#: ``VersionFact``'s constructor.
+VERSIONED_FIELDS = ("record_id", "version", "case_id", "stage", "kind_id", "kind_name", "catalogue_version",
+                    "values", "officers", "rights_method", "av_media_ids", "av_waiver", "created_at")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class VersionFact:
     """Only what the rules read of a record version (``Versioned``): the engine reads every
     version of every case in scope, and parsing each version's own id alone cost more than the
-    rules that read it (decision 0037)."""
+    rules that read it (decision 0037). ``stored_values`` is the values, or their JSON text as
+    stored: most rules never read a version's values, so the text is decoded on the first read
+    of ``values`` (decision 0044). Equal when every field of ``VERSIONED_FIELDS`` is equal."""
 
     record_id: UUID
     version: int
@@ -151,12 +160,29 @@ class VersionFact:
     kind_id: str
     kind_name: str
     catalogue_version: int
-    values: dict[str, Any]
+    stored_values: dict[str, Any] | str
     officers: tuple[OfficerPresent, ...]
     rights_method: RightsMethod | None
     av_media_ids: tuple[UUID, ...]
     av_waiver: str
     created_at: datetime
+    _decoded: dict[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def values(self) -> dict[str, Any]:
+        decoded = self._decoded
+        if decoded is None:
+            raw = self.stored_values
+            decoded = json.loads(raw) if isinstance(raw, str) else raw
+            object.__setattr__(self, "_decoded", decoded)
+        return decoded
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, VersionFact):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in VERSIONED_FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]  # the values are a dict, as in RecordVersion
 
 
 @dataclass(frozen=True)
@@ -480,6 +506,19 @@ def completeness(kind: RecordKind, version: Versioned, signatures: Sequence[Sign
     return Completeness(slots, av_missing)
 
 
+def short_of(kind: RecordKind, version: Versioned, mine: Sequence[Signed]) -> tuple[str, ...]:
+    """The capacities (values, in the order of ``kind.signers``) whose slots of ``completeness``
+    are not done, given ``mine``: the version's own signatures. The same answer counted directly,
+    without building the slots (the engine asks it of every record version; decision 0044)."""
+    if not kind.signers:
+        return ()
+    counted: dict[Capacity, int] = {}
+    for s in mine:
+        if not s.refused or s.witness_name:  # given, or refused before a witness
+            counted[s.capacity] = counted.get(s.capacity, 0) + 1
+    return tuple(spec.capacity.value for spec in kind.signers if counted.get(spec.capacity, 0) < needed(spec, version))
+
+
 def check_refusal_allowed(capacity: Capacity) -> None:
     if capacity not in MAY_REFUSE:
         problems = Problems()
@@ -559,13 +598,12 @@ def missing_records(case: Case, reached: Collection[Stage], catalogues: Mapping[
         made_under = (catalogues.get(version.catalogue_version) or current).kind(version.kind_id)
         if made_under is None:
             continue
-        state = completeness(made_under, version, signed.get((version.record_id, version.version), ()))
         overdue = now_index > _ORDER[version.stage]
-        short = tuple(s.capacity.value for s in state.slots if not s.done)
+        short = short_of(made_under, version, signed.get((version.record_id, version.version), ()))
         if short:
             gaps.append(Gap(version.stage, GapKind.SIGNATURES, made_under.id, made_under.name, ("第十三条",),
                             version.record_id, overdue, short))
-        if state.av_missing:
+        if made_under.av is AvRule.REQUIRED and not version.av_media_ids and not version.av_waiver:
             gaps.append(Gap(version.stage, GapKind.AV, made_under.id, made_under.name, ("第十四条",),
                             version.record_id, overdue))
     return sorted(gaps, key=lambda g: (_ORDER[g.stage], g.gap.value, g.kind_id))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from lawtrail.domain.cases import ACTION_TYPE_LABELS, ActionType
@@ -44,6 +44,49 @@ class MediaRecord:
     clock_offset_s: float | None  # device clock minus station clock at hand-in; None = not read
     ingested_by: str
     created_at: datetime
+
+
+class Original(Protocol):
+    """What the vault rules read of an original (``MediaRecord`` is one; so is the compliance
+    engine's narrow ``OriginalFact``, decision 0044)."""
+
+    @property
+    def id(self) -> UUID: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def original_name(self) -> str: ...
+    @property
+    def unit_id(self) -> UUID: ...
+    @property
+    def officer_id(self) -> UUID | None: ...
+    @property
+    def captured_at(self) -> datetime | None: ...
+    @property
+    def handed_in_at(self) -> datetime: ...
+    @property
+    def stored_at(self) -> datetime: ...
+
+
+#: The properties of ``Original``, in the order of ``OriginalFact``'s constructor.
+ORIGINAL_FIELDS = ("id", "sha256", "original_name", "unit_id", "officer_id", "captured_at", "handed_in_at",
+                   "stored_at")
+
+
+@dataclass(frozen=True, slots=True)
+class OriginalFact:
+    """Only what the vault rules read of an original: the engine reads every original in scope,
+    and the other columns (the probe's facts as JSON, device, bureau, five more times) cost more
+    to convert than the rules cost to run (decision 0044)."""
+
+    id: UUID
+    sha256: str
+    original_name: str
+    unit_id: UUID
+    officer_id: UUID | None
+    captured_at: datetime | None
+    handed_in_at: datetime
+    stored_at: datetime
 
 
 @dataclass(frozen=True)
@@ -88,6 +131,8 @@ class RegistrationItem(StrEnum):
     CASE_NAME = "case_name"  # 案由名称
 
 
+_ITEM_VALUES = tuple(item.value for item in RegistrationItem)
+
 ITEM_LABELS: dict[RegistrationItem, str] = {
     RegistrationItem.UNIT_NAME: "执法机构名称",
     RegistrationItem.CATEGORY: "执法类别",
@@ -115,17 +160,17 @@ def missing_items(reg: Registration | None) -> list[str]:
     blank (an unknown value is a validation error, never stored); the officer is given by an id or
     a name; the time of use needs both its start and its end."""
     if reg is None:
-        return [item.value for item in RegistrationItem]
-    present = {
-        RegistrationItem.UNIT_NAME: not _blank(reg.unit_name),
-        RegistrationItem.CATEGORY: not _blank(reg.category),
-        RegistrationItem.DEVICE_NUMBER: not _blank(reg.device_number),
-        RegistrationItem.OFFICER: reg.officer_id is not None or not _blank(reg.officer_name),
-        RegistrationItem.TIME_OF_USE: reg.used_from is not None and reg.used_to is not None,
-        RegistrationItem.PARTY: not _blank(reg.party),
-        RegistrationItem.CASE_NAME: not _blank(reg.case_name),
-    }
-    return [item.value for item in RegistrationItem if not present[item]]
+        return list(_ITEM_VALUES)
+    present = (  # in the order of RegistrationItem (a tuple: the engine asks this of every original)
+        not _blank(reg.unit_name),
+        not _blank(reg.category),
+        not _blank(reg.device_number),
+        reg.officer_id is not None or not _blank(reg.officer_name),
+        reg.used_from is not None and reg.used_to is not None,
+        not _blank(reg.party),
+        not _blank(reg.case_name),
+    )
+    return [value for value, ok in zip(_ITEM_VALUES, present, strict=True) if not ok]
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from lawtrail.domain import service
@@ -47,11 +48,15 @@ class Scope:
     rule: str | None = None
     case_id: UUID | None = None
     catalogue: CatalogueSource | None = None
+    #: What one evaluator has read that another may reuse within the same evaluation (the case
+    #: rows: ``CASE_ROWS``); an evaluator run alone finds it empty and reads for itself.
+    shared: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def wants(self, rule_ids: Iterable[str]) -> bool:
         return self.rule is None or self.rule in rule_ids
 
 
+CASE_ROWS = "case_rows"
 SERVICE_STAGES = (Stage.REVIEW, Stage.SERVICE, Stage.EXECUTION, Stage.ARCHIVE)
 
 Evaluator = Callable[[UnitOfWork, Scope, datetime, RuleSettings], list[Finding]]
@@ -62,7 +67,7 @@ def vault_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: Rule
     if not scope.wants(CHECKS):
         return []
     b, u = scope.bureau_id, scope.unit_ids
-    facts = VaultFacts(media=uow.media.in_scope(b, u), registrations=uow.media.latest_registrations(b, u),
+    facts = VaultFacts(media=uow.media.originals_in_scope(b, u), registrations=uow.media.latest_registrations(b, u),
                        marks=uow.marks.latest_in_scope(b, u), handins=uow.handins.in_scope(b, u),
                        completions=uow.handins.completions_in_scope(b, u))
     return check_vault(facts, now, settings, rule=scope.rule)
@@ -92,7 +97,7 @@ def case_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleS
     only ART05 and ART10 run."""
     if not scope.wants(case_rules.RULES) and not scope.wants(review_rules.RULES):
         return []
-    rows = uow.cases.rule_facts(scope.bureau_id, scope.unit_ids, scope.case_id)
+    rows = scope.shared[CASE_ROWS] = uow.cases.rule_facts(scope.bureau_id, scope.unit_ids, scope.case_id)
     users = {u.id: u for u in uow.users.list(scope.bureau_id, None)}
     if scope.catalogue is not None:
         catalogues, current = cat.all_versions(uow, scope.catalogue)
@@ -115,11 +120,19 @@ def case_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleS
 
 def service_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> list[Finding]:
     """Art. 21–31 over every case in scope (or ``scope.case_id``) from 审查决定 on: three statements
-    whatever the number of cases (``RecordRepo.service_facts``)."""
+    whatever the number of cases (``RecordRepo.service_facts``), or one (the attachment counts)
+    when the case evaluator has read the cases, versions and signatures in this evaluation."""
     if not scope.wants(service_rules.RULES):
         return []
-    facts = uow.records.service_facts(scope.bureau_id, scope.unit_ids, service.KINDS, SERVICE_STAGES,
-                                      case_id=scope.case_id)
+    rows = scope.shared.get(CASE_ROWS)
+    if rows is not None:
+        counts = uow.records.attachment_counts(scope.bureau_id, scope.unit_ids, service.KINDS, SERVICE_STAGES,
+                                               case_id=scope.case_id)
+        facts = service_rules.facts_from_cases(rows.cases, rows.versions, rows.signatures, service.KINDS,
+                                               SERVICE_STAGES, counts)
+    else:
+        facts = uow.records.service_facts(scope.bureau_id, scope.unit_ids, service.KINDS, SERVICE_STAGES,
+                                          case_id=scope.case_id)
     return service_rules.check_service(facts, now, rule=scope.rule, due_soon=settings.due_soon)
 
 

@@ -40,7 +40,7 @@ from lawtrail.domain.rules.case_records import CaseRows
 from lawtrail.domain.rules.service import ServiceFacts
 from lawtrail.domain.secrecy import Clearance, MediaLevel
 from lawtrail.domain.supervision import SnapshotRow
-from lawtrail.domain.vault import MediaFilter, MediaRecord, MediaRow, Registration
+from lawtrail.domain.vault import MediaFilter, MediaRecord, MediaRow, OriginalFact, Registration
 
 
 class BureauRepo(Protocol):
@@ -157,6 +157,11 @@ class MediaRepo(Protocol):
 
     def latest_registrations(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> dict[UUID, Registration]:
         """The latest registration of every original in scope, by media id, in one query."""
+        ...
+
+    def originals_in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> list[OriginalFact]:
+        """``in_scope``'s originals (every one of the bureau, or of ``unit_ids``), in its order, with
+        only what the vault rules read (``domain.vault.Original``), in one query."""
         ...
 
     def recorded_after(self, cursor: tuple[datetime, UUID] | None, limit: int) -> list[MediaRecord]:
@@ -409,6 +414,12 @@ class RecordRepo(Protocol):
         ...
 
     def signatures_for_case(self, case_id: UUID) -> list[Signature]: ...
+
+    def attachment_counts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, kinds: Collection[str],
+                          stages: Collection[Stage], *, case_id: UUID | None = None) -> dict[UUID, int]:
+        """The number of attachments (purpose ``attachment``) of each record of ``kinds`` of the
+        cases in scope at ``stages`` that has any (records without are left out): one statement."""
+        ...
 
     def service_facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
                       kinds: Collection[str], stages: Collection[Stage], *,

@@ -13,7 +13,12 @@ from sqlalchemy import Connection, Select, and_, select
 from lawtrail.adapters.db import tables as t
 from lawtrail.adapters.db.case_repo import case_from
 from lawtrail.adapters.db.fastrows import Ids, dicts, enum_map, fetch
-from lawtrail.adapters.db.record_repo import SIGNATURE_FACT_COLUMNS, VERSION_FACT_COLUMNS, VersionReader, signature_fact
+from lawtrail.adapters.db.record_repo import (
+    CAPACITIES,
+    SIGNATURE_FACT_COLUMNS,
+    VERSION_FACT_COLUMNS,
+    VersionReader,
+)
 from lawtrail.domain.cases import Stage
 from lawtrail.domain.records import SignatureFact, VersionFact
 from lawtrail.domain.rules.case_records import CaseRows
@@ -65,6 +70,7 @@ def load_case_rows(conn: Connection, bureau_id: UUID, unit_ids: frozenset[UUID] 
         select(v.case_id, *SIGNATURE_FACT_COLUMNS)
         .join(t.record_versions, and_(v.record_id == g.record_id, v.version == g.record_version))
         .join(t.cases, C.id == v.case_id), bureau_id, unit_ids, case_id), ids)
-    for case_ref, *fact in rows:
-        signatures[case_ref].append(signature_fact(fact))
+    caps = CAPACITIES
+    for case_ref, record_id, version, capacity, refused, witness in rows:  # ``signature_fact``, inlined
+        signatures[case_ref].append(SignatureFact(record_id, version, caps[capacity], refused, witness))
     return CaseRows(cases, reached, dict(handlers), dict(versions), dict(signatures))

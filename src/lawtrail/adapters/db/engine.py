@@ -22,6 +22,10 @@ _READS = ("SELECT", "WITH", "PRAGMA", "EXPLAIN", "SHOW", "VALUES", "BEGIN", "COM
           "RELEASE")
 
 
+#: SQLite's ``mmap_size`` on every connection (bytes; an upper bound).
+MMAP_SIZE = 4 * 1024**3
+
+
 class ReadOnlyViolation(RuntimeError):
     """A read-only unit of work tried to write (a programming error: use a writing one)."""
 
@@ -59,6 +63,10 @@ def _sqlite_setup(engine: Engine, synchronous: str) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute(f"PRAGMA synchronous={synchronous}")
+        # Read the file through a memory map (SQLite caps it at its compile-time maximum, 2 GiB
+        # here): the compliance engine reads every case's rows, and copying each page out of the
+        # OS cache cost ≈ 15 % more of SQLite's CPU at 100,000 cases (decision 0044).
+        cur.execute(f"PRAGMA mmap_size={MMAP_SIZE}")
         cur.close()
 
     @event.listens_for(engine, "begin")

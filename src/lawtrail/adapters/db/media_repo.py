@@ -5,6 +5,7 @@ triggers refuse both anyway."""
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -13,13 +14,24 @@ from sqlalchemy import ColumnElement, Connection, Row, Select, and_, false, func
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from lawtrail.adapters.db import tables as t
-from lawtrail.adapters.db.fastrows import dicts, enum_map
+from lawtrail.adapters.db.fastrows import dicts, enum_map, fetch
 from lawtrail.domain.activities import Clip
 from lawtrail.domain.media import MediaType
-from lawtrail.domain.vault import MEDIA_EXISTS, REGISTRATION_STALE, MediaFilter, MediaRecord, MediaRow, Registration
+from lawtrail.domain.vault import (
+    MEDIA_EXISTS,
+    ORIGINAL_FIELDS,
+    REGISTRATION_STALE,
+    MediaFilter,
+    MediaRecord,
+    MediaRow,
+    OriginalFact,
+    Registration,
+)
 from lawtrail.errors import Conflict
 
 _MEDIA_TYPES = enum_map(MediaType)
+#: The columns of a ``Registration``, in the order of its fields (rows build it positionally).
+_REGISTRATION_COLUMNS = tuple(t.media_registrations.c[f.name] for f in fields(Registration))
 
 
 def _media(row: Row[Any]) -> MediaRecord:
@@ -90,15 +102,26 @@ class SqlMedia:
             query = query.where(t.media.c.id == media_id)
         return [_media_from(d) for d in dicts(self.conn, query.order_by(t.media.c.stored_at, t.media.c.id))]
 
+    def originals_in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> list[OriginalFact]:
+        """``in_scope``'s originals, in its order, with only what the vault rules read."""
+        m = t.media.c
+        query = select(*(m[name] for name in ORIGINAL_FIELDS)).where(m.bureau_id == bureau_id)
+        if unit_ids is not None:
+            query = query.where(m.unit_id.in_(sorted(unit_ids)))
+        _, rows = fetch(self.conn, query.order_by(m.stored_at, m.id))
+        return [OriginalFact(*row) for row in rows]
+
     def latest_registrations(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> dict[UUID, Registration]:
         """The latest registration version of every original of the bureau (or units)."""
         rg, md = t.media_registrations, t.media
         latest = select(rg.c.media_id, func.max(rg.c.version).label("version")).group_by(rg.c.media_id).subquery()
-        query = (select(rg).join(latest, (latest.c.media_id == rg.c.media_id) & (latest.c.version == rg.c.version))
+        query = (select(*_REGISTRATION_COLUMNS)
+                 .join(latest, (latest.c.media_id == rg.c.media_id) & (latest.c.version == rg.c.version))
                  .join(md, md.c.id == rg.c.media_id).where(md.c.bureau_id == bureau_id))
         if unit_ids is not None:
             query = query.where(md.c.unit_id.in_(sorted(unit_ids)))
-        return {d["media_id"]: Registration(**d) for d in dicts(self.conn, query)}
+        _, rows = fetch(self.conn, query)
+        return {row[0]: Registration(*row) for row in rows}  # media_id first
     def get(self, media_id: UUID) -> MediaRecord | None:
         row = self.conn.execute(select(t.media).where(t.media.c.id == media_id)).first()
         return _media(row) if row else None

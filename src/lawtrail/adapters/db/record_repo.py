@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import fields
 from typing import Any
 from uuid import UUID
 
@@ -19,6 +18,7 @@ from lawtrail.adapters.db.fastrows import Ids, dicts, enum_map, fetch
 from lawtrail.domain.cases import Stage
 from lawtrail.domain.catalogue import Capacity, StoredCatalogue
 from lawtrail.domain.records import (
+    VERSIONED_FIELDS,
     Attachment,
     OfficerPresent,
     RecordVersion,
@@ -37,7 +37,8 @@ def _version(row: Row[Any]) -> RecordVersion:
 
 
 _STAGES, _RIGHTS = enum_map(Stage), enum_map(RightsMethod)
-_CAPACITIES, _METHODS = enum_map(Capacity), enum_map(SignMethod)
+CAPACITIES, _METHODS = enum_map(Capacity), enum_map(SignMethod)
+_CAPACITIES = CAPACITIES  # capacity value → member (also read by the case facts' reader)
 
 
 def _version_from(d: dict[str, Any], ids: Callable[[Any], UUID | None] = UUID) -> RecordVersion:
@@ -52,18 +53,19 @@ def _version_from(d: dict[str, Any], ids: Callable[[Any], UUID | None] = UUID) -
     return RecordVersion(**d)
 
 
-#: The columns of a ``VersionFact`` (what the rules read), ``officers`` and ``av_media_ids`` as their
-#: stored JSON text (for ``VersionReader``; PostgreSQL's driver still decodes them).
+#: The columns of a ``VersionFact`` (what the rules read), ``values``, ``officers`` and ``av_media_ids``
+#: as their stored JSON text (for ``VersionReader``; PostgreSQL's driver still decodes them).
 VERSION_FACT_COLUMNS = tuple(
-    type_coerce(t.record_versions.c[name], Text).label(name) if name in ("officers", "av_media_ids")
-    else t.record_versions.c[name] for name in (f.name for f in fields(VersionFact)))
+    type_coerce(t.record_versions.c[name], Text).label(name) if name in ("values", "officers", "av_media_ids")
+    else t.record_versions.c[name] for name in VERSIONED_FIELDS)
 
 
 class VersionReader:
     """``VersionFact``s for the compliance engine from rows of ``VERSION_FACT_COLUMNS`` read through
     ``fastrows``: each distinct ``officers`` or ``av_media_ids`` text is decoded once into its
     (immutable) tuple (the same officers are named on many records; most versions link no AV);
-    the values are those ``_version_from`` gives (decision 0037)."""
+    the values are those ``_version_from`` gives (decision 0037); a version's ``values`` text is
+    decoded only when a rule reads it (``VersionFact.values``, decision 0044)."""
 
     def __init__(self, ids: Ids) -> None:
         self.ids = ids
@@ -216,6 +218,22 @@ class SqlRecords:
             t.record_versions, (v.record_id == s.record_id) & (v.version == s.record_version))
             .where(v.case_id == case_id).order_by(s.recorded_at, s.signer_name))
         return [_signature(r) for r in rows]
+
+    def attachment_counts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, kinds: Collection[str],
+                          stages: Collection[Stage], *, case_id: UUID | None = None) -> dict[UUID, int]:
+        """One statement: attachments per record of ``kinds`` of the cases in scope at ``stages``
+        (records without any left out)."""
+        C, v, a = t.cases.c, t.record_versions.c, t.record_attachments.c
+        records = (select(v.record_id).join(t.cases, C.id == v.case_id)
+                   .where(C.bureau_id == bureau_id, C.stage.in_([x.value for x in stages]),
+                          v.kind_id.in_(list(kinds))))
+        if case_id is not None:
+            records = records.where(C.id == case_id)
+        if unit_ids is not None:
+            records = records.where(C.unit_id.in_(unit_ids))
+        _, rows = fetch(self.conn, select(a.record_id, func.count().label("n"))
+                        .where(a.purpose == "attachment", a.record_id.in_(records)).group_by(a.record_id))
+        return {record_id: int(n) for record_id, n in rows}
 
     def service_facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
                       kinds: Collection[str], stages: Collection[Stage], *,

@@ -65,6 +65,8 @@ NEEDS_SUPPLEMENT = "需补正"
 #: The rule a record gap belongs to, by the article its kind cites (first match wins).
 _BY_ARTICLE: tuple[tuple[str, RuleSpec], ...] = (("第八条", ART08), ("第九条", ART09), ("第十条", ART10),
                                                  ("第十二条", ART12))
+#: Capacity labels by value, for the signature gaps' messages (built once, not per case).
+_CAPACITY_LABELS: dict[str, str] = {c.value: label for c, label in CAPACITY_LABELS.items()}
 _EARLY_STAGES = frozenset({Stage.INITIATION, Stage.INVESTIGATION, Stage.REVIEW})
 
 
@@ -213,7 +215,7 @@ def record_gaps(case: Case, facts: CaseFacts, out: _Out) -> list[Gap]:
     """ART08/09/12/13/14 from ``missing_records``: a missing required record, a record short of
     signatures, a required AV record neither linked nor waived. The initiation form only counts
     once the case has moved past initiation (Art. 9: it is filled in to start the case)."""
-    labels = {c.value: label for c, label in CAPACITY_LABELS.items()}
+    labels = _CAPACITY_LABELS
     versions = facts.versions.get(case.id, ())
     gaps = case_gaps(case, facts)
     kinds = {v.record_id: v for v in versions}

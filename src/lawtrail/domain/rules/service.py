@@ -10,7 +10,7 @@ they are broken (decision 0012); ART28 is due at the end of the correction deadl
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -67,6 +67,20 @@ class ServiceFacts:
     versions: Sequence[Versioned]
     signatures: Sequence[Signed]
     attachments: dict[UUID, int] = field(default_factory=dict)
+
+
+def facts_from_cases(cases: Sequence[Case], versions: Mapping[UUID, Sequence[Versioned]],
+                     signatures: Mapping[UUID, Sequence[Signed]], kinds: Collection[str],
+                     stages: Collection[Stage], attachments: dict[UUID, int]) -> ServiceFacts:
+    """The ``ServiceFacts`` of the cases at ``stages`` out of facts already read for every case
+    (versions and signatures per case, as the case rules read them): what
+    ``RecordRepo.service_facts`` reads, without reading it again (decision 0044); the versions
+    in case order (the rules group them by case and order each case's own)."""
+    kept = sorted((c for c in cases if c.stage in stages), key=lambda c: c.number)
+    mine = [v for c in kept for v in versions.get(c.id, ()) if v.kind_id in kinds]
+    records = {v.record_id for v in mine}
+    signed = [x for c in kept for x in signatures.get(c.id, ()) if x.record_id in records]
+    return ServiceFacts(cases=kept, versions=mine, signatures=signed, attachments=attachments)
 
 
 def _subject(case: Case) -> Subject:

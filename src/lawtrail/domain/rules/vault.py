@@ -32,7 +32,7 @@ from lawtrail.domain.evidence import (
 )
 from lawtrail.domain.findings import Finding, RuleSpec, Severity, Subject, finding
 from lawtrail.domain.rules.common import RuleSettings, hours, local
-from lawtrail.domain.vault import ITEM_LABELS, MediaRecord, Registration, RegistrationItem, missing_items
+from lawtrail.domain.vault import ITEM_LABELS, Original, Registration, RegistrationItem, missing_items
 
 STORED_24H = RuleSpec("ART41-STORED-24H", "第四十一条", Severity.ERROR,
                       "音像记录应在交接后24小时内集中储存", "originals stored within 24 h of hand-in")
@@ -60,17 +60,18 @@ ITEM_LABELS_EN: dict[RegistrationItem, str] = {
 
 @dataclass(frozen=True)
 class VaultFacts:
-    """What the vault rules read: the originals in scope, their latest registration and mark,
+    """What the vault rules read: the originals in scope (``MediaRecord`` or the engine's narrow
+    ``OriginalFact``), their latest registration and mark,
     and the hand-ins of the same units with their completions (by hand-in id)."""
 
-    media: Sequence[MediaRecord]
+    media: Sequence[Original]
     registrations: Mapping[UUID, Registration] = field(default_factory=dict)
     marks: Mapping[UUID, MediaMark] = field(default_factory=dict)
     handins: Sequence[Handin] = ()
     completions: Mapping[UUID, HandinCompletion] = field(default_factory=dict)
 
 
-def media_subject(media: MediaRecord) -> Subject:
+def media_subject(media: Original) -> Subject:
     return Subject("media", str(media.id), f"{media.original_name} ({media.sha256[:12]})")
 
 
@@ -115,7 +116,7 @@ def _open_handin(handin: Handin, now: datetime, settings: RuleSettings) -> Findi
                    people=_people(handin.officer_id))
 
 
-def _stored_late(media: MediaRecord, deadline: datetime, now: datetime,
+def _stored_late(media: Original, deadline: datetime, now: datetime,
                  settings: RuleSettings) -> Finding:
     late = hours(media.stored_at - deadline)
     zh = (f"原始文件于 {local(media.stored_at)} 储存，超过时限（{local(deadline)}）{late} 小时："
@@ -131,12 +132,17 @@ def _stored_late(media: MediaRecord, deadline: datetime, now: datetime,
 def registration_complete(facts: VaultFacts, now: datetime, settings: RuleSettings) -> list[Finding]:
     """One finding per original whose latest registration lacks any of the seven items."""
     out: list[Finding] = []
+    texts: dict[tuple[str, ...], tuple[str, str]] = {}  # the messages of each set of missing items, built once
     for media in facts.media:
-        missing = missing_items(facts.registrations.get(media.id))
+        missing = tuple(missing_items(facts.registrations.get(media.id)))
         if not missing:
             continue
-        zh = "登记缺少：" + "、".join(ITEM_LABELS[RegistrationItem(k)] for k in missing)
-        en = "registration lacks: " + ", ".join(ITEM_LABELS_EN[RegistrationItem(k)] for k in missing)
+        found = texts.get(missing)
+        if found is None:
+            found = texts[missing] = (
+                "登记缺少：" + "、".join(ITEM_LABELS[RegistrationItem(k)] for k in missing),
+                "registration lacks: " + ", ".join(ITEM_LABELS_EN[RegistrationItem(k)] for k in missing))
+        zh, en = found
         out.append(finding(REGISTRATION_COMPLETE, media_subject(media), zh, en, now=now,
                            due_at=media.stored_at + settings.registration_grace, due_soon=settings.due_soon,
                            unit_id=str(media.unit_id), people=_people(media.officer_id)))
@@ -162,7 +168,7 @@ def evidence_note(facts: VaultFacts, now: datetime, settings: RuleSettings) -> l
 
 # --- ART43-RETENTION ------------------------------------------------------------------------
 
-def retention_base(media: MediaRecord) -> datetime:
+def retention_base(media: Original) -> datetime:
     """Retention runs from the capture time, or from storage when the capture time is unknown."""
     return media.captured_at or media.stored_at
 
@@ -183,7 +189,7 @@ def retention(facts: VaultFacts, now: datetime, settings: RuleSettings) -> list[
     return out
 
 
-def _retention_problem(media: MediaRecord, mark: MediaMark) -> tuple[str, str] | None:
+def _retention_problem(media: Original, mark: MediaMark) -> tuple[str, str] | None:
     if mark.needs_long_term and mark.retention is not RetentionClass.LONG_TERM:
         reasons_zh = (["作为行政执法证据使用（第四十三条）"] if mark.evidence else []) + [
             f"{SITUATION_LABELS[s]}（第四十四条）" for s in mark.situations]
