@@ -61,17 +61,7 @@ def _pg_engine() -> Iterator[Engine]:
         admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'ledger.db'}")
-        upgrade(eng)
-        yield eng
-        eng.dispose()
-        return
-    for eng in _pg_engine():
-        upgrade(eng)
-        yield eng
+# ``engine``: the integration layer's, a copy of the migrated template on each engine (decision 0043).
 
 
 @pytest.fixture

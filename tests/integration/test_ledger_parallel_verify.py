@@ -6,6 +6,7 @@ alone. (PostgreSQL has no fast path: ``leaf_chunks`` says so, and it is audited 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,9 +35,11 @@ SCENARIOS = [
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    eng = make_engine(f"sqlite:///{tmp_path / 'ledger.db'}")
-    upgrade(eng)
+def engine(migrated_sqlite_template: Path, tmp_path: Path) -> Iterator[Engine]:
+    """SQLite only: a copy of the worker's migrated template (decision 0043)."""
+    path = tmp_path / "ledger.db"
+    shutil.copyfile(migrated_sqlite_template, path)
+    eng = make_engine(f"sqlite:///{path}")
     yield eng
     eng.dispose()
 
