@@ -502,8 +502,12 @@ def completeness(kind: RecordKind, version: Versioned, signatures: Sequence[Sign
         given=sum(1 for s in mine if s.capacity is spec.capacity and not s.refused),
         refused=sum(1 for s in mine if s.capacity is spec.capacity and s.refused and s.witness_name))
         for spec in kind.signers)
-    av_missing = kind.av is AvRule.REQUIRED and not version.av_media_ids and not version.av_waiver
-    return Completeness(slots, av_missing)
+    return Completeness(slots, av_missing(kind, version))
+
+
+def av_missing(kind: RecordKind, version: Versioned) -> bool:
+    """A simultaneous AV record the kind requires is neither linked nor waived (Art. 14)."""
+    return kind.av is AvRule.REQUIRED and not version.av_media_ids and not version.av_waiver
 
 
 def short_of(kind: RecordKind, version: Versioned, mine: Sequence[Signed]) -> tuple[str, ...]:
@@ -603,7 +607,7 @@ def missing_records(case: Case, reached: Collection[Stage], catalogues: Mapping[
         if short:
             gaps.append(Gap(version.stage, GapKind.SIGNATURES, made_under.id, made_under.name, ("第十三条",),
                             version.record_id, overdue, short))
-        if made_under.av is AvRule.REQUIRED and not version.av_media_ids and not version.av_waiver:
+        if av_missing(made_under, version):
             gaps.append(Gap(version.stage, GapKind.AV, made_under.id, made_under.name, ("第十四条",),
                             version.record_id, overdue))
     return sorted(gaps, key=lambda g: (_ORDER[g.stage], g.gap.value, g.kind_id))

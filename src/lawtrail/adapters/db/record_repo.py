@@ -37,8 +37,8 @@ def _version(row: Row[Any]) -> RecordVersion:
 
 
 _STAGES, _RIGHTS = enum_map(Stage), enum_map(RightsMethod)
+#: Capacity value → member (also read by the case facts' reader).
 CAPACITIES, _METHODS = enum_map(Capacity), enum_map(SignMethod)
-_CAPACITIES = CAPACITIES  # capacity value → member (also read by the case facts' reader)
 
 
 def _version_from(d: dict[str, Any], ids: Callable[[Any], UUID | None] = UUID) -> RecordVersion:
@@ -129,12 +129,12 @@ SIGNATURE_FACT_COLUMNS = tuple(t.record_signatures.c[name] for name in
 def signature_fact(row: Sequence[Any]) -> SignatureFact:
     """A ``SignatureFact`` from the values of ``SIGNATURE_FACT_COLUMNS`` (read through ``fastrows``)."""
     record_id, version, capacity, refused, witness = row
-    return SignatureFact(record_id, version, _CAPACITIES[capacity], refused, witness)
+    return SignatureFact(record_id, version, CAPACITIES[capacity], refused, witness)
 
 
 def signature_from(d: dict[str, Any]) -> Signature:
     """A signature from its row as a dict (changed in place)."""
-    d["capacity"] = _CAPACITIES[d["capacity"]]
+    d["capacity"] = CAPACITIES[d["capacity"]]
     d["method"] = _METHODS[d["method"]] if d["method"] else None
     return Signature(**d)
 
