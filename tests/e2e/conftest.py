@@ -1,9 +1,11 @@
-"""Browser-test fixtures: the real app under uvicorn on a free port, over a temporary SQLite data
-folder with the demo data loaded, driven by Debian's chromium through Playwright (sync API)."""
+"""End-to-end fixtures: a data folder with the demo data loaded once per worker and copied for
+each user (decision 0049); the real app under uvicorn on a free port over such a copy, driven by
+Debian's chromium through Playwright (sync API)."""
 
 from __future__ import annotations
 
 import re
+import shutil
 import socket
 import threading
 import time
@@ -54,14 +56,48 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The whole app, as `lawtrail serve` runs it, in a background thread."""
-    data_dir = tmp_path_factory.mktemp("lawtrail-data")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite data folder (database, vault, uploads) with the demo data loaded once in this
+    worker's session, as ``live_server`` used to load it for itself: the demo bureau, people,
+    devices and cases, password hashes at the fast Argon2id cost (``fast_hashing``).
+
+    Nothing opens it after this fixture: users take a copy (``demo_folder``). The container is
+    closed before the first copy and the fixture checks that SQLite left no ``-wal``/``-shm``
+    file beside the database (one would mean an open connection and a copy that could miss
+    committed pages), as the migrated templates of decision 0043 do."""
+    folder = tmp_path_factory.mktemp("demo-template")
     # database_url="" keeps a LAWTRAIL_DATABASE_URL from the environment out of this SQLite run;
-    # fast_hashing: Argon2id at full cost takes ~0.5 s a login here, the suite logs in ~40 times.
+    # fast_hashing: Argon2id at full cost takes ~0.5 s a login here, the suite logs in ~40 times
+    # (and load_demo hashes ~20 passwords: 4.6 s of its 8 s at full cost).
+    container = build(load_settings(data_dir=folder, demo=True, database_url=""), fast_hashing=True)
+    try:
+        container.migrate()
+        load_demo(container)
+    finally:
+        container.close()
+    sidecars = sorted(p.name for p in folder.iterdir() if p.name.endswith(("-wal", "-shm", "-journal")))
+    assert not sidecars, f"the demo template is still open: {sidecars}"
+    return folder
+
+
+@pytest.fixture(scope="session")
+def demo_folder(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Callable[[str], Path]:
+    """``demo_folder(name)``: a new folder holding a copy of the demo data folder, to change at will."""
+
+    def copy(name: str) -> Path:
+        folder = tmp_path_factory.mktemp(name)
+        shutil.copytree(demo_template, folder, dirs_exist_ok=True)
+        return folder
+
+    return copy
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_folder: Callable[[str], Path]) -> Iterator[LiveServer]:
+    """The whole app, as `lawtrail serve` runs it, in a background thread, on a copy of the demo."""
+    data_dir = demo_folder("lawtrail-data")
     container = build(load_settings(data_dir=data_dir, demo=True, database_url=""), fast_hashing=True)
-    container.migrate()
-    load_demo(container)
+    container.migrate()  # at head already: a no-op, as at every start of `lawtrail serve --demo`
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(container), host="127.0.0.1", port=port,
                                            log_level="warning", access_log=False, lifespan="off"))

@@ -1,4 +1,12 @@
-"""End to end: the real ``lawtrail`` command, run as a subprocess on a temporary SQLite data folder.
+"""End to end: the real ``lawtrail`` command on a temporary SQLite data folder.
+
+Most commands run in this process through the entry point's own function
+(``lawtrail.cli.main.run``, what the installed script calls), with their own ``sys.argv``,
+environment, stdin, stdout and stderr (Click's ``CliRunner.isolation``): a Python start and
+the CLI's imports cost ~1.5 s of CPU a command, and the suite runs a few hundred commands
+(decision 0049). ``Site.run_process`` runs the installed ``lawtrail`` script as a subprocess;
+the tests that prove the entry point, the exit statuses 0/1/2 of a real process, the one-line
+error on stderr and a hidden prompt without a terminal use it.
 
 What the CLI wrote is checked through the CLI's own ``--json`` lists and, where the CLI cannot
 show it (the event trail, a password, a token), by reading the same data folder in-process.
@@ -26,8 +34,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from lawtrail.bootstrap import Container, build
+from lawtrail.cli.main import run as entry_point
 from lawtrail.config import load_settings
 from lawtrail.services import auth, demo
 from lawtrail.services.demo import DEMO_PASSWORD
@@ -38,6 +48,34 @@ LAWTRAIL = [_SCRIPT] if _SCRIPT else [sys.executable, "-m", "lawtrail.cli.main"]
 ADMIN_PASSWORD = "Admin-pass-2026"
 PASSWORD = "Officer-pass-2026"
 ERROR_LINE = re.compile(r"^错误 / error: .+ / .+ \[[a-z_.]+\]$")
+_RUNNER = CliRunner()  # UTF-8 streams, like the subprocess runs' text=True here
+
+
+def run_in_process(args: list[str], env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``lawtrail *args`` through the entry point's function, in this process.
+
+    ``env`` is the whole environment the command sees: variables of this process that it does
+    not carry are hidden for the run. Exit statuses come from the ``SystemExit`` the entry point
+    raises (Click's standalone mode always raises one); an exception that escapes it is a crash
+    and fails the test, as a traceback would in a subprocess.
+    """
+    overrides: dict[str, str | None] = {k: None for k in os.environ if k not in env}
+    overrides.update(env)
+    with _RUNNER.isolation(input=stdin, env=overrides) as (out, err, _mixed):
+        saved_argv, sys.argv = sys.argv, ["lawtrail", *args]
+        try:
+            entry_point()
+            code = 0  # unreachable in standalone mode; kept so a change there cannot hide a status
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            if not isinstance(exc.code, int | None):
+                sys.stderr.write(f"{exc.code}\n")
+        finally:
+            sys.argv = saved_argv
+            sys.stdout.flush()
+            sys.stderr.flush()
+        stdout, stderr = out.getvalue().decode(), err.getvalue().decode()
+    return subprocess.CompletedProcess(["lawtrail", *args], code, stdout, stderr)
 
 
 @dataclass
@@ -49,6 +87,13 @@ class Site:
     seen: dict[tuple[str, int], Any] = field(default_factory=dict)
 
     def run(self, *args: str, code: int = 0, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """``lawtrail *args`` in this process (see the module's docstring); assert its exit status."""
+        proc = run_in_process(list(args), self.env, stdin)
+        assert proc.returncode == code, f"exit {proc.returncode}\nstdout: {proc.stdout}\nstderr: {proc.stderr}"
+        return proc
+
+    def run_process(self, *args: str, code: int = 0, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """``lawtrail *args`` as a subprocess of the installed script; assert its exit status."""
         proc = subprocess.run(
             [*LAWTRAIL, *args], env=self.env, input=stdin, capture_output=True, text=True, timeout=120,
             start_new_session=True,  # no controlling terminal: hidden prompts read stdin
@@ -59,9 +104,9 @@ class Site:
     def json(self, *args: str) -> Any:
         return json.loads(self.run(*args, "--json").stdout)
 
-    def fail(self, *args: str, code: int = 1) -> str:
-        """Run a command that must fail; return its single stderr line."""
-        proc = self.run(*args, code=code)
+    def fail(self, *args: str, code: int = 1, process: bool = False) -> str:
+        """Run a command that must fail (as a subprocess when ``process``); return its single stderr line."""
+        proc = self.run_process(*args, code=code) if process else self.run(*args, code=code)
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1, proc.stderr
         assert ERROR_LINE.match(lines[0]), lines[0]
@@ -123,7 +168,7 @@ def by(rows: list[dict[str, Any]], key: str, value: str) -> dict[str, Any]:
 
 
 def test_help_is_in_chinese_and_english(site: Site) -> None:
-    out = site.run("--help").stdout
+    out = site.run_process("--help").stdout  # the installed script, exit 0
     assert "初始化数据目录 / Initialise the data folder" in out
     for group in ("unit", "user", "device", "db", "serve", "demo"):
         assert group in out
@@ -155,7 +200,7 @@ def test_init_with_weak_password_writes_nothing(tmp_path: Path) -> None:
     line = s.fail("init", "--admin-password", "short")
     assert "密码至少12位" in line and "at least 12 characters" in line
     assert s.event_count() == 0
-    s.run("init", "--admin-password", ADMIN_PASSWORD, "--bureau-code", "TEST", "--bureau-name", "测试局")
+    s.run_process("init", "--admin-password", ADMIN_PASSWORD, "--bureau-code", "TEST", "--bureau-name", "测试局")
     assert [u["username"] for u in s.json("user", "list")] == ["admin"]
 
 
@@ -182,9 +227,9 @@ def test_db_upgrade_and_check(site: Site) -> None:
 
 def test_uninitialised_folder_gives_one_line_errors(tmp_path: Path) -> None:
     no_secret = make_site(tmp_path / "a")
-    assert "lawtrail init" in no_secret.fail("unit", "list")
+    assert "lawtrail init" in no_secret.fail("unit", "list", process=True)  # exit 1 of a real process
     with_secret = make_site(tmp_path / "b", LAWTRAIL_SECRET_KEY="k" * 40)
-    assert "[db.unavailable]" in with_secret.fail("unit", "list")
+    assert "[db.unavailable]" in with_secret.fail("unit", "list", process=True)
 
 
 # ---- units, users, devices --------------------------------------------------------------
@@ -255,7 +300,8 @@ def test_user_deactivate_reactivate_reset_password_and_token(site: Site) -> None
 def test_reset_password_asks_twice_without_echo(site: Site) -> None:
     site.run("user", "add", "hejg", "--name", "何建国", "--unit", "ADMIN", "--role", "supervisor",
              "--password", PASSWORD)
-    proc = site.run("user", "reset-password", "hejg", stdin="Prompted-pass-9\nPrompted-pass-9\n")
+    # A real process without a controlling terminal: the hidden prompt reads stdin.
+    proc = site.run_process("user", "reset-password", "hejg", stdin="Prompted-pass-9\nPrompted-pass-9\n")
     assert "Prompted-pass-9" not in proc.stdout
     with site.container() as c:
         ok = auth.login(c.uow(), c.system_ctx(), c.deps, username="hejg", password="Prompted-pass-9", ip="t")
@@ -323,7 +369,7 @@ def test_bad_input_is_refused_in_one_line_and_writes_nothing(site: Site, case: s
 
 
 def test_usage_errors_exit_2(site: Site) -> None:
-    proc = site.run("device", "assign", "JM-ZFJLY-900", code=2)
+    proc = site.run_process("device", "assign", "JM-ZFJLY-900", code=2)  # exit 2 of a real process
     assert "--return" in proc.stderr
 
 

@@ -1,9 +1,11 @@
-"""End to end: ``lawtrail archive export|verify|retention|preview`` as subprocesses on a demo
-data folder: a concluded demo case to a bag, checked offline; a tampered bag exits 1."""
+"""End to end: ``lawtrail archive export|verify|retention|preview`` (``Site.run``: the entry point
+in this process; one verify as a subprocess) on a copy of the demo data folder: a concluded
+demo case to a bag, checked offline; a tampered bag exits 1."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import bagit
@@ -13,10 +15,9 @@ from .test_cli import Site, make_site
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    s = make_site(tmp_path_factory.mktemp("archive-demo"), LAWTRAIL_DEMO="true")
-    s.run("demo")
-    return s
+def demo(demo_folder: Callable[[str], Path]) -> Site:
+    """A copy of the worker's demo data folder (tests/e2e/conftest.py), in demo mode."""
+    return make_site(demo_folder("archive-demo"), LAWTRAIL_DEMO="true")
 
 
 def _concluded(demo: Site) -> str:
@@ -42,7 +43,7 @@ def test_export_then_verify_then_tamper(demo: Site, tmp_path: Path) -> None:
     assert "真实性" in demo.run("archive", "verify", str(out)).stdout
     assert "[archive.out_not_empty]" in demo.fail("archive", "export", number, "--out", str(out))
     (out / "data" / "001-case.json").write_text("{}", encoding="utf-8")
-    proc = demo.run("archive", "verify", str(out), "--json", code=1)
+    proc = demo.run_process("archive", "verify", str(out), "--json", code=1)  # a real process: JSON and exit 1
     failed = json.loads(proc.stdout)
     assert not failed["ok"] and not failed["items"][0]["integrity"]["ok"]
     assert "[archive.bag_invalid]" in proc.stderr

@@ -1,8 +1,11 @@
-"""End to end: ``lawtrail case list|show|open`` as subprocesses on a demo data folder."""
+"""End to end: ``lawtrail case list|show|open`` through the entry point
+(``Site.run``, in this process) on a copy of the demo data folder."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -10,10 +13,9 @@ from .test_cli import Site, make_site
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    s = make_site(tmp_path_factory.mktemp("cases-demo"), LAWTRAIL_DEMO="true")
-    s.run("demo")
-    return s
+def demo(demo_folder: Callable[[str], Path]) -> Site:
+    """A copy of the worker's demo data folder (tests/e2e/conftest.py), in demo mode."""
+    return make_site(demo_folder("cases-demo"), LAWTRAIL_DEMO="true")
 
 
 def test_case_list_json_covers_every_action_type_and_stage(demo: Site) -> None:

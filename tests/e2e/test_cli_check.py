@@ -1,4 +1,5 @@
-"""End to end: ``lawtrail check`` and ``lawtrail handin`` as subprocesses on a data folder with
+"""End to end: ``lawtrail check`` and ``lawtrail handin`` through the entry point
+(``Site.run``; one ``check`` as a subprocess) on a data folder with
 ingested media: one JSON array of findings in DESIGN's form, exit 0 without overdue findings, 1 with."""
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def test_check_reports_then_exits_one_on_overdue(site: Site, tmp_path: Path) -> 
     made = json.loads(site.run("handin", "record", "--device", DEVICE, "--at", two_days_ago, "--json").stdout)
     overdue = lines(site.run("check", "--json", "--rule", "ART41-STORED-24H", code=1).stdout)
     assert [(f["subject"]["type"], f["status"]) for f in overdue] == [("handin", "overdue")]  # type: ignore[index]
-    table = site.run("check", code=1).stdout
+    table = site.run_process("check", code=1).stdout  # exit 1 of a real process on an overdue finding
     assert "ART41-STORED-24H" in table and "已逾期" in table
 
     site.run("handin", "complete", str(made["id"]))

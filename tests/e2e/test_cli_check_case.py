@@ -1,9 +1,12 @@
-"""End to end: ``lawtrail check --case NUMBER`` as a subprocess on a demo data folder: only the
+"""End to end: ``lawtrail check --case NUMBER`` through the entry point
+(``Site.run``, in this process) on a copy of the demo data folder: only the
 findings of that case, its records and media, with the case rules of Art. 5, 8–15 among them."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -11,10 +14,9 @@ from .test_cli import Site, make_site
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    s = make_site(tmp_path_factory.mktemp("check-case-demo"), LAWTRAIL_DEMO="true")
-    s.run("demo")
-    return s
+def demo(demo_folder: Callable[[str], Path]) -> Site:
+    """A copy of the worker's demo data folder (tests/e2e/conftest.py), in demo mode."""
+    return make_site(demo_folder("check-case-demo"), LAWTRAIL_DEMO="true")
 
 
 def test_check_one_case(demo: Site) -> None:

@@ -1,4 +1,5 @@
-"""End to end: ``lawtrail disclosure export`` as a subprocess on a demo data folder: refused
+"""End to end: ``lawtrail disclosure export`` through the entry point
+(``Site.run``, in this process) on a copy of the demo data folder: refused
 (exit 1, one line citing Art. 37, nothing but the refusal recorded) before the approval; after
 it, marked copies, a zip and a manifest whose digest is the one recorded."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
+from collections.abc import Callable
 from datetime import UTC, timedelta
 from pathlib import Path
 
@@ -19,10 +21,9 @@ from .test_cli import Site, make_site
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    s = make_site(tmp_path_factory.mktemp("disclosure-demo"), LAWTRAIL_DEMO="true")
-    s.run("demo")
-    return s
+def demo(demo_folder: Callable[[str], Path]) -> Site:
+    """A copy of the worker's demo data folder (tests/e2e/conftest.py), in demo mode."""
+    return make_site(demo_folder("disclosure-demo"), LAWTRAIL_DEMO="true")
 
 
 def test_export_refused_then_approved_and_written(demo: Site, tmp_path: Path) -> None:

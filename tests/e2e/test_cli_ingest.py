@@ -1,5 +1,6 @@
-"""End to end: ``lawtrail ingest`` and ``lawtrail vault verify`` as subprocesses on a SQLite data
-folder, with media made by ffmpeg; then a flipped byte and a deleted original are caught."""
+"""End to end: ``lawtrail ingest`` and ``lawtrail vault verify`` through the entry point
+(``Site.run``; one verify as a subprocess) on a SQLite data folder, with media made by
+ffmpeg; then a flipped byte and a deleted original are caught."""
 
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ def test_ingest_a_folder_then_verify_then_catch_damage(station: tuple[Site, Path
     raw[len(raw) // 2] ^= 0x01
     flipped.write_bytes(bytes(raw))
     gone.unlink()
-    bad = site.run("vault", "verify", "--json", code=1)
+    bad = site.run_process("vault", "verify", "--json", code=1)  # a real process: JSON and exit 1
     report = json.loads(bad.stdout)
     assert sorted((p["sha256"], p["kind"]) for p in report["problems"]) == sorted(
         [(lines[0]["sha256"], "changed"), (lines[1]["sha256"], "missing")])
