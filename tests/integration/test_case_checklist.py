@@ -17,7 +17,7 @@ from lawtrail.domain.checklist import ItemState, StageStatus
 from lawtrail.domain.rules import RuleSettings
 from lawtrail.services import cases, records
 from lawtrail.services.checklist import case_checklist
-from lawtrail.services.demo import DEMO_PASSWORD, load_demo
+from lawtrail.services.demo import DEMO_PASSWORD
 from lawtrail.web.app import create_app
 from tests.integration.support import Seed, counting, only_sqlite
 from tests.integration.test_approvals_db import approve, new_case
@@ -63,8 +63,8 @@ def test_the_checklist_reads_a_fixed_number_of_statements_and_only_its_case(seed
 # ---- over HTTP, a demo case --------------------------------------------------------------------
 
 @pytest.fixture
-def officer(container: Container) -> Iterator[TestClient]:
-    load_demo(container)
+def officer(demo_container: Container) -> Iterator[TestClient]:
+    container = demo_container  # the demo bureau, copied from the worker's demo template
     with TestClient(create_app(container, checkpoint_interval=None)) as client:
         login = client.get("/login")
         token = re.search(r'name="csrf" value="([^"]+)"', login.text)

@@ -13,11 +13,10 @@ from lawtrail.adapters.db.fastrows import Ids, dicts, fetch
 from lawtrail.adapters.db.record_repo import SqlRecords
 from lawtrail.bootstrap import Container
 from lawtrail.domain.records import VERSIONED_FIELDS, SignatureFact
-from lawtrail.services.demo import load_demo
 
 
-def test_fast_rows_equal_sqlalchemy_rows_on_every_table(container: Container) -> None:
-    load_demo(container)
+def test_fast_rows_equal_sqlalchemy_rows_on_every_table(demo_container: Container) -> None:
+    container = demo_container  # the demo bureau, copied from the worker's demo template
     ids = Ids()
     seen = 0
     with container.engine.connect() as conn:
@@ -32,8 +31,8 @@ def test_fast_rows_equal_sqlalchemy_rows_on_every_table(container: Container) ->
     assert seen > 500  # the demo wrote rows of every kind
 
 
-def test_fetch_keeps_joins_labels_and_order(container: Container) -> None:
-    load_demo(container)
+def test_fetch_keeps_joins_labels_and_order(demo_container: Container) -> None:
+    container = demo_container  # the demo bureau, copied from the worker's demo template
     c, v = t.cases.c, t.record_versions.c
     query = (select(v.record_id, v.created_at, c.number.label("case_number"))
              .join(t.cases, c.id == v.case_id).order_by(v.created_at.desc(), v.record_id))
@@ -44,10 +43,10 @@ def test_fetch_keeps_joins_labels_and_order(container: Container) -> None:
     assert [tuple(r) for r in rows] == expected and expected
 
 
-def test_narrow_facts_equal_the_full_records(container: Container) -> None:
+def test_narrow_facts_equal_the_full_records(demo_container: Container) -> None:
     """The engine's ``VersionFact`` / ``SignatureFact`` (decision 0037) carry exactly the values of
     the full ``RecordVersion`` / ``Signature`` read one case at a time, on both engines."""
-    load_demo(container)
+    container = demo_container  # the demo bureau, copied from the worker's demo template
     with container.engine.connect() as conn:
         bureau_id = conn.execute(select(t.bureaus.c.id)).scalar_one()
         rows = load_case_rows(conn, bureau_id, None)
@@ -66,17 +65,17 @@ def test_narrow_facts_equal_the_full_records(container: Container) -> None:
     assert compared > 20  # the demo records many versions
 
 
-def test_service_facts_from_the_case_rows_equal_the_service_read(container: Container) -> None:
+def test_service_facts_from_the_case_rows_equal_the_service_read(demo_container: Container) -> None:
     """The service rules' facts made from the case rows and ``attachment_counts`` (decision 0044)
     hold what ``service_facts`` reads: the same cases in the same order, the same versions (values
     included), signatures and attachment counts, on both engines; and the service findings of a
     whole evaluation (rows shared) equal those of the service evaluator run alone."""
+    container = demo_container  # the demo bureau, copied from the worker's demo template
     from lawtrail.domain import service
     from lawtrail.domain.access import system_actor
     from lawtrail.domain.rules.service import facts_from_cases
     from lawtrail.services import findings
 
-    load_demo(container)
     stages, kinds = findings.SERVICE_STAGES, service.KINDS
     with container.engine.connect() as conn:
         bureau_id = conn.execute(select(t.bureaus.c.id)).scalar_one()
@@ -102,14 +101,14 @@ def test_service_facts_from_the_case_rows_equal_the_service_read(container: Cont
     assert every == alone and every
 
 
-def test_the_vault_reads_narrow_originals_and_registrations_as_the_full_reads(container: Container) -> None:
+def test_the_vault_reads_narrow_originals_and_registrations_as_the_full_reads(demo_container: Container) -> None:
     """``originals_in_scope`` (decision 0044) holds what ``in_scope`` gives of each original, in the
     same order; ``latest_registrations`` read positionally equals the latest version of each
     original's registrations read one by one; on both engines."""
+    container = demo_container  # the demo bureau, copied from the worker's demo template
     from lawtrail.adapters.db.media_repo import SqlMedia
     from lawtrail.domain.vault import ORIGINAL_FIELDS
 
-    load_demo(container)
     with container.engine.connect() as conn:
         bureau_id = conn.execute(select(t.bureaus.c.id)).scalar_one()
         media = SqlMedia(conn)
