@@ -30,8 +30,9 @@ from lawtrail.domain.rules import review as review_rules
 from lawtrail.domain.rules import service as service_rules
 from lawtrail.domain.rules.vault import CHECKS, VaultFacts, check_vault
 from lawtrail.errors import NotFound, ValidationFailed, invalid
-from lawtrail.services import activities
+from lawtrail.services import activities, archived_findings
 from lawtrail.services import catalogue as cat
+from lawtrail.services.archived_findings import Archived
 from lawtrail.services.context import Ctx
 from lawtrail.services.guard import visible_units
 from lawtrail.services.ports import CatalogueSource, UnitOfWork
@@ -57,6 +58,11 @@ class Scope:
 
 
 CASE_ROWS = "case_rows"
+#: The stored findings of archived cases read by the case evaluator (``services.archived_findings``).
+ARCHIVED = "archived"
+#: The rules whose findings of an archived case are stored: the case evaluator's and the service evaluator's.
+CASE_FILE_RULES = {**case_rules.RULES, **review_rules.RULES}
+STORED_PARTS = ("case", "service")
 SERVICE_STAGES = (Stage.REVIEW, Stage.SERVICE, Stage.EXECUTION, Stage.ARCHIVE)
 
 Evaluator = Callable[[UnitOfWork, Scope, datetime, RuleSettings], list[Finding]]
@@ -97,24 +103,38 @@ def case_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleS
     only ART05 and ART10 run."""
     if not scope.wants(case_rules.RULES) and not scope.wants(review_rules.RULES):
         return []
-    rows = scope.shared[CASE_ROWS] = uow.cases.rule_facts(scope.bureau_id, scope.unit_ids, scope.case_id)
-    users = {u.id: u for u in uow.users.list(scope.bureau_id, None)}
+    archived: Archived | None = None
     if scope.catalogue is not None:
         catalogues, current = cat.all_versions(uow, scope.catalogue)
-        rule = scope.rule
+        archived = scope.shared[ARCHIVED] = _archived(uow, scope, current, now, settings)
     else:
         catalogues, current = {}, Catalogue(0, "", ())
         if scope.rule not in (None, case_rules.ART05.id, case_rules.ART10.id):
             return []
-        rule = scope.rule
+    rows = scope.shared[CASE_ROWS] = uow.cases.rule_facts(scope.bureau_id, scope.unit_ids, scope.case_id,
+                                                          skip_stored=archived.stamp if archived else None)
+    users = {u.id: u for u in uow.users.list(scope.bureau_id, None)}
     facts = case_rules.CaseFacts(cases=rows.cases, reached=rows.reached, handlers=rows.handlers, users=users,
                                  versions=rows.versions, signatures=rows.signatures, catalogues=catalogues,
                                  current=current)
-    found = case_rules.check_cases(facts, now, rule=rule, settings=case_rules.CaseRuleSettings(
+    found = case_rules.check_cases(facts, now, rule=scope.rule, settings=case_rules.CaseRuleSettings(
         complainant_notice=settings.complainant_notice, due_soon=settings.due_soon))
-    if scope.catalogue is None:
+    if archived is None:
         return [f for f in found if f.rule.id in (case_rules.ART05.id, case_rules.ART10.id)]
-    return found + review_rules.check_review(facts, rule=rule)
+    found += review_rules.check_review(facts, rule=scope.rule)
+    archived.computed(rows)
+    archived.add("case", found, now, settings.due_soon)
+    return archived.stored_of(CASE_FILE_RULES, scope.rule) + found
+
+
+def _archived(uow: UnitOfWork, scope: Scope, current: Catalogue, now: datetime,
+              settings: RuleSettings) -> Archived:
+    """The stored findings of the archived cases in scope (one statement); what is computed may be
+    stored only when every rule ran (no ``scope.rule``)."""
+    key = archived_findings.stamp(current, settings)
+    stored = [f for text in uow.cases.stored_findings(scope.bureau_id, scope.unit_ids, scope.case_id, key)
+              for f in archived_findings.decode(text, now, settings.due_soon)]
+    return Archived(key, stored, storing=scope.rule is None)
 
 
 
@@ -125,15 +145,21 @@ def service_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: Ru
     if not scope.wants(service_rules.RULES):
         return []
     rows = scope.shared.get(CASE_ROWS)
+    archived: Archived | None = scope.shared.get(ARCHIVED) if rows is not None else None
     if rows is not None:
         counts = uow.records.attachment_counts(scope.bureau_id, scope.unit_ids, service.KINDS, SERVICE_STAGES,
-                                               case_id=scope.case_id)
+                                               case_id=scope.case_id,
+                                               skip_stored=archived.stamp if archived else None)
         facts = service_rules.facts_from_cases(rows.cases, rows.versions, rows.signatures, service.KINDS,
                                                SERVICE_STAGES, counts)
     else:
         facts = uow.records.service_facts(scope.bureau_id, scope.unit_ids, service.KINDS, SERVICE_STAGES,
                                           case_id=scope.case_id)
-    return service_rules.check_service(facts, now, rule=scope.rule, due_soon=settings.due_soon)
+    found = service_rules.check_service(facts, now, rule=scope.rule, due_soon=settings.due_soon)
+    if archived is None:
+        return found
+    archived.add("service", found, now, settings.due_soon)
+    return archived.stored_of(service_rules.RULES, scope.rule) + found
 
 
 def disclosure_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> list[Finding]:
@@ -205,12 +231,16 @@ def _no_cycle_collection() -> Iterator[None]:
 def evaluate(uow: UnitOfWork, ctx: Ctx, now: datetime, *, settings: RuleSettings | None = None,
              rule: str | None = None, unit: UUID | None = None, subject: tuple[str, str] | None = None,
              status: FindingStatus | None = None, evaluators: Iterable[Evaluator] | None = None,
-             case: UUID | None = None, catalogue: CatalogueSource | None = None) -> list[Finding]:
+             case: UUID | None = None, catalogue: CatalogueSource | None = None, keep: bool = False) -> list[Finding]:
     """The findings at ``now`` that the actor may see (finding:view; officers and unit heads:
     their own unit), optionally only of ``rule``, ``unit``, ``subject`` (type, id), ``status`` or
     ``case`` (the case, its records, the media and activities linked to it); overdue first, then due
     soon, then open, each by due time. ``catalogue`` (the record catalogue's source) lets the
-    record rules of Art. 8–15 run; every entry point passes it.
+    record rules of Art. 8–15 run; every entry point passes it. The record, review and service
+    findings of archived cases are read from the store when it holds them for the rules and the
+    catalogue in force (``services.archived_findings``); ``keep``: store those computed now (in a
+    unit of work that may write; the evaluation's transaction is committed) so that the next
+    evaluation reads them back.
 
     Raise ValidationFailed for an unknown rule id, PermissionDenied without finding:view,
     NotFound for an unknown ``case``."""
@@ -223,6 +253,10 @@ def evaluate(uow: UnitOfWork, ctx: Ctx, now: datetime, *, settings: RuleSettings
         if scope.unit_ids is None or scope.unit_ids:
             for evaluator in evaluators if evaluators is not None else EVALUATORS:
                 found.extend(evaluator(uow, scope, now, settings or RuleSettings()))
+        archived = scope.shared.get(ARCHIVED)
+        if keep and archived is not None and (sets := archived.to_keep(STORED_PARTS)):
+            uow.cases.keep_findings(archived.stamp, now, sets)
+            uow.commit()
     shown = [f for f in found if (subject is None or (f.subject.type, f.subject.id) == subject)
              and (subjects is None or (f.subject.type, f.subject.id) in subjects)
              and (status is None or f.status is status) and (rule is None or f.rule.id == rule)]
