@@ -830,15 +830,16 @@ class FakeCases(_Repo):
                 and row[1] == case.ended_at)
 
     def stored_findings(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, case_id: UUID | None,
-                        stamp: str) -> list[str]:
-        return [self.s.archived_findings[c.id][2] for c in sorted(self.s.cases.values(), key=lambda c: str(c.id))
+                        stamp: str) -> list[tuple[UUID, str]]:
+        return [(c.id, self.s.archived_findings[c.id][2]) for c in sorted(self.s.cases.values(), key=lambda c: c.id)
                 if c.bureau_id == bureau_id and (unit_ids is None or c.unit_id in unit_ids)
                 and case_id in (None, c.id) and self.covered(c, stamp)]
 
-    def keep_findings(self, stamp: str, at: datetime, sets: Sequence[tuple[UUID, datetime, str]]) -> None:
+    def keep_findings(self, stamp: str, at: datetime, sets: Sequence[tuple[UUID, datetime, str]]) -> bool:
         for case_id, ended, text in sets:
             _exists(self.s.cases, case_id, "case")
             self.s.archived_findings[case_id] = (stamp, ended, text)
+        return True
 
     def forget_findings(self, case_id: UUID) -> None:
         self.s.archived_findings.pop(case_id, None)
@@ -1244,12 +1245,12 @@ class FakeApprovals(_Repo):
         return rows, self._actions({r.id for r in rows}), {r.case_id: _case_ref(self.s.cases[r.case_id]) for r in rows}
 
     def facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
-              case_id: UUID | None = None) -> ApprovalFacts:
+              case_id: UUID | None = None, skip_stored: str | None = None) -> ApprovalFacts:
         self._uow.queries += 4
 
         def mine(case: Case) -> bool:
             return (case.bureau_id == bureau_id and (unit_ids is None or case.unit_id in unit_ids)
-                    and case_id in (None, case.id))
+                    and case_id in (None, case.id) and not FakeCases(self._uow).covered(case, skip_stored))
 
         rows = [r for r in self.s.approval_requests if mine(self.s.cases[r.case_id])]
         decided: dict[UUID, datetime] = {}
@@ -1331,6 +1332,9 @@ class FakeUnitOfWork:
         self._depth -= 1
         if self._depth == 0:
             self._working = None  # whatever was not committed is gone
+
+    def snapshot(self) -> bool:
+        return True  # a transaction works on its own copy of the state
 
     def commit(self) -> None:
         self.db.state = self.working.copy()

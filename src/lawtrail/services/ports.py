@@ -298,16 +298,16 @@ class CaseRepo(Protocol):
         ...
 
     def stored_findings(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, case_id: UUID | None,
-                        stamp: str) -> list[str]:
-        """The stored findings (one JSON text per case, as ``keep_findings`` stored it) of the cases
-        in scope still at 归档 whose row has ``stamp`` and the case's ``ended_at``: one statement.
-        Derived data (decision 0048), not a record."""
+                        stamp: str) -> list[tuple[UUID, str]]:
+        """(case id, its stored findings as the JSON text ``keep_findings`` stored) of the cases in
+        scope still at 归档 whose row has ``stamp`` and the case's ``ended_at``, by case id: one
+        statement. Derived data (decision 0048), not a record."""
         ...
 
-    def keep_findings(self, stamp: str, at: datetime, sets: Sequence[tuple[UUID, datetime, str]]) -> None:
+    def keep_findings(self, stamp: str, at: datetime, sets: Sequence[tuple[UUID, datetime, str]]) -> bool:
         """Store (case id, the case's ``ended_at``, findings JSON) under ``stamp``, replacing what
-        was stored for those cases; the same case stored by another transaction meanwhile is
-        kept, not an error."""
+        was stored for those cases; return False, storing nothing, when another transaction
+        changed those rows meanwhile (not an error: a cache left unfilled)."""
         ...
 
     def forget_findings(self, case_id: UUID) -> None:
@@ -505,9 +505,10 @@ class ApprovalRepo(Protocol):
         ...
 
     def facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
-              case_id: UUID | None = None) -> ApprovalFacts:
+              case_id: UUID | None = None, skip_stored: str | None = None) -> ApprovalFacts:
         """What the approval rules read for the cases in scope (``unit_ids`` None: every unit;
-        ``case_id``: that case only), with a fixed number of statements whatever the number of cases."""
+        ``case_id``: that case only), with a fixed number of statements whatever the number of cases;
+        ``skip_stored`` as for ``CaseRepo.rule_facts``."""
         ...
 
 
@@ -607,6 +608,12 @@ class UnitOfWork(Protocol):
                  tb: TracebackType | None) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
+
+    def snapshot(self) -> bool:
+        """Ask that the next transaction begun read one consistent snapshot (every statement sees
+        the same committed state); return whether it will (False: the transaction has begun
+        without). The compliance engine needs it to read stored findings beside live rows."""
+        ...
 
 
 class LedgerEventRepo(EventRepo, Protocol):

@@ -184,11 +184,11 @@ class SqlCases:
         return load_case_rows(self.conn, bureau_id, unit_ids, case_id, skip_stored)
 
     def stored_findings(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, case_id: UUID | None,
-                        stamp: str) -> list[str]:
+                        stamp: str) -> list[tuple[UUID, str]]:
         return archived_findings_repo.stored(self.conn, bureau_id, unit_ids, case_id, stamp)
 
-    def keep_findings(self, stamp: str, at: datetime, sets: Sequence[tuple[UUID, datetime, str]]) -> None:
-        archived_findings_repo.keep(self.conn, stamp, at, sets)
+    def keep_findings(self, stamp: str, at: datetime, sets: Sequence[tuple[UUID, datetime, str]]) -> bool:
+        return archived_findings_repo.keep(self.conn, stamp, at, sets)
 
     def forget_findings(self, case_id: UUID) -> None:
         archived_findings_repo.forget(self.conn, case_id)
