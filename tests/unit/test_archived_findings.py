@@ -22,7 +22,7 @@ from lawtrail.domain.org import User
 from lawtrail.domain.rules import RuleSettings
 from lawtrail.domain.rules import approvals as approval_rules
 from lawtrail.domain.rules import service as service_rules
-from lawtrail.services import approvals, archived_findings, findings
+from lawtrail.services import approvals, archived_findings, findings, records
 from lawtrail.services import cases as case_svc
 from tests.unit.factories import T0, World, seeded_world
 from tests.unit.fakes import FakeCatalogueSource, FakeUnitOfWork
@@ -98,15 +98,24 @@ def test_kept_findings_read_back_the_same_and_are_what_is_read(world: World) -> 
     assert lines(run(world, store=False)) == lines(fresh)
 
 
-def test_a_complaint_not_taken_up_is_never_stored(world: World) -> None:
-    """Decision 0040: its complainant notice may still be recorded after 归档 (ART10 is due)."""
+def test_a_complaint_not_taken_up_is_stored_until_its_notice_is_recorded(world: World) -> None:
+    """Decision 0040: the complainant notice may still be recorded after 归档 (ART10 is due)."""
     case = stored_case(world, stage=Stage.ARCHIVE, origin=Origin.COMPLAINT, complainant_real_name=True,
                        complainant_name="王女士", closed_kind=ClosedKind.NOT_INITIATED, opened_at=T0 - 3 * DAY,
                        updated_at=T0 - DAY, ended_at=T0 - DAY)
     found = run(world, keep=True)
     assert any(f.rule.id == "ART10-COMPLAINANT-NOTIFIED" and f.subject.id == str(case.id) for f in found)
+    assert case.id in world.state.archived_findings
+    assert lines(run(world, T0 + 5 * DAY)) == lines(run(world, T0 + 5 * DAY, store=False))  # due, then overdue
+    records.create_record(world.uow(), world.ctx(world.officer_a), SOURCE, case.id,
+                          kind_id="complainant_notification", stage="initiation", data=records.RecordInput(values={
+                              "complainant": "王女士", "notified_at": (T0 - DAY / 2).isoformat(timespec="minutes"),
+                              "method": "电话告知", "reason": "不属于本机关管辖"}))
     assert case.id not in world.state.archived_findings
-    assert lines(run(world)) == lines(found)
+    after = run(world, keep=True)
+    # The notice is recorded (only its officer's signature is still missing, on the record).
+    assert not any(f.rule.id == "ART10-COMPLAINANT-NOTIFIED" and f.subject.type == "case" for f in after)
+    assert lines(run(world)) == lines(after) == lines(run(world, store=False))
 
 
 def test_deadlines_are_worked_out_again_when_read_back(world: World) -> None:

@@ -4,11 +4,14 @@ Once a case is at 归档 nothing that feeds its record, review and service findi
 can change: its records, corrections, signatures and attachments refuse every write
 (``domain.records.writable``, Art. 39), its details, handlers and media links too
 (``services.cases``), and a stage change needs a correction, which removes what is stored
-(``services.cases.advance_stage``). The one exception is the Art. 10 notice of a real-name
-complainant whose complaint was not taken up (decision 0040): such a case is never stored.
+(``services.cases.advance_stage``). The one record an archived case may still get is the Art. 10
+notice of a real-name complainant whose complaint was not taken up (decision 0040): making,
+correcting, signing or attaching to a record of an archived case removes what is stored
+(``services.records``), and so does withdrawing one of its approval requests (the one approval
+change an archived case allows, ``services.approvals.withdraw``).
 
-Its approvals cannot change either (``services.approvals``: a case ended or archived refuses
-every approval action), nor when it moved into service (the stage history is append-only).
+Submitting or deciding its approvals is refused (``services.approvals``: a case ended or
+archived), and when it moved into service cannot change (the stage history is append-only).
 
 What else those findings depend on is in the ``stamp`` they are stored under: the code of the
 modules that compute them (a new version of the rules makes every stored row stale), the record
@@ -39,9 +42,9 @@ from lawtrail.domain.cases import Case, Stage
 from lawtrail.domain.catalogue import Catalogue
 from lawtrail.domain.findings import DUE_SOON, Finding, FindingStatus, Subject, status_at
 from lawtrail.domain.org import User
-from lawtrail.domain.records import COMPLAINANT_KIND, writable
 from lawtrail.domain.rules import RULES, RuleSettings
 from lawtrail.domain.rules import approvals as approval_rules
+from lawtrail.domain.rules import case_records as case_rules
 from lawtrail.domain.rules import service as service_rules
 from lawtrail.domain.rules.case_records import CaseRows
 
@@ -58,7 +61,8 @@ MODULES = ("lawtrail.domain.findings", "lawtrail.domain.cases", "lawtrail.domain
 #: The window in which each deadline rule whose findings are stored turns ``due_soon``: the
 #: evaluation's ``due_soon`` setting (None) or the rule's own constant. A finding with a due time
 #: of any other rule is never stored (its status could not be worked out again).
-WINDOWS: dict[str, timedelta | None] = {service_rules.ART28.id: None, approval_rules.ART09_EMERGENCY.id: None,
+WINDOWS: dict[str, timedelta | None] = {case_rules.ART10.id: None, service_rules.ART28.id: None,
+                                        approval_rules.ART09_EMERGENCY.id: None,
                                         approval_rules.ART18_SIGNED.id: DUE_SOON,
                                         approval_rules.ART19_CHAIN.id: DUE_SOON}
 
@@ -83,10 +87,8 @@ def stamp(current: Catalogue, settings: RuleSettings, users: Iterable[User]) -> 
 
 
 def fixed(case: Case) -> bool:
-    """Whether the findings of ``case`` may be stored: at 归档, and no record of it may still be
-    made (the Art. 10 complainant notice, decision 0040, is the one record an archived case may
-    still get)."""
-    return case.stage is Stage.ARCHIVE and case.ended_at is not None and not writable(case, COMPLAINANT_KIND)
+    """Whether the findings of ``case`` may be stored: at 归档 (since ``ended_at``)."""
+    return case.stage is Stage.ARCHIVE and case.ended_at is not None
 
 
 def encode(found: Iterable[Finding]) -> str:
