@@ -7,6 +7,9 @@ rule, subject, status, due_at, messages, unit, people), and compare later dumps 
 ``python -m benchmarks.rules_golden dump --dir D --out F [--profile P]``  evaluate, write F
 ``python -m benchmarks.rules_golden check --dir D --golden F``  evaluate, exit 1 if F differs
 
+``dump`` and ``check`` store the findings of archived cases computed by the evaluation (decision
+0048; ``--no-keep``: not), so a second ``check`` proves the findings read back from the store.
+
 Each dump prints the CPU time, wall time and SQL statements of the evaluation (the fixture's
 ids are random, so a golden file belongs to its fixture folder; ``now`` is kept beside it).
 """
@@ -21,7 +24,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from benchmarks.case_fixture import fill, make_template
 from benchmarks.cases import PG_ADMIN, Target, new_pg_database, open_target, uptime
@@ -65,7 +68,7 @@ def line(f: Finding) -> str:
     return json.dumps(f.to_json(), ensure_ascii=False, sort_keys=True)
 
 
-def evaluate(folder: Path, profile: Path | None = None) -> list[str]:
+def evaluate(folder: Path, profile: Path | None = None, keep: bool = True) -> list[str]:
     now = datetime.fromisoformat((folder / "now.txt").read_text())
     target = _target(folder, now)
     c = target.container
@@ -78,14 +81,17 @@ def evaluate(folder: Path, profile: Path | None = None) -> list[str]:
             start, cpu = time.perf_counter(), time.process_time()
             if prof:
                 prof.enable()
-            found = findings.evaluate(c.uow(), ctx, ctx.now, settings=c.rules, catalogue=c.catalogue)
+            found = findings.evaluate(c.uow(), ctx, ctx.now, settings=c.rules, catalogue=c.catalogue, keep=keep)
             if prof:
                 prof.disable()
             wall, cpu = time.perf_counter() - start, time.process_time() - cpu
         if prof and profile:
             prof.dump_stats(str(profile))
+        with c.engine.connect() as conn:
+            stored = conn.execute(select(func.count()).select_from(t.archived_findings)).scalar_one()
         print(f"{target.name}: {len(found):,} findings; CPU {cpu:.2f} s, wall {wall:.2f} s, "
-              f"{len(statements)} statements, load {uptime()}", file=sys.stderr)
+              f"{len(statements)} statements, load {uptime()}; {stored:,} archived cases' findings stored "
+              f"{'(kept by this run)' if keep else '(not kept)'}", file=sys.stderr)
         return sorted(line(f) for f in found)
     finally:
         c.close()
@@ -100,11 +106,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--golden", type=Path)
     parser.add_argument("--profile", type=Path, help="write cProfile stats of the evaluation here")
+    parser.add_argument("--no-keep", action="store_true",
+                        help="do not store the findings of archived cases (decision 0048); stored ones are still read")
     args = parser.parse_args(argv)
     if args.command == "make":
         make(args.dir, args.cases, args.engine)
         return 0
-    lines = evaluate(args.dir, args.profile)
+    lines = evaluate(args.dir, args.profile, keep=not args.no_keep)
     if args.command == "dump":
         (args.out or args.dir / "golden.jsonl").write_text("".join(x + "\n" for x in lines))
         return 0

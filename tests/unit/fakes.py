@@ -24,7 +24,7 @@ import hmac
 import io
 import json
 import secrets
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from types import TracebackType
@@ -136,6 +136,8 @@ class FakeState:
     #: request id → (bureau, case unit, who it waits for): the stored waiting state (decision 0035)
     approval_waiting: dict[UUID, tuple[UUID, UUID, Waiting]] = field(default_factory=dict)
     disclosure_rows: list[Any] = field(default_factory=list)  # tests/unit/fake_disclosure.py
+    #: case id → (stamp, the case's ended_at, findings JSON): the derived store of decision 0048
+    archived_findings: dict[UUID, tuple[str, datetime, str]] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -159,7 +161,7 @@ class FakeState:
             disposals=list(self.disposals), decisions=list(self.decisions),
             approval_requests=list(self.approval_requests), approval_actions=list(self.approval_actions),
             derived=list(self.derived), approval_waiting=dict(self.approval_waiting),
-            disclosure_rows=list(self.disclosure_rows),
+            disclosure_rows=list(self.disclosure_rows), archived_findings=dict(self.archived_findings),
         )
 
 
@@ -821,10 +823,32 @@ class FakeCases(_Repo):
                 and (c.ended_at is None or c.ended_at > around)]
         return sorted(rows, key=lambda c: (c.opened_at, c.serial), reverse=True)
 
+    def covered(self, case: Case, stamp: str | None) -> bool:
+        """Whether the stored findings of ``case`` hold for ``stamp`` (as the SQL ``covered``)."""
+        row = self.s.archived_findings.get(case.id)
+        return (stamp is not None and row is not None and case.stage is Stage.ARCHIVE and row[0] == stamp
+                and row[1] == case.ended_at)
+
+    def stored_findings(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, case_id: UUID | None,
+                        stamp: str) -> list[tuple[UUID, str]]:
+        return [(c.id, self.s.archived_findings[c.id][2]) for c in sorted(self.s.cases.values(), key=lambda c: c.id)
+                if c.bureau_id == bureau_id and (unit_ids is None or c.unit_id in unit_ids)
+                and case_id in (None, c.id) and self.covered(c, stamp)]
+
+    def keep_findings(self, stamp: str, at: datetime, sets: Sequence[tuple[UUID, datetime, str]]) -> bool:
+        for case_id, ended, text in sets:
+            _exists(self.s.cases, case_id, "case")
+            self.s.archived_findings[case_id] = (stamp, ended, text)
+        return True
+
+    def forget_findings(self, case_id: UUID) -> None:
+        self.s.archived_findings.pop(case_id, None)
+
     def rule_facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
-                   case_id: UUID | None = None) -> CaseRows:
+                   case_id: UUID | None = None, *, skip_stored: str | None = None) -> CaseRows:
         cases = [c for c in self.s.cases.values() if c.bureau_id == bureau_id
-                 and (unit_ids is None or c.unit_id in unit_ids) and (case_id is None or c.id == case_id)]
+                 and (unit_ids is None or c.unit_id in unit_ids) and (case_id is None or c.id == case_id)
+                 and not self.covered(c, skip_stored)]
         ids = {c.id for c in cases}
         reached = {c.id: frozenset({s.to_stage for s in self.stage_changes(c.id)} | {c.stage}) for c in cases}
         handlers = {c.id: [h.user_id for h in self.handlers(c.id)] for c in cases}
@@ -1095,9 +1119,11 @@ class FakeRecords(_Repo):
                       key=lambda x: (x.recorded_at, x.signer_name))
 
     def attachment_counts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, kinds: Collection[str],
-                          stages: Collection[Stage], *, case_id: UUID | None = None) -> dict[UUID, int]:
+                          stages: Collection[Stage], *, case_id: UUID | None = None,
+                          skip_stored: str | None = None) -> dict[UUID, int]:
         ids = {c.id for c in self.s.cases.values() if c.bureau_id == bureau_id and c.stage in stages
-               and (unit_ids is None or c.unit_id in unit_ids) and case_id in (None, c.id)}
+               and (unit_ids is None or c.unit_id in unit_ids) and case_id in (None, c.id)
+               and not FakeCases(self._uow).covered(c, skip_stored)}
         records = {v.record_id for v in self.s.record_versions if v.case_id in ids and v.kind_id in kinds}
         counts: dict[UUID, int] = {}
         for a in self.s.record_attachments:
@@ -1219,12 +1245,12 @@ class FakeApprovals(_Repo):
         return rows, self._actions({r.id for r in rows}), {r.case_id: _case_ref(self.s.cases[r.case_id]) for r in rows}
 
     def facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
-              case_id: UUID | None = None) -> ApprovalFacts:
+              case_id: UUID | None = None, skip_stored: str | None = None) -> ApprovalFacts:
         self._uow.queries += 4
 
         def mine(case: Case) -> bool:
             return (case.bureau_id == bureau_id and (unit_ids is None or case.unit_id in unit_ids)
-                    and case_id in (None, case.id))
+                    and case_id in (None, case.id) and not FakeCases(self._uow).covered(case, skip_stored))
 
         rows = [r for r in self.s.approval_requests if mine(self.s.cases[r.case_id])]
         decided: dict[UUID, datetime] = {}
@@ -1306,6 +1332,9 @@ class FakeUnitOfWork:
         self._depth -= 1
         if self._depth == 0:
             self._working = None  # whatever was not committed is gone
+
+    def snapshot(self) -> bool:
+        return True  # a transaction works on its own copy of the state
 
     def commit(self) -> None:
         self.db.state = self.working.copy()

@@ -286,7 +286,8 @@ def act(uow: UnitOfWork, ctx: Ctx, request_id: UUID, *, decision: Decision | str
 
 def withdraw(uow: UnitOfWork, ctx: Ctx, request_id: UUID, *, reason: str) -> Approval:
     """Withdraw a pending or returned request, with the reason (``case:manage``); it ends withdrawn
-    and the step may be submitted anew. An emergency start stays recorded (its 24 h still run)."""
+    and the step may be submitted anew. An emergency start stays recorded (its 24 h still run).
+    On an archived case it also removes the case's stored findings (decision 0048)."""
     problems = Problems()
     reason = _text(reason, "reason", "撤回理由", problems)
     problems.raise_if_any()
@@ -299,6 +300,10 @@ def withdraw(uow: UnitOfWork, ctx: Ctx, request_id: UUID, *, reason: str) -> App
                                 actor_name=ctx.actor.name[:100], decision=Decision.WITHDRAW, opinion=reason,
                                 at=ctx.now, final=True, seq=len(approval.actions))
         uow.approvals.add_action(action)
+        if case.stage is Stage.ARCHIVE:
+            # An archived case's findings name its approvals' state (Art. 9): what was stored of
+            # them no longer holds (derived data, decision 0048).
+            uow.cases.forget_findings(case.id)
         _event(uow, ctx, Action.CASE_APPROVAL_WITHDRAW, case, {
             "request_id": str(approval.request.id), "step": approval.request.step.value, "reason": reason})
         result = assemble([approval.request], [*approval.actions, action])[0]

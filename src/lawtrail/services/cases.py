@@ -266,7 +266,8 @@ def advance_stage(uow: UnitOfWork, ctx: Ctx, case_id: UUID, *, to: Stage | str, 
     checking the handler rule for the stage entered and the approval the move needs (RuleViolation:
     initiation → investigation the initiation approval or an emergency start, Art. 9; review →
     service the decision approval, Art. 19; leaving service a complete receipt of the decision,
-    Art. 21). A ``correction`` goes back and needs a reason."""
+    Art. 21). A ``correction`` goes back and needs a reason; out of 归档 it also removes the
+    case's stored findings (decision 0048)."""
     problems = Problems()
     reason = clean_text(reason, "reason", "更正理由" if correction else "说明", problems, max_len=1000,
                         required=correction)
@@ -287,6 +288,10 @@ def advance_stage(uow: UnitOfWork, ctx: Ctx, case_id: UUID, *, to: Stage | str, 
         after = replace(before, stage=target, updated_at=ctx.now,
                         ended_at=ctx.now if target is Stage.ARCHIVE else None)
         uow.cases.update(after)
+        if before.stage is Stage.ARCHIVE:
+            # Its records may change again: what was stored of its findings no longer holds
+            # (derived data, decision 0048; the stage change below is what is recorded).
+            uow.cases.forget_findings(before.id)
         uow.cases.add_stage_change(_stage_change(ctx, after, before.stage, target, reason, correction))
         change: dict[str, Any] = {"stage": target.value}
         if reason:

@@ -30,8 +30,9 @@ from lawtrail.domain.rules import review as review_rules
 from lawtrail.domain.rules import service as service_rules
 from lawtrail.domain.rules.vault import CHECKS, VaultFacts, check_vault
 from lawtrail.errors import NotFound, ValidationFailed, invalid
-from lawtrail.services import activities
+from lawtrail.services import activities, archived_findings
 from lawtrail.services import catalogue as cat
+from lawtrail.services.archived_findings import Archived
 from lawtrail.services.context import Ctx
 from lawtrail.services.guard import visible_units
 from lawtrail.services.ports import CatalogueSource, UnitOfWork
@@ -57,6 +58,16 @@ class Scope:
 
 
 CASE_ROWS = "case_rows"
+#: This evaluation's use of the stored findings of archived cases (``services.archived_findings``).
+ARCHIVED = "archived"
+#: Whether the evaluation's transaction reads one snapshot (``UnitOfWork.snapshot``): the store
+#: is used only then.
+SNAPSHOT = "snapshot"
+#: The case evaluator's rules (the service and approval evaluators' are their modules' ``RULES``).
+CASE_FILE_RULES = {**case_rules.RULES, **review_rules.RULES}
+#: The evaluators whose findings of an archived case are stored, in that order; a case is stored
+#: only when all of them ran over it.
+STORED_PARTS = ("case", "service", "approval")
 SERVICE_STAGES = (Stage.REVIEW, Stage.SERVICE, Stage.EXECUTION, Stage.ARCHIVE)
 
 Evaluator = Callable[[UnitOfWork, Scope, datetime, RuleSettings], list[Finding]]
@@ -82,11 +93,18 @@ def activity_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: R
 
 def approval_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> list[Finding]:
     """Art. 9, 18, 19 over every case in scope (or ``scope.case_id``) with approvals or a decision:
-    four statements whatever the number of cases."""
+    four statements whatever the number of cases; an archived case's findings read back from the
+    store when it holds them (``_archived``)."""
     if not scope.wants(approval_rules.RULES):
         return []
-    facts = uow.approvals.facts(scope.bureau_id, scope.unit_ids, case_id=scope.case_id)
-    return approval_rules.check_approvals(facts, now, rule=scope.rule, due_soon=settings.due_soon)
+    archived = _archived(uow, scope, now, settings)
+    facts = uow.approvals.facts(scope.bureau_id, scope.unit_ids, case_id=scope.case_id,
+                                skip_stored=archived.stamp if archived else None)
+    found = approval_rules.check_approvals(facts, now, rule=scope.rule, due_soon=settings.due_soon)
+    if archived is None:
+        return found
+    archived.add("approval", found)
+    return archived.stored_of(approval_rules.RULES, scope.rule) + found
 
 
 def case_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> list[Finding]:
@@ -94,46 +112,80 @@ def case_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleS
     whatever the number of cases (cases, stage history, handlers, record versions, signatures,
     the bureau's people and their roles, the stored catalogues); the review rules (Art. 16, 17,
     20) read the same facts. Without ``scope.catalogue`` the record rules cannot be judged and
-    only ART05 and ART10 run."""
+    only ART05 and ART10 run. An archived case's findings are read back from the store when it
+    holds them (``_archived``), and its rows are then not read."""
     if not scope.wants(case_rules.RULES) and not scope.wants(review_rules.RULES):
         return []
-    rows = scope.shared[CASE_ROWS] = uow.cases.rule_facts(scope.bureau_id, scope.unit_ids, scope.case_id)
-    users = {u.id: u for u in uow.users.list(scope.bureau_id, None)}
-    if scope.catalogue is not None:
-        catalogues, current = cat.all_versions(uow, scope.catalogue)
-        rule = scope.rule
+    if scope.catalogue is None and scope.rule not in (None, case_rules.ART05.id, case_rules.ART10.id):
+        return []
+    archived = _archived(uow, scope, now, settings)
+    if archived is not None:
+        catalogues, current, users = archived.catalogues, archived.current, archived.users
     else:
-        catalogues, current = {}, Catalogue(0, "", ())
-        if scope.rule not in (None, case_rules.ART05.id, case_rules.ART10.id):
-            return []
-        rule = scope.rule
+        catalogues, current = (cat.all_versions(uow, scope.catalogue) if scope.catalogue is not None
+                               else ({}, Catalogue(0, "", ())))
+        users = {u.id: u for u in uow.users.list(scope.bureau_id, None)}
+    rows = scope.shared[CASE_ROWS] = uow.cases.rule_facts(scope.bureau_id, scope.unit_ids, scope.case_id,
+                                                          skip_stored=archived.stamp if archived else None)
     facts = case_rules.CaseFacts(cases=rows.cases, reached=rows.reached, handlers=rows.handlers, users=users,
                                  versions=rows.versions, signatures=rows.signatures, catalogues=catalogues,
                                  current=current)
-    found = case_rules.check_cases(facts, now, rule=rule, settings=case_rules.CaseRuleSettings(
+    found = case_rules.check_cases(facts, now, rule=scope.rule, settings=case_rules.CaseRuleSettings(
         complainant_notice=settings.complainant_notice, due_soon=settings.due_soon))
     if scope.catalogue is None:
         return [f for f in found if f.rule.id in (case_rules.ART05.id, case_rules.ART10.id)]
-    return found + review_rules.check_review(facts, rule=rule)
+    found += review_rules.check_review(facts, rule=scope.rule)
+    if archived is None:
+        return found
+    archived.rows = rows
+    archived.add("case", found)
+    return archived.stored_of(CASE_FILE_RULES, scope.rule) + found
 
+
+def _archived(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> Archived | None:
+    """This evaluation's use of the stored findings of archived cases, made by the first evaluator
+    that asks: the stored catalogues and the bureau's people (which the stamp depends on and the
+    case rules read) and the stored findings under that stamp, three statements. None when the
+    store is not used: no catalogue given (the record rules do not run), or the unit of work
+    could not promise one snapshot (``SNAPSHOT``: live rows and stored findings must be read as
+    of the same moment, or a case stored meanwhile would be missed or counted twice)."""
+    if scope.catalogue is None or not scope.shared.get(SNAPSHOT):
+        return None
+    found: Archived | None = scope.shared.get(ARCHIVED)
+    if found is None:
+        catalogues, current = cat.all_versions(uow, scope.catalogue)
+        users = uow.users.list(scope.bureau_id, None)
+        key = archived_findings.stamp(current, settings, users)
+        stored = [f for _, text in uow.cases.stored_findings(scope.bureau_id, scope.unit_ids, scope.case_id, key)
+                  for f in archived_findings.decode(text, now, settings.due_soon)]
+        found = scope.shared[ARCHIVED] = Archived(key, stored, storing=scope.rule is None, catalogues=catalogues,
+                                                  current=current, users={u.id: u for u in users})
+    return found
 
 
 def service_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> list[Finding]:
     """Art. 21–31 over every case in scope (or ``scope.case_id``) from 审查决定 on: three statements
     whatever the number of cases (``RecordRepo.service_facts``), or one (the attachment counts)
-    when the case evaluator has read the cases, versions and signatures in this evaluation."""
+    when the case evaluator has read the cases, versions and signatures in this evaluation (and
+    then, like it, the archived cases' findings from the store when it holds them)."""
     if not scope.wants(service_rules.RULES):
         return []
     rows = scope.shared.get(CASE_ROWS)
+    archived: Archived | None = scope.shared.get(ARCHIVED) if rows is not None else None
     if rows is not None:
         counts = uow.records.attachment_counts(scope.bureau_id, scope.unit_ids, service.KINDS, SERVICE_STAGES,
-                                               case_id=scope.case_id)
+                                               case_id=scope.case_id,
+                                               skip_stored=archived.stamp if archived else None)
         facts = service_rules.facts_from_cases(rows.cases, rows.versions, rows.signatures, service.KINDS,
                                                SERVICE_STAGES, counts)
     else:
         facts = uow.records.service_facts(scope.bureau_id, scope.unit_ids, service.KINDS, SERVICE_STAGES,
                                           case_id=scope.case_id)
-    return service_rules.check_service(facts, now, rule=scope.rule, due_soon=settings.due_soon)
+    found = service_rules.check_service(facts, now, rule=scope.rule, due_soon=settings.due_soon)
+    if archived is None:
+        return found
+    archived.add("service", found)
+    return archived.stored_of(service_rules.RULES, scope.rule) + found
 
 
 def disclosure_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> list[Finding]:
@@ -205,24 +257,33 @@ def _no_cycle_collection() -> Iterator[None]:
 def evaluate(uow: UnitOfWork, ctx: Ctx, now: datetime, *, settings: RuleSettings | None = None,
              rule: str | None = None, unit: UUID | None = None, subject: tuple[str, str] | None = None,
              status: FindingStatus | None = None, evaluators: Iterable[Evaluator] | None = None,
-             case: UUID | None = None, catalogue: CatalogueSource | None = None) -> list[Finding]:
+             case: UUID | None = None, catalogue: CatalogueSource | None = None, keep: bool = False) -> list[Finding]:
     """The findings at ``now`` that the actor may see (finding:view; officers and unit heads:
     their own unit), optionally only of ``rule``, ``unit``, ``subject`` (type, id), ``status`` or
     ``case`` (the case, its records, the media and activities linked to it); overdue first, then due
     soon, then open, each by due time. ``catalogue`` (the record catalogue's source) lets the
-    record rules of Art. 8–15 run; every entry point passes it.
+    record rules of Art. 8–15 run; every entry point passes it. The record, review and service
+    findings of archived cases are read from the store when it holds them for the rules and the
+    catalogue in force (``services.archived_findings``); ``keep``: store those computed now (in a
+    unit of work that may write; the evaluation's transaction is committed) so that the next
+    evaluation reads them back.
 
     Raise ValidationFailed for an unknown rule id, PermissionDenied without finding:view,
     NotFound for an unknown ``case``."""
     scope = _scope(ctx, rule, unit, case, catalogue)
     found: list[Finding] = []
     subjects: set[tuple[str, str]] | None = None
+    scope.shared[SNAPSHOT] = uow.snapshot()
     with uow, _no_cycle_collection():
         if case is not None:
             subjects = _case_subjects(uow, ctx, case)
         if scope.unit_ids is None or scope.unit_ids:
             for evaluator in evaluators if evaluators is not None else EVALUATORS:
                 found.extend(evaluator(uow, scope, now, settings or RuleSettings()))
+        archived: Archived | None = scope.shared.get(ARCHIVED)
+        if keep and archived is not None and (sets := archived.to_keep(STORED_PARTS, now, settings or RuleSettings())):
+            uow.cases.keep_findings(archived.stamp, now, sets)
+            uow.commit()
     shown = [f for f in found if (subject is None or (f.subject.type, f.subject.id) == subject)
              and (subjects is None or (f.subject.type, f.subject.id) in subjects)
              and (status is None or f.status is status) and (rule is None or f.rule.id == rule)]

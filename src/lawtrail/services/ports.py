@@ -291,9 +291,27 @@ class CaseRepo(Protocol):
         ...
 
     def rule_facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
-                   case_id: UUID | None = None) -> CaseRows:
+                   case_id: UUID | None = None, *, skip_stored: str | None = None) -> CaseRows:
         """The cases in scope (or only ``case_id``) with the stages each entered, handler ids,
-        record versions and signatures: a fixed number of statements whatever the count."""
+        record versions and signatures: a fixed number of statements whatever the count.
+        ``skip_stored``: leave out the archived cases whose findings are stored under that stamp."""
+        ...
+
+    def stored_findings(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, case_id: UUID | None,
+                        stamp: str) -> list[tuple[UUID, str]]:
+        """(case id, its stored findings as the JSON text ``keep_findings`` stored) of the cases in
+        scope still at 归档 whose row has ``stamp`` and the case's ``ended_at``, by case id: one
+        statement. Derived data (decision 0048), not a record."""
+        ...
+
+    def keep_findings(self, stamp: str, at: datetime, sets: Sequence[tuple[UUID, datetime, str]]) -> bool:
+        """Store (case id, the case's ``ended_at``, findings JSON) under ``stamp``, replacing what
+        was stored for those cases; return False, storing nothing, when another transaction
+        changed those rows meanwhile (not an error: a cache left unfilled)."""
+        ...
+
+    def forget_findings(self, case_id: UUID) -> None:
+        """Remove the stored findings of ``case_id`` (none: nothing happens)."""
         ...
 
 
@@ -416,9 +434,11 @@ class RecordRepo(Protocol):
     def signatures_for_case(self, case_id: UUID) -> list[Signature]: ...
 
     def attachment_counts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, kinds: Collection[str],
-                          stages: Collection[Stage], *, case_id: UUID | None = None) -> dict[UUID, int]:
+                          stages: Collection[Stage], *, case_id: UUID | None = None,
+                          skip_stored: str | None = None) -> dict[UUID, int]:
         """The number of attachments (purpose ``attachment``) of each record of ``kinds`` of the
-        cases in scope at ``stages`` that has any (records without are left out): one statement."""
+        cases in scope at ``stages`` that has any (records without are left out): one statement.
+        ``skip_stored`` as for ``CaseRepo.rule_facts``."""
         ...
 
     def service_facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
@@ -485,9 +505,10 @@ class ApprovalRepo(Protocol):
         ...
 
     def facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
-              case_id: UUID | None = None) -> ApprovalFacts:
+              case_id: UUID | None = None, skip_stored: str | None = None) -> ApprovalFacts:
         """What the approval rules read for the cases in scope (``unit_ids`` None: every unit;
-        ``case_id``: that case only), with a fixed number of statements whatever the number of cases."""
+        ``case_id``: that case only), with a fixed number of statements whatever the number of cases;
+        ``skip_stored`` as for ``CaseRepo.rule_facts``."""
         ...
 
 
@@ -587,6 +608,12 @@ class UnitOfWork(Protocol):
                  tb: TracebackType | None) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
+
+    def snapshot(self) -> bool:
+        """Ask that the next transaction begun read one consistent snapshot (every statement sees
+        the same committed state); return whether it will (False: the transaction has begun
+        without). The compliance engine needs it to read stored findings beside live rows."""
+        ...
 
 
 class LedgerEventRepo(EventRepo, Protocol):

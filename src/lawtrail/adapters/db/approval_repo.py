@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from lawtrail.adapters.db import tables as t
+from lawtrail.adapters.db.archived_findings_repo import covered
 from lawtrail.adapters.db.fastrows import Ids, dicts, enum_map
 from lawtrail.domain.access import Actor, Role
 from lawtrail.domain.approvals import (
@@ -86,10 +87,12 @@ def _case_ref(row: Row[Any]) -> CaseRef:
 
 
 def _in_scope(query: Select[Any], bureau_id: UUID, unit_ids: frozenset[UUID] | None,
-              case_id: UUID | None = None) -> Select[Any]:
+              case_id: UUID | None = None, skip_stored: str | None = None) -> Select[Any]:
     query = query.where(C.bureau_id == bureau_id)
     if case_id is not None:
         query = query.where(C.id == case_id)
+    if skip_stored is not None:
+        query = query.where(~covered(skip_stored))
     return query.where(C.unit_id.in_(unit_ids)) if unit_ids is not None else query
 
 
@@ -234,16 +237,16 @@ class SqlApprovals:
         return [_request(r) for r in ordered], [_action(a) for a in actions], {r.case_id: _case_ref(r) for r in ordered}
 
     def facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
-              case_id: UUID | None = None) -> ApprovalFacts:
+              case_id: UUID | None = None, skip_stored: str | None = None) -> ApprovalFacts:
         """Four statements: the requests of the cases in scope, or of ``case_id`` only (with their case),
         their actions, each decided case's latest forward move into service (with its case), the
-        people's names."""
+        people's names; without the archived cases whose findings are stored under ``skip_stored``."""
         ids = Ids()
         rows = dicts(self.conn, _in_scope(select(t.approval_requests, *_CASE_COLUMNS).join(t.cases, C.id == R.case_id),
-                                          bureau_id, unit_ids, case_id), ids)
+                                          bureau_id, unit_ids, case_id, skip_stored), ids)
         actions = dicts(self.conn, _in_scope(
             select(t.approval_actions).join(t.approval_requests, R.id == A.request_id)
-            .join(t.cases, C.id == R.case_id), bureau_id, unit_ids, case_id), ids)
+            .join(t.cases, C.id == R.case_id), bureau_id, unit_ids, case_id, skip_stored), ids)
         s = t.case_stage_changes.c
         moves_of = select(s.case_id, func.max(s.at).label("decided_at")).where(
             and_(s.to_stage == Stage.SERVICE.value, s.correction.is_(False)))
@@ -252,7 +255,7 @@ class SqlApprovals:
         moves = moves_of.group_by(s.case_id).subquery()
         decided = dicts(self.conn, _in_scope(
             select(moves.c.decided_at, *_CASE_COLUMNS).join(t.cases, C.id == moves.c.case_id)
-            .where(C.stage.in_([x.value for x in DECIDED_STAGES])), bureau_id, unit_ids, case_id), ids)
+            .where(C.stage.in_([x.value for x in DECIDED_STAGES])), bureau_id, unit_ids, case_id, skip_stored), ids)
         names = self.conn.execute(select(t.users.c.id, t.users.c.display_name)
                                   .where(t.users.c.bureau_id == bureau_id))
         cases = {r["case_ref_id"]: _case_ref_from(r) for r in (*rows, *decided)}

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Row, and_, delete, exists, func, insert, or_,
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from lawtrail.adapters.db import archived_findings_repo
 from lawtrail.adapters.db import tables as t
 from lawtrail.adapters.db.fastrows import enum_map
 from lawtrail.domain.cases import (
@@ -177,7 +178,17 @@ class SqlCases:
         return [_case(r) for r in self.conn.execute(query)]
 
     def rule_facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
-                   case_id: UUID | None = None) -> CaseRows:
+                   case_id: UUID | None = None, *, skip_stored: str | None = None) -> CaseRows:
         from lawtrail.adapters.db.case_facts_repo import load_case_rows  # it imports this module
 
-        return load_case_rows(self.conn, bureau_id, unit_ids, case_id)
+        return load_case_rows(self.conn, bureau_id, unit_ids, case_id, skip_stored)
+
+    def stored_findings(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, case_id: UUID | None,
+                        stamp: str) -> list[tuple[UUID, str]]:
+        return archived_findings_repo.stored(self.conn, bureau_id, unit_ids, case_id, stamp)
+
+    def keep_findings(self, stamp: str, at: datetime, sets: Sequence[tuple[UUID, datetime, str]]) -> bool:
+        return archived_findings_repo.keep(self.conn, stamp, at, sets)
+
+    def forget_findings(self, case_id: UUID) -> None:
+        archived_findings_repo.forget(self.conn, case_id)

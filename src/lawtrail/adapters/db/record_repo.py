@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Row, Select, Text, func, insert, select, type
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from lawtrail.adapters.db import tables as t
+from lawtrail.adapters.db.archived_findings_repo import covered
 from lawtrail.adapters.db.case_repo import case_from
 from lawtrail.adapters.db.fastrows import Ids, dicts, enum_map, fetch
 from lawtrail.domain.cases import Stage
@@ -220,15 +221,19 @@ class SqlRecords:
         return [_signature(r) for r in rows]
 
     def attachment_counts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, kinds: Collection[str],
-                          stages: Collection[Stage], *, case_id: UUID | None = None) -> dict[UUID, int]:
+                          stages: Collection[Stage], *, case_id: UUID | None = None,
+                          skip_stored: str | None = None) -> dict[UUID, int]:
         """One statement: attachments per record of ``kinds`` of the cases in scope at ``stages``
-        (records without any left out)."""
+        (records without any left out), without the archived cases whose findings are stored
+        under ``skip_stored`` (decision 0048)."""
         C, v, a = t.cases.c, t.record_versions.c, t.record_attachments.c
         records = (select(v.record_id).join(t.cases, C.id == v.case_id)
                    .where(C.bureau_id == bureau_id, C.stage.in_([x.value for x in stages]),
                           v.kind_id.in_(list(kinds))))
         if case_id is not None:
             records = records.where(C.id == case_id)
+        if skip_stored is not None:
+            records = records.where(~covered(skip_stored))
         if unit_ids is not None:
             records = records.where(C.unit_id.in_(unit_ids))
         _, rows = fetch(self.conn, select(a.record_id, func.count().label("n"))

@@ -660,6 +660,20 @@ record_versions = Table(
     Index("ix_record_versions_case", "case_id", "created_at"),
 )
 
+#: Derived, not recorded (decision 0048): the findings of an archived case's record, review and
+#: service rules as the engine computed them, one JSON array per case, so that an evaluation reads
+#: them back instead of every version and signature of a case that can no longer change. Valid
+#: while ``stamp`` (the rules' code, the catalogue in force) and ``ended_at`` (the case's) match;
+#: rows are replaced and deleted freely (a cache: no trigger, no ledger event, nothing refers to it).
+archived_findings = Table(
+    "archived_findings", metadata,
+    Column("case_id", Uuid, ForeignKey("cases.id"), primary_key=True),
+    Column("stamp", String(120), nullable=False),
+    _ts("ended_at"),
+    _ts("stored_at"),
+    Column("findings", Text, nullable=False),
+)
+
 record_attachments = Table(
     "record_attachments", metadata,
     Column("id", Uuid, primary_key=True),

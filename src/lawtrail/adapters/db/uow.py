@@ -113,6 +113,7 @@ class SqlUnitOfWork:
         self._conn: Connection | None = None
         self._depth = 0
         self._repos: dict[str, object] = {}
+        self._snapshot = False
 
     def __enter__(self) -> Self:
         if self._depth == 0:
@@ -120,9 +121,25 @@ class SqlUnitOfWork:
             if self.read_only:
                 # Deferred BEGIN on SQLite (no write lock); any write refused (engine.READ_ONLY).
                 self._conn = self._conn.execution_options(**{READ_ONLY: True})
+            if self._snapshot and self._conn.dialect.name == "postgresql":
+                self._conn = self._conn.execution_options(isolation_level="REPEATABLE READ")
+            self._snapshot = False
             self._repos = {}
         self._depth += 1
         return self
+
+    def snapshot(self) -> bool:
+        """Ask that the next transaction begun (``with``) read one snapshot of the database, and
+        return whether it will. SQLite's transactions always do (a writer holds the write lock, a
+        read-only one reads the snapshot of its first statement under WAL); on PostgreSQL the
+        transaction is begun REPEATABLE READ, which cannot be done once it has begun (False when
+        called inside ``with``, unless it already is)."""
+        if self.engine.dialect.name != "postgresql":
+            return True
+        if self._conn is not None:
+            return bool(self._conn.get_execution_options().get("isolation_level") == "REPEATABLE READ")
+        self._snapshot = True
+        return True
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:

@@ -171,7 +171,7 @@ def list_findings(request: Request, who: Who,
     c, ctx = container(request), who.ctx(request)
     subject = (subject_type, subject_id) if subject_type is not None and subject_id is not None else None
     found = findings_svc.evaluate(c.uow(), ctx, ctx.now, settings=c.rules, catalogue=c.catalogue, rule=rule,
-                                  unit=unit, subject=subject, status=status, case=case)
+                                  unit=unit, subject=subject, status=status, case=case, keep=True)
     return [f.to_json() for f in found]
 
 

@@ -126,7 +126,7 @@ def findings_page(request: Request, who: Principal = Who) -> Response:
         case = _case_filter(request, who, chosen["case"])
         found = findings_svc.evaluate(c.uow(), ctx, ctx.now, settings=c.rules, catalogue=c.catalogue,
                                       rule=chosen["rule"] or None,
-                                      unit=unit, case=case.id if case else None)
+                                      unit=unit, case=case.id if case else None, keep=True)
     except ValueError:
         problem = invalid("unit", "执法机构选择无效", "unit is not a valid id")
     except LawtrailError as exc:

@@ -1,0 +1,176 @@
+"""Stored findings of archived cases (decision 0048): read back instead of recomputed.
+
+Once a case is at 归档 nothing that feeds its record, review and service findings (Art. 8–31)
+can change: its records, corrections, signatures and attachments refuse every write
+(``domain.records.writable``, Art. 39), its details, handlers and media links too
+(``services.cases``), and a stage change needs a correction, which removes what is stored
+(``services.cases.advance_stage``). The one record an archived case may still get is the Art. 10
+notice of a real-name complainant whose complaint was not taken up (decision 0040): making,
+correcting, signing or attaching to a record of an archived case removes what is stored
+(``services.records``), and so does withdrawing one of its approval requests (the one approval
+change an archived case allows, ``services.approvals.withdraw``).
+
+Submitting or deciding its approvals is refused (``services.approvals``: a case ended or
+archived), and when it moved into service cannot change (the stage history is append-only).
+
+What else those findings depend on is in the ``stamp`` they are stored under: the code of the
+modules that compute them (a new version of the rules makes every stored row stale), the record
+catalogue in force (its version and digest: gaps are judged by it; older versions are stored
+append-only and never change), the Art. 10 setting, and the names of the bureau's people (the
+Art. 18 findings name the participants who had not signed). The statuses of findings with a due
+time are worked out again at reading from ``due_at``, ``now`` and the window of the rule
+(``WINDOWS``); findings without one have a fixed status. The vault, activity and disclosure
+findings are about originals, activities and requests, not cases, and are not stored.
+
+This is derived data: deleting every row changes no result, only the time it takes. Storing it
+is therefore no recorded change and writes no ledger event (DESIGN.md rule 1 is about records).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
+from uuid import UUID
+
+from lawtrail.domain.cases import Case, Stage
+from lawtrail.domain.catalogue import Catalogue
+from lawtrail.domain.findings import DUE_SOON, Finding, FindingStatus, Subject, status_at
+from lawtrail.domain.org import User
+from lawtrail.domain.rules import RULES, RuleSettings
+from lawtrail.domain.rules import approvals as approval_rules
+from lawtrail.domain.rules import case_records as case_rules
+from lawtrail.domain.rules import service as service_rules
+from lawtrail.domain.rules.case_records import CaseRows
+
+#: Bumped when the stored JSON changes shape.
+FORMAT = 1
+#: The modules whose code decides the stored findings (their source is hashed into the stamp).
+MODULES = ("lawtrail.domain.findings", "lawtrail.domain.cases", "lawtrail.domain.catalogue",
+           "lawtrail.domain.records", "lawtrail.domain.service", "lawtrail.domain.org", "lawtrail.domain.events",
+           "lawtrail.domain.rules", "lawtrail.domain.rules.common", "lawtrail.domain.rules.case_records",
+           "lawtrail.domain.rules.review", "lawtrail.domain.rules.service", "lawtrail.domain.rules.approvals",
+           "lawtrail.domain.approvals", "lawtrail.services.findings", "lawtrail.services.archived_findings")
+
+
+#: The window in which each deadline rule whose findings are stored turns ``due_soon``: the
+#: evaluation's ``due_soon`` setting (None) or the rule's own constant. A finding with a due time
+#: of any other rule is never stored (its status could not be worked out again).
+WINDOWS: dict[str, timedelta | None] = {case_rules.ART10.id: None, service_rules.ART28.id: None,
+                                        approval_rules.ART09_EMERGENCY.id: None,
+                                        approval_rules.ART18_SIGNED.id: DUE_SOON,
+                                        approval_rules.ART19_CHAIN.id: DUE_SOON}
+
+
+@cache
+def code_digest() -> str:
+    """SHA-256 (hex, 24 digits) over ``FORMAT`` and the source files of ``MODULES``."""
+    digest = hashlib.sha256(f"archived findings {FORMAT}".encode())
+    for name in MODULES:
+        __import__(name)
+        origin = getattr(sys.modules[name], "__file__", None)
+        digest.update(name.encode() + b"\0" + (Path(origin).read_bytes() if origin else b"") + b"\0")
+    return digest.hexdigest()[:24]
+
+
+def stamp(current: Catalogue, settings: RuleSettings, users: Iterable[User]) -> str:
+    """What stored findings must have been computed under to be used now: the code, the catalogue
+    in force, the Art. 10 setting and the people's names (the Art. 18 findings name them)."""
+    names = hashlib.sha256("\n".join(sorted(f"{u.id} {u.display_name}" for u in users)).encode())
+    return (f"{code_digest()}:c{current.version}:{current.sha256[:12]}:"
+            f"n{int(settings.complainant_notice.total_seconds())}:u{names.hexdigest()[:12]}")
+
+
+def fixed(case: Case) -> bool:
+    """Whether the findings of ``case`` may be stored: at 归档 (since ``ended_at``)."""
+    return case.stage is Stage.ARCHIVE and case.ended_at is not None
+
+
+def encode(found: Iterable[Finding]) -> str:
+    return json.dumps([[f.rule.id, f.subject.type, f.subject.id, f.subject.name, f.message_zh, f.message_en,
+                        f.status.value, f.due_at.isoformat() if f.due_at else None, f.unit_id, list(f.people)]
+                       for f in found], ensure_ascii=False, separators=(",", ":"))
+
+
+def decode(text: str, now: datetime, due_soon: timedelta) -> list[Finding]:
+    """The findings of ``encode``, with the status of each deadline worked out at ``now`` in the
+    window of its rule (``WINDOWS``; None: ``due_soon``)."""
+    out = []
+    rules, statuses = RULES, _STATUSES
+    for rule, kind, ident, name, zh, en, status, due, unit, people in json.loads(text):
+        if due is None:
+            out.append(Finding(rules[rule], Subject(kind, ident, name), zh, en, statuses[status], None, unit,
+                               tuple(people)))
+        else:
+            at = datetime.fromisoformat(due)
+            out.append(Finding(rules[rule], Subject(kind, ident, name), zh, en,
+                               status_at(at, now, due_soon=WINDOWS[rule] or due_soon), at, unit, tuple(people)))
+    return out
+
+
+_STATUSES = {s.value: s for s in FindingStatus}
+
+
+@dataclass
+class Archived:
+    """One evaluation's use of the store: its ``stamp``, ``stored`` (the findings read back, each
+    case's in the order computed; ``storing``: whether what is computed now may be stored), what
+    the stamp was made of and the case rules read too (the stored catalogues, the one in force,
+    the bureau's people), and what the evaluators computed now (``parts``: evaluator name →
+    findings; ``rows``: the cases the case evaluator read), from which the findings of the fixed
+    cases not stored yet are kept when the evaluation asks for it."""
+
+    stamp: str
+    stored: list[Finding]
+    storing: bool
+    catalogues: Mapping[int, Catalogue]
+    current: Catalogue
+    users: Mapping[UUID, User]
+    parts: dict[str, list[Finding]] = field(default_factory=dict)
+    rows: CaseRows | None = None
+
+    def stored_of(self, rule_ids: Mapping[str, object], rule: str | None) -> list[Finding]:
+        return [f for f in self.stored if f.rule.id in rule_ids and (rule is None or f.rule.id == rule)]
+
+    def add(self, part: str, found: Sequence[Finding]) -> None:
+        if self.storing:
+            self.parts[part] = list(found)
+
+    def to_keep(self, parts: Iterable[str], now: datetime,
+                settings: RuleSettings) -> list[tuple[UUID, datetime, str]]:
+        """(case id, ended_at, JSON) of each fixed case the case evaluator read, with the findings
+        of every one of ``parts`` in that order; nothing when a part is missing, or when some
+        finding cannot be told to a case read or would not read back the same (a due time of a
+        rule not in ``WINDOWS``, a status its window would not give now): never store what could
+        read back differently."""
+        parts = tuple(parts)
+        if not self.storing or self.rows is None or any(p not in self.parts for p in parts):
+            return []
+        due_soon = settings.due_soon
+        owner: dict[str, UUID] = {}
+        fresh: dict[UUID, list[Finding]] = {}
+        for case in self.rows.cases:
+            owner[str(case.id)] = case.id
+            for v in self.rows.versions.get(case.id, ()):
+                owner[str(v.record_id)] = case.id
+            if fixed(case):
+                fresh[case.id] = []
+        for part in parts:
+            for f in self.parts[part]:
+                case_id = owner.get(f.subject.id)
+                if case_id is None:
+                    return []
+                mine = fresh.get(case_id)
+                if mine is None:
+                    continue
+                if f.due_at is not None and (f.rule.id not in WINDOWS or f.status is not status_at(
+                        f.due_at, now, due_soon=WINDOWS[f.rule.id] or due_soon)):
+                    return []
+                mine.append(f)
+        ended = {c.id: c.ended_at for c in self.rows.cases if c.ended_at is not None}
+        return [(case_id, ended[case_id], encode(found)) for case_id, found in fresh.items()]
