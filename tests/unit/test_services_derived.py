@@ -5,6 +5,7 @@ them apart (decision 0019)."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -164,3 +165,29 @@ def test_vault_verify_checks_derived_objects_apart_from_originals(world: World, 
                                                                      (made[1].sha256, "missing")}
     assert report.to_json()["derived"]["changed"] == 1 and world.events()[-1].after["derived"]["missing"] == 1  # type: ignore[index]
     assert T0
+
+
+class DerivingWhileListed(FakeBlobStore):
+    """Lists its objects the way a race with the derived worker looks: the worker stores an
+    object and commits its row after the verification read the rows but before it lists."""
+
+    def __init__(self, on_list: Any) -> None:
+        super().__init__()
+        self.on_list = on_list
+
+    def iter_digests(self) -> Iterator[str]:
+        if self.on_list is not None:
+            self.on_list, run = None, self.on_list
+            run()
+        return super().iter_digests()
+
+
+def test_vault_verify_reads_the_rows_again_before_it_calls_bytes_untracked(world: World, tx: FakeTranscoder) -> None:
+    blobs = DerivingWhileListed(None)
+    media = clip(world, blobs, HEVC)
+    blobs.on_list = lambda: svc.derive(world.uow(), world.ctx(world.archivist), blobs, tx, media.id)
+    report = vault_verify.verify_vault(world.uow(), system_ctx(), blobs)
+    assert report.clean and report.problems == [] and len(blobs.objects) == 3
+    blobs.objects["ab" * 32] = b"bytes left by a crash between store and commit"
+    report = vault_verify.verify_vault(world.uow(), system_ctx(), blobs)
+    assert [(p.sha256, p.kind) for p in report.problems] == [("ab" * 32, "untracked")]
