@@ -9,8 +9,8 @@ number of SQL statements issued (DESIGN.md rules 3 and 10).
   cases' rows copied N times with bulk inserts) into a fresh SQLite file and a fresh PostgreSQL
   database (created and dropped by the run).
 * all rules: ``services.findings.evaluate`` over the whole bureau as the console operator,
-  what ``/api/v1/findings`` calls (every evaluator, the record catalogue passed, the archived
-  cases' findings kept: decision 0048), median of ``--repeat`` runs after a first one that
+  what ``/api/v1/findings`` calls (every evaluator, the record catalogue passed, the
+  cases' findings kept: decisions 0048, 0050), median of ``--repeat`` runs after a first one that
   computes and keeps them (reported too), vs reading every row of the tables the rules read
   with a plain ``SELECT *`` through SQLAlchemy (the cost of just reading the data).
 * case list: ``GET /cases?stage=S&page=P`` as the bureau's supervisor (``--user``; every case visible, no
@@ -127,8 +127,8 @@ def bench_rules(target: Target, repeat: int) -> list[Result]:
         bureau_id = conn.execute(select(t.bureaus.c.id)).scalar_one()
     ctx = c.ctx(system_actor("bench", bureau_id))
     times, cpu, counts, found = [], [], [], []
-    # One evaluation first that computes everything and keeps the archived cases' findings
-    # (decision 0048): what the first one after a new catalogue or a new version costs; then the
+    # One evaluation first that computes everything and keeps the cases' findings
+    # (decisions 0048, 0050): what the first one after a new catalogue or a new version costs; then the
     # timed ones, which read them back as every later evaluation does.
     with counting(c.engine) as statements:
         start, start_cpu = time.perf_counter(), time.process_time()
@@ -164,7 +164,7 @@ def bench_rules(target: Target, repeat: int) -> list[Result]:
         # time (the database server's excluded) shows what the evaluation itself costs.
         Result(f"  {target.name}: CPU time of this process per evaluation", statistics.median(cpu), None, "",
                "s", "—", None),
-        Result(f"  {target.name}: first evaluation, keeping the archived cases' findings", first[0], None, "",
+        Result(f"  {target.name}: first evaluation, keeping the cases' findings", first[0], None, "",
                "s", "—", None, note=f"CPU {first[1]:.2f} s, {first[2]} statements"),
     ]
 

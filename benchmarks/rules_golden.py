@@ -7,8 +7,8 @@ rule, subject, status, due_at, messages, unit, people), and compare later dumps 
 ``python -m benchmarks.rules_golden dump --dir D --out F [--profile P]``  evaluate, write F
 ``python -m benchmarks.rules_golden check --dir D --golden F``  evaluate, exit 1 if F differs
 
-``dump`` and ``check`` store the findings of archived cases computed by the evaluation (decision
-0048; ``--no-keep``: not), so a second ``check`` proves the findings read back from the store.
+``dump`` and ``check`` store the findings of the cases computed by the evaluation (decision
+0048, 0050; ``--no-keep``: not), so a second ``check`` proves the findings read back from the store.
 
 Each dump prints the CPU time, wall time and SQL statements of the evaluation (the fixture's
 ids are random, so a golden file belongs to its fixture folder; ``now`` is kept beside it).
@@ -88,9 +88,9 @@ def evaluate(folder: Path, profile: Path | None = None, keep: bool = True) -> li
         if prof and profile:
             prof.dump_stats(str(profile))
         with c.engine.connect() as conn:
-            stored = conn.execute(select(func.count()).select_from(t.archived_findings)).scalar_one()
+            stored = conn.execute(select(func.count()).select_from(t.case_findings)).scalar_one()
         print(f"{target.name}: {len(found):,} findings; CPU {cpu:.2f} s, wall {wall:.2f} s, "
-              f"{len(statements)} statements, load {uptime()}; {stored:,} archived cases' findings stored "
+              f"{len(statements)} statements, load {uptime()}; {stored:,} cases' findings stored "
               f"{'(kept by this run)' if keep else '(not kept)'}", file=sys.stderr)
         return sorted(line(f) for f in found)
     finally:
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--golden", type=Path)
     parser.add_argument("--profile", type=Path, help="write cProfile stats of the evaluation here")
     parser.add_argument("--no-keep", action="store_true",
-                        help="do not store the findings of archived cases (decision 0048); stored ones are still read")
+                        help="do not store the findings of cases (decisions 0048, 0050); stored ones are still read")
     args = parser.parse_args(argv)
     if args.command == "make":
         make(args.dir, args.cases, args.engine)

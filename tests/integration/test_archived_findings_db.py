@@ -1,17 +1,20 @@
-"""The stored findings of archived cases (decision 0048) on both engines, over the demo data
-(every stage, archived cases with and without a decision, broken rules): an evaluation that
-keeps them and every later one give exactly the findings computed from the rows; what is read
-back is the stored text (the archived rows are not read: one statement more than without the
-store, whatever the number of cases); a new catalogue version makes it stale, and a correction
-out of 归档 removes the case's row. One demo load per engine: it takes a while."""
+"""The stored findings of cases (decisions 0048, 0050) on both engines, over the demo data (every
+stage, archived cases with and without a decision, broken rules): an evaluation that keeps them
+and every later one give exactly the findings computed from the rows; what is read back is the
+stored text (the stored cases' rows are not read: one statement more than without the store,
+whatever the number of cases); a new catalogue version makes it stale, and so does any change
+to the case: the database's triggers raise ``cases.facts_rev`` for a row of every table the
+rules read (migration 0024). One demo load per engine: it takes a while."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from lawtrail.adapters.clock import FixedClock
 from lawtrail.adapters.db import tables as t
@@ -22,7 +25,6 @@ from lawtrail.domain.cases import CaseFilter, Stage
 from lawtrail.domain.findings import Finding
 from lawtrail.services import cases, findings
 from lawtrail.services import catalogue as cat
-from lawtrail.services.archived_findings import fixed
 from lawtrail.services.context import Ctx
 from lawtrail.services.demo import load_demo
 from tests.integration.support import counting
@@ -53,10 +55,14 @@ def run(c: Container, ctx: Ctx, now: datetime, *, keep: bool = False, store: boo
 
 def stored_rows(c: Container) -> int:
     with c.engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(t.archived_findings)).scalar_one())
+        return int(conn.execute(select(func.count()).select_from(t.case_findings)).scalar_one())
 
 
-def test_archived_findings_are_kept_read_back_and_made_stale(container: Container) -> None:
+def rev(conn: Connection, case_id: uuid.UUID) -> int:
+    return int(conn.execute(select(t.cases.c.facts_rev).where(t.cases.c.id == case_id)).scalar_one())
+
+
+def test_stored_findings_are_kept_read_back_and_made_stale(container: Container) -> None:
     c = container
     assert load_demo(c).loaded
     with c.uow() as uow:
@@ -68,21 +74,20 @@ def test_archived_findings_are_kept_read_back_and_made_stale(container: Containe
         fresh = run(c, ctx, now, store=False)
     assert stored_rows(c) == 0
     assert lines(run(c, ctx, now, keep=True)) == lines(fresh)
-    concluded = [x for x in loaded if fixed(x)]
-    assert len(concluded) >= 3 and stored_rows(c) == len(concluded)
+    assert len(loaded) >= 20 and stored_rows(c) == len(loaded)  # every case, open or archived
     with counting(c.engine) as statements:
         again = run(c, ctx, now, keep=True)
     assert lines(again) == lines(fresh)
     assert len(statements) == len(plain) + 1  # the stored findings; nothing written
-    later = now + timedelta(days=40)  # deadlines worked out again
-    assert lines(run(c, ctx, later)) == lines(run(c, ctx, later, store=False))
+    for later in (now + timedelta(days=2), now + timedelta(days=40), now + timedelta(days=800)):
+        assert lines(run(c, ctx, later)) == lines(run(c, ctx, later, store=False))  # due times, Art. 5
 
     # What is read back is the stored text: one written in, it is what the case shows.
-    target = concluded[0]
+    target = next(x for x in loaded if x.stage is Stage.ARCHIVE)
     planted = ["ART13-SIGNATURES", "case", str(target.id), target.title, "写入的", "planted", "overdue", None,
                str(target.unit_id), []]
     with c.engine.begin() as conn:
-        conn.execute(update(t.archived_findings).where(t.archived_findings.c.case_id == target.id)
+        conn.execute(update(t.case_findings).where(t.case_findings.c.case_id == target.id)
                      .values(findings=json.dumps([planted], ensure_ascii=False)))
     mine = [f for f in run(c, ctx, now) if f.subject.id == str(target.id)]
     assert [(f.rule.id, f.message_en) for f in mine] == [("ART13-SIGNATURES", "planted")]
@@ -94,11 +99,63 @@ def test_archived_findings_are_kept_read_back_and_made_stale(container: Containe
     assert lines(run(c, ctx, now, keep=True)) == lines(fresh)
     assert lines(run(c, ctx, now)) == lines(fresh)
 
-    # A correction out of 归档 removes the case's row; its findings are computed from its rows.
-    back = next(x for x in concluded if not x.closed)
+    # A correction out of 归档 changes the case: its row no longer counts, its findings are
+    # computed from its rows, and kept again as it is now.
+    back = next(x for x in loaded if x.stage is Stage.ARCHIVE and not x.closed)
+    with c.engine.connect() as conn:
+        before = rev(conn, back.id)
     cases.advance_stage(c.uow(), ctx, back.id, to=Stage.EXECUTION.value, correction=True, reason="归档有误")
     with c.engine.connect() as conn:
-        assert conn.execute(select(t.archived_findings.c.case_id)
-                            .where(t.archived_findings.c.case_id == back.id)).first() is None
+        assert rev(conn, back.id) > before
     assert lines(run(c, ctx, now, keep=True)) == lines(run(c, ctx, now, store=False))
-    assert stored_rows(c) == len(concluded) - 1
+    assert lines(run(c, ctx, now)) == lines(run(c, ctx, now, store=False))
+    assert stored_rows(c) == len(loaded)
+
+
+def _copy(conn: Connection, table: Any, change: dict[str, Any]) -> dict[str, Any]:
+    """Insert a copy of the first row of ``table`` with ``change``; return the copy."""
+    row = dict(conn.execute(select(table).limit(1)).mappings().one())
+    row.update(change)
+    conn.execute(insert(table).values(**row))
+    return row
+
+
+def test_every_table_the_rules_read_raises_the_cases_facts_rev(container: Container) -> None:
+    """The triggers of migration 0024, one table at a time on a real database: an insert into
+    each (a copy of an existing row, new keys), an update of the case's own row and of a
+    handler, a handler removed."""
+    c = container
+    assert load_demo(c).loaded
+    with c.engine.begin() as conn:
+        def bumped(case_id: uuid.UUID, write: Any) -> None:
+            before = rev(conn, case_id)
+            write()
+            assert rev(conn, case_id) > before, write
+
+        v = dict(conn.execute(select(t.record_versions).limit(1)).mappings().one())
+        bumped(v["case_id"], lambda: _copy(conn, t.record_versions, {"id": uuid.uuid4(), "version": 99}))
+        sig = dict(conn.execute(select(t.record_signatures).limit(1)).mappings().one())
+        sig_case = conn.execute(select(t.record_versions.c.case_id)
+                                .where(t.record_versions.c.record_id == sig["record_id"]).limit(1)).scalar_one()
+        bumped(sig_case, lambda: _copy(conn, t.record_signatures, {"id": uuid.uuid4()}))
+        att = dict(conn.execute(select(t.record_attachments).limit(1)).mappings().one())
+        att_case = conn.execute(select(t.record_versions.c.case_id)
+                                .where(t.record_versions.c.record_id == att["record_id"]).limit(1)).scalar_one()
+        bumped(att_case, lambda: _copy(conn, t.record_attachments, {"id": uuid.uuid4()}))
+        req = dict(conn.execute(select(t.approval_requests).limit(1)).mappings().one())
+        bumped(req["case_id"], lambda: _copy(conn, t.approval_requests, {"id": uuid.uuid4()}))
+        act = dict(conn.execute(select(t.approval_actions).limit(1)).mappings().one())
+        act_case = conn.execute(select(t.approval_requests.c.case_id)
+                                .where(t.approval_requests.c.id == act["request_id"])).scalar_one()
+        bumped(act_case, lambda: _copy(conn, t.approval_actions, {"id": uuid.uuid4(), "seq": 999}))
+        change = dict(conn.execute(select(t.case_stage_changes).limit(1)).mappings().one())
+        bumped(change["case_id"], lambda: _copy(conn, t.case_stage_changes, {"id": uuid.uuid4()}))
+        h = t.case_handlers.c
+        handler = dict(conn.execute(select(t.case_handlers).limit(1)).mappings().one())
+        mine = (h.case_id == handler["case_id"]) & (h.user_id == handler["user_id"])
+        bumped(handler["case_id"], lambda: conn.execute(update(t.case_handlers).where(mine)
+                                                        .values(lead=not handler["lead"])))
+        bumped(handler["case_id"], lambda: conn.execute(t.case_handlers.delete().where(mine)))
+        bumped(handler["case_id"], lambda: conn.execute(insert(t.case_handlers).values(**handler)))
+        bumped(handler["case_id"], lambda: conn.execute(update(t.cases).where(t.cases.c.id == handler["case_id"])
+                                                        .values(name="改名")))

@@ -36,7 +36,7 @@ from lawtrail.domain.activities import Activity, Clip, Interruption
 from lawtrail.domain.approvals import ApprovalAction, ApprovalRequest, Waiting, action_taken, in_order
 from lawtrail.domain.approvals import CaseRef as ApprovalCaseRef
 from lawtrail.domain.auth import ApiToken, Session
-from lawtrail.domain.cases import Case, CaseFilter, Handler, MediaLink, Stage, StageChange
+from lawtrail.domain.cases import HANDLED_STAGES, Case, CaseFilter, Handler, MediaLink, Stage, StageChange
 from lawtrail.domain.catalogue import StoredCatalogue
 from lawtrail.domain.derived import DerivedKind, DerivedObject
 from lawtrail.domain.devices import Device, DeviceLogEntry
@@ -136,8 +136,8 @@ class FakeState:
     #: request id → (bureau, case unit, who it waits for): the stored waiting state (decision 0035)
     approval_waiting: dict[UUID, tuple[UUID, UUID, Waiting]] = field(default_factory=dict)
     disclosure_rows: list[Any] = field(default_factory=list)  # tests/unit/fake_disclosure.py
-    #: case id → (stamp, the case's ended_at, findings JSON): the derived store of decision 0048
-    archived_findings: dict[UUID, tuple[str, datetime, str]] = field(default_factory=dict)
+    #: case id → (stamp, the case's facts_rev then, findings JSON): the derived store of decision 0050
+    case_findings: dict[UUID, tuple[str, int, str]] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -161,7 +161,7 @@ class FakeState:
             disposals=list(self.disposals), decisions=list(self.decisions),
             approval_requests=list(self.approval_requests), approval_actions=list(self.approval_actions),
             derived=list(self.derived), approval_waiting=dict(self.approval_waiting),
-            disclosure_rows=list(self.disclosure_rows), archived_findings=dict(self.archived_findings),
+            disclosure_rows=list(self.disclosure_rows), case_findings=dict(self.case_findings),
         )
 
 
@@ -823,35 +823,47 @@ class FakeCases(_Repo):
                 and (c.ended_at is None or c.ended_at > around)]
         return sorted(rows, key=lambda c: (c.opened_at, c.serial), reverse=True)
 
+    def facts_rev(self, case_id: UUID) -> int:
+        """What the SQL triggers keep in ``cases.facts_rev`` (migration 0024), as a digest: it
+        changes whenever the case's row or a row the rules read about it does."""
+        s = self.s
+        records = {v.record_id for v in s.record_versions if v.case_id == case_id}
+        requests = [r for r in s.approval_requests if r.case_id == case_id]
+        ids = {r.id for r in requests}
+        rows = (s.cases.get(case_id), s.case_handlers.get(case_id, ()),
+                [x for x in s.case_stage_changes if x.case_id == case_id],
+                [v for v in s.record_versions if v.case_id == case_id],
+                [g for g in s.record_signatures if g.record_id in records],
+                [a for a in s.record_attachments if a.record_id in records],
+                requests, [a for a in s.approval_actions if a.request_id in ids])
+        return int.from_bytes(hashlib.sha256(repr(rows).encode()).digest()[:7], "big")
+
     def covered(self, case: Case, stamp: str | None) -> bool:
         """Whether the stored findings of ``case`` hold for ``stamp`` (as the SQL ``covered``)."""
-        row = self.s.archived_findings.get(case.id)
-        return (stamp is not None and row is not None and case.stage is Stage.ARCHIVE and row[0] == stamp
-                and row[1] == case.ended_at)
+        row = self.s.case_findings.get(case.id)
+        return stamp is not None and row is not None and row[0] == stamp and row[1] == self.facts_rev(case.id)
 
     def stored_findings(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, case_id: UUID | None,
                         stamp: str) -> list[tuple[UUID, str]]:
-        return [(c.id, self.s.archived_findings[c.id][2]) for c in sorted(self.s.cases.values(), key=lambda c: c.id)
+        return [(c.id, self.s.case_findings[c.id][2]) for c in sorted(self.s.cases.values(), key=lambda c: c.id)
                 if c.bureau_id == bureau_id and (unit_ids is None or c.unit_id in unit_ids)
                 and case_id in (None, c.id) and self.covered(c, stamp)]
 
-    def keep_findings(self, stamp: str, at: datetime, sets: Sequence[tuple[UUID, datetime, str]]) -> bool:
-        for case_id, ended, text in sets:
+    def keep_findings(self, stamp: str, at: datetime, sets: Sequence[tuple[UUID, int, str]]) -> bool:
+        for case_id, rev, text in sets:
             _exists(self.s.cases, case_id, "case")
-            self.s.archived_findings[case_id] = (stamp, ended, text)
+            self.s.case_findings[case_id] = (stamp, rev, text)
         return True
-
-    def forget_findings(self, case_id: UUID) -> None:
-        self.s.archived_findings.pop(case_id, None)
 
     def rule_facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
                    case_id: UUID | None = None, *, skip_stored: str | None = None) -> CaseRows:
-        cases = [c for c in self.s.cases.values() if c.bureau_id == bureau_id
-                 and (unit_ids is None or c.unit_id in unit_ids) and (case_id is None or c.id == case_id)
-                 and not self.covered(c, skip_stored)]
+        in_scope = [c for c in self.s.cases.values() if c.bureau_id == bureau_id
+                    and (unit_ids is None or c.unit_id in unit_ids) and (case_id is None or c.id == case_id)]
+        cases = [c for c in in_scope if not self.covered(c, skip_stored)]
+        live = [c for c in in_scope if self.covered(c, skip_stored) and not c.closed and c.stage in HANDLED_STAGES]
         ids = {c.id for c in cases}
         reached = {c.id: frozenset({s.to_stage for s in self.stage_changes(c.id)} | {c.stage}) for c in cases}
-        handlers = {c.id: [h.user_id for h in self.handlers(c.id)] for c in cases}
+        handlers = {c.id: [h.user_id for h in self.handlers(c.id)] for c in [*cases, *live]}
         versions: dict[UUID, list[RecordVersion]] = {}
         for v in self.s.record_versions:
             if v.case_id in ids:
@@ -862,7 +874,8 @@ class FakeCases(_Repo):
             owner = of_record.get((sig.record_id, sig.record_version))
             if owner is not None:
                 signatures.setdefault(owner, []).append(sig)
-        return CaseRows(cases, reached, handlers, versions, signatures)
+        return CaseRows(cases, reached, handlers, versions, signatures,
+                        {c.id: self.facts_rev(c.id) for c in cases}, live)
 
 
 class FakeAccess(_Repo):
@@ -1120,7 +1133,8 @@ class FakeRecords(_Repo):
 
     def attachment_counts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, kinds: Collection[str],
                           stages: Collection[Stage], *, case_id: UUID | None = None,
-                          skip_stored: str | None = None) -> dict[UUID, int]:
+                          skip_stored: str | None = None,
+                          fresh: Sequence[UUID] | None = None) -> dict[UUID, int]:
         ids = {c.id for c in self.s.cases.values() if c.bureau_id == bureau_id and c.stage in stages
                and (unit_ids is None or c.unit_id in unit_ids) and case_id in (None, c.id)
                and not FakeCases(self._uow).covered(c, skip_stored)}
@@ -1245,7 +1259,8 @@ class FakeApprovals(_Repo):
         return rows, self._actions({r.id for r in rows}), {r.case_id: _case_ref(self.s.cases[r.case_id]) for r in rows}
 
     def facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
-              case_id: UUID | None = None, skip_stored: str | None = None) -> ApprovalFacts:
+              case_id: UUID | None = None, skip_stored: str | None = None,
+              fresh: Sequence[UUID] | None = None) -> ApprovalFacts:
         self._uow.queries += 4
 
         def mine(case: Case) -> bool:

@@ -1,8 +1,9 @@
-"""The stored findings of archived cases (decision 0048) against the fakes: what an evaluation
-keeps reads back the same (statuses worked out again at a later time), is really what is read,
-is kept only for cases that can no longer change, and stops counting when the rules' inputs
-change (catalogue, people's names), when the case leaves 归档 by a correction, or when an
-approval of it is withdrawn."""
+"""The stored findings of cases (decisions 0048, 0050) against the fakes: what an evaluation
+keeps reads back the same (statuses worked out again at a later time, the Art. 5 finding worked
+out anew for the day), is really what is read, and stops counting when the rules' inputs change
+(catalogue, people's names) or anything the rules read about the case does (the fakes' digest
+stands in for the triggers of migration 0024, tested on both engines in
+tests/integration/test_archived_findings_db.py)."""
 
 from __future__ import annotations
 
@@ -82,19 +83,28 @@ def emergency_start(world: World, case: Case, at: datetime) -> ApprovalRequest:
     return request
 
 
+def holds(world: World, case: Case) -> bool:
+    """Whether what is stored for ``case`` still counts (its stamp aside)."""
+    row = world.state.case_findings.get(case.id)
+    with world.uow() as uow:
+        return row is not None and uow.cases.covered(world.state.cases[case.id], row[0])
+
+
 def test_kept_findings_read_back_the_same_and_are_what_is_read(world: World) -> None:
     done = archived(world)
     live = stored_case(world, stage=Stage.INVESTIGATION)
     fresh = run(world, store=False)
     assert {f.subject.id for f in fresh} >= {str(done.id), str(live.id)}
-    assert not world.state.archived_findings  # nothing kept unless asked
+    assert not world.state.case_findings  # nothing kept unless asked
     assert lines(run(world, keep=True)) == lines(fresh)
-    assert set(world.state.archived_findings) == {done.id}  # the archived case only
+    assert set(world.state.case_findings) == {done.id, live.id}  # open cases too (decision 0050)
     assert lines(run(world)) == lines(fresh)
     # What is read is the stored text: emptied, the case's findings are gone (its rows unread).
-    stamp, ended, _ = world.state.archived_findings[done.id]
-    world.state.archived_findings[done.id] = (stamp, ended, "[]")
+    for case in (done, live):
+        stamp, rev, _ = world.state.case_findings[case.id]
+        world.state.case_findings[case.id] = (stamp, rev, "[]")
     assert [f for f in run(world) if f.subject.id == str(done.id)] == []
+    assert {f.rule.id for f in run(world) if f.subject.id == str(live.id)} <= {"ART05-CERTIFIED-HANDLER"}
     assert lines(run(world, store=False)) == lines(fresh)
 
 
@@ -105,13 +115,13 @@ def test_a_complaint_not_taken_up_is_stored_until_its_notice_is_recorded(world: 
                        updated_at=T0 - DAY, ended_at=T0 - DAY)
     found = run(world, keep=True)
     assert any(f.rule.id == "ART10-COMPLAINANT-NOTIFIED" and f.subject.id == str(case.id) for f in found)
-    assert case.id in world.state.archived_findings
+    assert holds(world, case)
     assert lines(run(world, T0 + 5 * DAY)) == lines(run(world, T0 + 5 * DAY, store=False))  # due, then overdue
     records.create_record(world.uow(), world.ctx(world.officer_a), SOURCE, case.id,
                           kind_id="complainant_notification", stage="initiation", data=records.RecordInput(values={
                               "complainant": "王女士", "notified_at": (T0 - DAY / 2).isoformat(timespec="minutes"),
                               "method": "电话告知", "reason": "不属于本机关管辖"}))
-    assert case.id not in world.state.archived_findings
+    assert not holds(world, case)
     after = run(world, keep=True)
     # The notice is recorded (only its officer's signature is still missing, on the record).
     assert not any(f.rule.id == "ART10-COMPLAINANT-NOTIFIED" and f.subject.type == "case" for f in after)
@@ -122,54 +132,99 @@ def test_deadlines_are_worked_out_again_when_read_back(world: World) -> None:
     case = archived(world)
     emergency_start(world, case, T0 - 4 * 3600 * timedelta(seconds=1))  # due T0 + 20 h
     first = [f for f in run(world, keep=True) if f.rule is approval_rules.ART09_EMERGENCY]
-    assert [f.status for f in first] == [FindingStatus.OPEN] and case.id in world.state.archived_findings
+    assert [f.status for f in first] == [FindingStatus.OPEN] and holds(world, case)
     for later in (T0 + 16 * 3600 * timedelta(seconds=1), T0 + 2 * DAY):  # due soon, then overdue
         assert lines(run(world, later)) == lines(run(world, later, store=False))
     assert {f.status for f in run(world, T0 + 2 * DAY) if f.rule is approval_rules.ART09_EMERGENCY} == {
         FindingStatus.OVERDUE}
 
 
-def test_a_withdrawal_on_an_archived_case_forgets_what_was_stored(world: World) -> None:
+def test_a_withdrawal_on_an_archived_case_makes_what_was_stored_stale(world: World) -> None:
     case = archived(world)
     request = emergency_start(world, case, T0 - 2 * DAY)
     run(world, keep=True)
-    assert case.id in world.state.archived_findings
+    assert holds(world, case)
     approvals.withdraw(world.uow(), world.ctx(world.officer_a), request.id, reason="不再需要")
-    assert case.id not in world.state.archived_findings
+    assert not holds(world, case)
     assert lines(run(world)) == lines(run(world, store=False))  # "目前：已撤回", computed again
 
 
-def test_a_correction_out_of_archive_forgets_and_a_new_archive_is_computed_afresh(world: World) -> None:
+def test_a_correction_out_of_archive_makes_it_stale_and_the_case_is_computed_afresh(world: World) -> None:
     case = archived(world)
     run(world, keep=True)
     case_svc.advance_stage(world.uow(), world.ctx(world.officer_a), case.id, to="execution", correction=True,
                            reason="归档有误")
-    assert case.id not in world.state.archived_findings
+    assert not holds(world, case)
     assert lines(run(world, keep=True)) == lines(run(world, store=False))
-    assert case.id not in world.state.archived_findings  # not at 归档: nothing kept
+    assert holds(world, case)  # stored again as it is now, at 执行
+    assert lines(run(world)) == lines(run(world, store=False))
 
 
-def test_a_row_of_another_stamp_or_ended_at_does_not_count(world: World) -> None:
+def test_an_open_case_is_stale_after_any_change_to_what_the_rules_read(world: World) -> None:
+    case = stored_case(world, stage=Stage.INVESTIGATION)
+    fresh = run(world, keep=True)
+    assert holds(world, case) and lines(run(world)) == lines(fresh)
+    with world.uow() as uow:  # a handler more
+        uow.cases.set_handlers(case.id, [Handler(case.id, world.officer_a.id, True, T0),
+                                         Handler(case.id, world.officer_b.id, False, T0)])
+        uow.commit()
+    assert not holds(world, case) and lines(run(world, keep=True)) == lines(run(world, store=False))
+    assert holds(world, case)
+    emergency_start(world, case, T0 - DAY)  # an approval request and its first action
+    assert not holds(world, case) and lines(run(world, keep=True)) == lines(run(world, store=False))
+    records.create_record(world.uow(), world.ctx(world.officer_a, now=T0 + DAY / 12), SOURCE, case.id,
+                          kind_id="inquiry_record",
+                          data=records.RecordInput(
+                              values={"place": "江门市蓬江区建设路1号", "started_at": "2026-11-26T17:00",
+                                      "ended_at": "2026-11-26T17:40", "person": "张三", "person_role": "当事人",
+                                      "content": "问：……\n答：……"}, rights_method="written",
+                              officers=[records.OfficerInput(world.officer_a.id, True),
+                                        records.OfficerInput(world.officer_b.id, True)]))
+    assert not holds(world, case) and lines(run(world, keep=True)) == lines(run(world, store=False))
+    with world.uow() as uow:  # the case's own row
+        uow.cases.update(replace(world.state.cases[case.id], name="改过名的案件"))
+        uow.commit()
+    assert not holds(world, case) and lines(run(world)) == lines(run(world, store=False))
+
+
+def test_the_art5_finding_of_a_stored_open_case_is_worked_out_for_the_day(world: World) -> None:
+    """Two handlers are enough today; a year on their certificates have run out. The stored case
+    is not recomputed (its facts are unchanged), yet Art. 5 is judged on the later day."""
+    case = stored_case(world, stage=Stage.INVESTIGATION)
+    with world.uow() as uow:
+        uow.cases.set_handlers(case.id, [Handler(case.id, world.officer_a.id, True, T0),
+                                         Handler(case.id, world.officer_b.id, False, T0)])
+        uow.commit()
+    run(world, keep=True)
+    assert holds(world, case)
+    for later in (T0 + DAY, T0 + 200 * DAY, T0 + 400 * DAY, T0 + 3000 * DAY):
+        assert lines(run(world, later)) == lines(run(world, later, store=False))
+    assert any(f.rule.id == "ART05-CERTIFIED-HANDLER" and f.subject.id == str(case.id)
+               for f in run(world, T0 + 3000 * DAY))
+    assert holds(world, case)
+
+
+def test_a_row_of_another_stamp_or_facts_rev_does_not_count(world: World) -> None:
     case = archived(world)
     fresh = run(world, keep=True)
-    stamp, ended, _ = world.state.archived_findings[case.id]
-    world.state.archived_findings[case.id] = (stamp, ended - DAY, "[]")  # archived again since
+    stamp, rev, _ = world.state.case_findings[case.id]
+    world.state.case_findings[case.id] = (stamp, rev - 1, "[]")  # stored before a change
     assert lines(run(world)) == lines(fresh)
-    world.state.archived_findings[case.id] = ("another", ended, "[]")
+    world.state.case_findings[case.id] = ("another", rev, "[]")
     assert lines(run(world)) == lines(fresh)
 
 
 def test_a_new_catalogue_or_a_renamed_person_makes_the_store_stale(world: World) -> None:
     case = archived(world)
     fresh = run(world, keep=True)
-    stamp, ended, _ = world.state.archived_findings[case.id]
-    world.state.archived_findings[case.id] = (stamp, ended, "[]")
+    stamp, rev, _ = world.state.case_findings[case.id]
+    world.state.case_findings[case.id] = (stamp, rev, "[]")
     with world.uow() as uow:
         uow.users.update(replace(world.officer_b, display_name="改名的执法员"))
         uow.commit()
     assert lines(run(world)) == lines(run(world, store=False)) == lines(fresh)
     run(world, keep=True)  # stored again under the new stamp
-    world.state.archived_findings[case.id] = (world.state.archived_findings[case.id][0], ended, "[]")
+    world.state.case_findings[case.id] = (world.state.case_findings[case.id][0], rev, "[]")
     with world.uow() as uow:
         uow.records.add_catalogue(StoredCatalogue(version=2, text=SOURCE.packaged_text() + "\n", sha256="x" * 64,
                                                   created_at=T0, actor_id=None, actor_name="管理员", reason="改"))
@@ -181,10 +236,10 @@ def test_a_new_catalogue_or_a_renamed_person_makes_the_store_stale(world: World)
 def test_one_rule_or_one_unit_reads_the_store_and_keeps_nothing(world: World) -> None:
     case = archived(world)
     run(world, keep=True)
-    world.state.archived_findings.clear()
+    world.state.case_findings.clear()
     for rule in ("ART13-SIGNATURES", "ART09-INITIATION-FORM", "ART19-APPROVAL-CHAIN", "ART21-SERVICE-RECEIPT"):
         assert lines(run(world, keep=True, rule=rule)) == lines(run(world, store=False, rule=rule))
-    assert not world.state.archived_findings
+    assert not world.state.case_findings
     run(world, keep=True)
     assert lines(run(world, who=world.officer_b)) == lines(run(world, who=world.officer_b, store=False))
     assert lines(run(world, case=case.id)) == lines(run(world, case=case.id, store=False))

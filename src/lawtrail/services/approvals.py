@@ -300,10 +300,6 @@ def withdraw(uow: UnitOfWork, ctx: Ctx, request_id: UUID, *, reason: str) -> App
                                 actor_name=ctx.actor.name[:100], decision=Decision.WITHDRAW, opinion=reason,
                                 at=ctx.now, final=True, seq=len(approval.actions))
         uow.approvals.add_action(action)
-        if case.stage is Stage.ARCHIVE:
-            # An archived case's findings name its approvals' state (Art. 9): what was stored of
-            # them no longer holds (derived data, decision 0048).
-            uow.cases.forget_findings(case.id)
         _event(uow, ctx, Action.CASE_APPROVAL_WITHDRAW, case, {
             "request_id": str(approval.request.id), "step": approval.request.step.value, "reason": reason})
         result = assemble([approval.request], [*approval.actions, action])[0]

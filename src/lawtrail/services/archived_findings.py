@@ -1,26 +1,25 @@
-"""Stored findings of archived cases (decision 0048): read back instead of recomputed.
+"""Stored findings of cases (decisions 0048, 0050): read back instead of recomputed.
 
-Once a case is at 归档 nothing that feeds its record, review and service findings (Art. 8–31)
-can change: its records, corrections, signatures and attachments refuse every write
-(``domain.records.writable``, Art. 39), its details, handlers and media links too
-(``services.cases``), and a stage change needs a correction, which removes what is stored
-(``services.cases.advance_stage``). The one record an archived case may still get is the Art. 10
-notice of a real-name complainant whose complaint was not taken up (decision 0040): making,
-correcting, signing or attaching to a record of an archived case removes what is stored
-(``services.records``), and so does withdrawing one of its approval requests (the one approval
-change an archived case allows, ``services.approvals.withdraw``).
+The record, review, service and approval findings of a case (Art. 8–31) are a function of what
+the rules read about it — its row, stage history, handlers, record versions, signatures,
+attachments, approval requests and actions — and of what the ``stamp`` they are stored under
+holds: the code of the modules that compute them (a new version of the rules makes every stored
+row stale), the record catalogue in force (its version and digest: gaps are judged by it; older
+versions are stored append-only and never change), the Art. 10 setting, and the names of the
+bureau's people (the Art. 18 findings name the participants who had not signed).
 
-Submitting or deciding its approvals is refused (``services.approvals``: a case ended or
-archived), and when it moved into service cannot change (the stage history is append-only).
+The database keeps the first part honest itself: triggers raise the case's ``facts_rev`` on
+every insert, update or delete of any of those rows (migration 0024), and a stored row counts
+only while its ``facts_rev`` is the case's (``adapters.db.case_findings_repo.covered``). No
+service has to remember to forget anything, and a row stored from a snapshot that a concurrent
+writer has since moved past never counts.
 
-What else those findings depend on is in the ``stamp`` they are stored under: the code of the
-modules that compute them (a new version of the rules makes every stored row stale), the record
-catalogue in force (its version and digest: gaps are judged by it; older versions are stored
-append-only and never change), the Art. 10 setting, and the names of the bureau's people (the
-Art. 18 findings name the participants who had not signed). The statuses of findings with a due
-time are worked out again at reading from ``due_at``, ``now`` and the window of the rule
-(``WINDOWS``); findings without one have a fixed status. The vault, activity and disclosure
-findings are about originals, activities and requests, not cases, and are not stored.
+Time: the statuses of findings with a due time are worked out again at reading from ``due_at``,
+``now`` and the window of the rule (``WINDOWS``); findings without one have a fixed status. The
+one finding whose existence depends on the day, not only its status — Art. 5, two handlers with
+a certificate valid *today* — is never stored: it is worked out at every evaluation for the open
+cases at a handled stage (``CaseRows.live``). The vault, activity and disclosure findings are
+about originals, activities and requests, not cases, and are not stored.
 
 This is derived data: deleting every row changes no result, only the time it takes. Storing it
 is therefore no recorded change and writes no ledger event (DESIGN.md rule 1 is about records).
@@ -38,7 +37,6 @@ from functools import cache
 from pathlib import Path
 from uuid import UUID
 
-from lawtrail.domain.cases import Case, Stage
 from lawtrail.domain.catalogue import Catalogue
 from lawtrail.domain.findings import DUE_SOON, Finding, FindingStatus, Subject, status_at
 from lawtrail.domain.org import User
@@ -86,9 +84,8 @@ def stamp(current: Catalogue, settings: RuleSettings, users: Iterable[User]) -> 
             f"n{int(settings.complainant_notice.total_seconds())}:u{names.hexdigest()[:12]}")
 
 
-def fixed(case: Case) -> bool:
-    """Whether the findings of ``case`` may be stored: at 归档 (since ``ended_at``)."""
-    return case.stage is Stage.ARCHIVE and case.ended_at is not None
+#: Rules never stored: their findings depend on the day itself, not only their status.
+LIVE_RULES = frozenset({case_rules.ART05.id})
 
 
 def encode(found: Iterable[Finding]) -> str:
@@ -122,7 +119,7 @@ class Archived:
     case's in the order computed; ``storing``: whether what is computed now may be stored), what
     the stamp was made of and the case rules read too (the stored catalogues, the one in force,
     the bureau's people), and what the evaluators computed now (``parts``: evaluator name →
-    findings; ``rows``: the cases the case evaluator read), from which the findings of the fixed
+    findings; ``rows``: the cases the case evaluator read), from which the findings of the
     cases not stored yet are kept when the evaluation asks for it."""
 
     stamp: str
@@ -142,12 +139,13 @@ class Archived:
             self.parts[part] = list(found)
 
     def to_keep(self, parts: Iterable[str], now: datetime,
-                settings: RuleSettings) -> list[tuple[UUID, datetime, str]]:
-        """(case id, ended_at, JSON) of each fixed case the case evaluator read, with the findings
-        of every one of ``parts`` in that order; nothing when a part is missing, or when some
-        finding cannot be told to a case read or would not read back the same (a due time of a
-        rule not in ``WINDOWS``, a status its window would not give now): never store what could
-        read back differently."""
+                settings: RuleSettings) -> list[tuple[UUID, int, str]]:
+        """(case id, its ``facts_rev`` as read, JSON) of each case the case evaluator read in full,
+        with the findings of every one of ``parts`` in that order but the ``LIVE_RULES``; nothing
+        when a part is missing or some finding cannot be told to a case read. A case with a
+        finding that would not read back the same (a due time of a rule not in ``WINDOWS``, a
+        status its window would not give now) is not stored: never store what could read back
+        differently."""
         parts = tuple(parts)
         if not self.storing or self.rows is None or any(p not in self.parts for p in parts):
             return []
@@ -158,19 +156,19 @@ class Archived:
             owner[str(case.id)] = case.id
             for v in self.rows.versions.get(case.id, ()):
                 owner[str(v.record_id)] = case.id
-            if fixed(case):
-                fresh[case.id] = []
+            fresh[case.id] = []
+        unstorable: set[UUID] = set()
         for part in parts:
             for f in self.parts[part]:
                 case_id = owner.get(f.subject.id)
                 if case_id is None:
                     return []
-                mine = fresh.get(case_id)
-                if mine is None:
+                if f.rule.id in LIVE_RULES:
                     continue
                 if f.due_at is not None and (f.rule.id not in WINDOWS or f.status is not status_at(
                         f.due_at, now, due_soon=WINDOWS[f.rule.id] or due_soon)):
-                    return []
-                mine.append(f)
-        ended = {c.id: c.ended_at for c in self.rows.cases if c.ended_at is not None}
-        return [(case_id, ended[case_id], encode(found)) for case_id, found in fresh.items()]
+                    unstorable.add(case_id)
+                fresh[case_id].append(f)
+        revs = self.rows.revs
+        return [(case_id, revs[case_id], encode(found)) for case_id, found in fresh.items()
+                if case_id not in unstorable and case_id in revs]

@@ -288,10 +288,6 @@ def advance_stage(uow: UnitOfWork, ctx: Ctx, case_id: UUID, *, to: Stage | str, 
         after = replace(before, stage=target, updated_at=ctx.now,
                         ended_at=ctx.now if target is Stage.ARCHIVE else None)
         uow.cases.update(after)
-        if before.stage is Stage.ARCHIVE:
-            # Its records may change again: what was stored of its findings no longer holds
-            # (derived data, decision 0048; the stage change below is what is recorded).
-            uow.cases.forget_findings(before.id)
         uow.cases.add_stage_change(_stage_change(ctx, after, before.stage, target, reason, correction))
         change: dict[str, Any] = {"stage": target.value}
         if reason:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -28,6 +28,7 @@ from lawtrail.domain.rules import case_records as case_rules
 from lawtrail.domain.rules import disclosure as disclosure_rules
 from lawtrail.domain.rules import review as review_rules
 from lawtrail.domain.rules import service as service_rules
+from lawtrail.domain.rules.case_records import CaseRows
 from lawtrail.domain.rules.vault import CHECKS, VaultFacts, check_vault
 from lawtrail.errors import NotFound, ValidationFailed, invalid
 from lawtrail.services import activities, archived_findings
@@ -58,14 +59,14 @@ class Scope:
 
 
 CASE_ROWS = "case_rows"
-#: This evaluation's use of the stored findings of archived cases (``services.archived_findings``).
+#: This evaluation's use of the stored findings of cases (``services.archived_findings``).
 ARCHIVED = "archived"
 #: Whether the evaluation's transaction reads one snapshot (``UnitOfWork.snapshot``): the store
 #: is used only then.
 SNAPSHOT = "snapshot"
 #: The case evaluator's rules (the service and approval evaluators' are their modules' ``RULES``).
 CASE_FILE_RULES = {**case_rules.RULES, **review_rules.RULES}
-#: The evaluators whose findings of an archived case are stored, in that order; a case is stored
+#: The evaluators whose findings of a case are stored, in that order; a case is stored
 #: only when all of them ran over it.
 STORED_PARTS = ("case", "service", "approval")
 SERVICE_STAGES = (Stage.REVIEW, Stage.SERVICE, Stage.EXECUTION, Stage.ARCHIVE)
@@ -93,13 +94,15 @@ def activity_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: R
 
 def approval_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> list[Finding]:
     """Art. 9, 18, 19 over every case in scope (or ``scope.case_id``) with approvals or a decision:
-    four statements whatever the number of cases; an archived case's findings read back from the
-    store when it holds them (``_archived``)."""
+    four statements whatever the number of cases; a case's findings read back from the store
+    when it holds them (``_archived``)."""
     if not scope.wants(approval_rules.RULES):
         return []
     archived = _archived(uow, scope, now, settings)
+    rows: CaseRows | None = scope.shared.get(CASE_ROWS)
     facts = uow.approvals.facts(scope.bureau_id, scope.unit_ids, case_id=scope.case_id,
-                                skip_stored=archived.stamp if archived else None)
+                                skip_stored=archived.stamp if archived else None,
+                                fresh=[c.id for c in rows.cases] if rows is not None else None)
     found = approval_rules.check_approvals(facts, now, rule=scope.rule, due_soon=settings.due_soon)
     if archived is None:
         return found
@@ -112,8 +115,9 @@ def case_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleS
     whatever the number of cases (cases, stage history, handlers, record versions, signatures,
     the bureau's people and their roles, the stored catalogues); the review rules (Art. 16, 17,
     20) read the same facts. Without ``scope.catalogue`` the record rules cannot be judged and
-    only ART05 and ART10 run. An archived case's findings are read back from the store when it
-    holds them (``_archived``), and its rows are then not read."""
+    only ART05 and ART10 run. A case's findings are read back from the store when it holds them
+    (``_archived``), and its rows are then not read — but for the open ones at a handled stage,
+    whose Art. 5 finding is worked out anew (it depends on the day)."""
     if not scope.wants(case_rules.RULES) and not scope.wants(review_rules.RULES):
         return []
     if scope.catalogue is None and scope.rule not in (None, case_rules.ART05.id, case_rules.ART10.id):
@@ -130,8 +134,12 @@ def case_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleS
     facts = case_rules.CaseFacts(cases=rows.cases, reached=rows.reached, handlers=rows.handlers, users=users,
                                  versions=rows.versions, signatures=rows.signatures, catalogues=catalogues,
                                  current=current)
-    found = case_rules.check_cases(facts, now, rule=scope.rule, settings=case_rules.CaseRuleSettings(
-        complainant_notice=settings.complainant_notice, due_soon=settings.due_soon))
+    rule_settings = case_rules.CaseRuleSettings(complainant_notice=settings.complainant_notice,
+                                                due_soon=settings.due_soon)
+    found = case_rules.check_cases(facts, now, rule=scope.rule, settings=rule_settings)
+    if rows.live and scope.wants([case_rules.ART05.id]):  # stored cases: Art. 5 depends on the day
+        found += case_rules.check_cases(replace(facts, cases=rows.live), now, rule=case_rules.ART05.id,
+                                        settings=rule_settings)
     if scope.catalogue is None:
         return [f for f in found if f.rule.id in (case_rules.ART05.id, case_rules.ART10.id)]
     found += review_rules.check_review(facts, rule=scope.rule)
@@ -143,7 +151,7 @@ def case_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleS
 
 
 def _archived(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> Archived | None:
-    """This evaluation's use of the stored findings of archived cases, made by the first evaluator
+    """This evaluation's use of the stored findings of cases, made by the first evaluator
     that asks: the stored catalogues and the bureau's people (which the stamp depends on and the
     case rules read) and the stored findings under that stamp, three statements. None when the
     store is not used: no catalogue given (the record rules do not run), or the unit of work
@@ -167,7 +175,7 @@ def service_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: Ru
     """Art. 21–31 over every case in scope (or ``scope.case_id``) from 审查决定 on: three statements
     whatever the number of cases (``RecordRepo.service_facts``), or one (the attachment counts)
     when the case evaluator has read the cases, versions and signatures in this evaluation (and
-    then, like it, the archived cases' findings from the store when it holds them)."""
+    then, like it, the stored cases' findings from the store when it holds them)."""
     if not scope.wants(service_rules.RULES):
         return []
     rows = scope.shared.get(CASE_ROWS)
@@ -175,7 +183,8 @@ def service_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: Ru
     if rows is not None:
         counts = uow.records.attachment_counts(scope.bureau_id, scope.unit_ids, service.KINDS, SERVICE_STAGES,
                                                case_id=scope.case_id,
-                                               skip_stored=archived.stamp if archived else None)
+                                               skip_stored=archived.stamp if archived else None,
+                                               fresh=[c.id for c in rows.cases])
         facts = service_rules.facts_from_cases(rows.cases, rows.versions, rows.signatures, service.KINDS,
                                                SERVICE_STAGES, counts)
     else:
@@ -209,7 +218,10 @@ def disclosure_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings:
     return [f for f in found if units is None or f.unit_id in units]
 
 
-EVALUATORS: list[Evaluator] = [vault_evaluator, activity_evaluator, approval_evaluator, case_evaluator,
+#: The case evaluator runs before the approval and service evaluators: they narrow their reads to
+#: the cases it read in full (``CASE_ROWS``). The findings are sorted at the end, so the order of
+#: the evaluators changes nothing else.
+EVALUATORS: list[Evaluator] = [vault_evaluator, activity_evaluator, case_evaluator, approval_evaluator,
                                 service_evaluator, disclosure_evaluator]
 
 _ORDER = {FindingStatus.OVERDUE: 0, FindingStatus.DUE_SOON: 1, FindingStatus.OPEN: 2}
@@ -262,11 +274,11 @@ def evaluate(uow: UnitOfWork, ctx: Ctx, now: datetime, *, settings: RuleSettings
     their own unit), optionally only of ``rule``, ``unit``, ``subject`` (type, id), ``status`` or
     ``case`` (the case, its records, the media and activities linked to it); overdue first, then due
     soon, then open, each by due time. ``catalogue`` (the record catalogue's source) lets the
-    record rules of Art. 8–15 run; every entry point passes it. The record, review and service
-    findings of archived cases are read from the store when it holds them for the rules and the
-    catalogue in force (``services.archived_findings``); ``keep``: store those computed now (in a
-    unit of work that may write; the evaluation's transaction is committed) so that the next
-    evaluation reads them back.
+    record rules of Art. 8–15 run; every entry point passes it. The record, review, service and
+    approval findings of a case are read from the store when it holds them for the rules, the
+    catalogue in force and the case's facts as they are now (``services.archived_findings``);
+    ``keep``: store those computed now (in a unit of work that may write; the evaluation's
+    transaction is committed) so that the next evaluation reads them back.
 
     Raise ValidationFailed for an unknown rule id, PermissionDenied without finding:view,
     NotFound for an unknown ``case``."""

@@ -294,24 +294,21 @@ class CaseRepo(Protocol):
                    case_id: UUID | None = None, *, skip_stored: str | None = None) -> CaseRows:
         """The cases in scope (or only ``case_id``) with the stages each entered, handler ids,
         record versions and signatures: a fixed number of statements whatever the count.
-        ``skip_stored``: leave out the archived cases whose findings are stored under that stamp."""
+        ``skip_stored``: leave out the cases whose findings are stored under that stamp (but
+        the open ones at a handled stage, ``CaseRows.live``)."""
         ...
 
     def stored_findings(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, case_id: UUID | None,
                         stamp: str) -> list[tuple[UUID, str]]:
         """(case id, its stored findings as the JSON text ``keep_findings`` stored) of the cases in
-        scope still at 归档 whose row has ``stamp`` and the case's ``ended_at``, by case id: one
-        statement. Derived data (decision 0048), not a record."""
+        scope whose row has ``stamp`` and the case's ``facts_rev`` now, by case id: one statement.
+        Derived data (decisions 0048, 0050), not a record."""
         ...
 
-    def keep_findings(self, stamp: str, at: datetime, sets: Sequence[tuple[UUID, datetime, str]]) -> bool:
-        """Store (case id, the case's ``ended_at``, findings JSON) under ``stamp``, replacing what
-        was stored for those cases; return False, storing nothing, when another transaction
-        changed those rows meanwhile (not an error: a cache left unfilled)."""
-        ...
-
-    def forget_findings(self, case_id: UUID) -> None:
-        """Remove the stored findings of ``case_id`` (none: nothing happens)."""
+    def keep_findings(self, stamp: str, at: datetime, sets: Sequence[tuple[UUID, int, str]]) -> bool:
+        """Store (case id, the case's ``facts_rev`` when its facts were read, findings JSON) under
+        ``stamp``, replacing what was stored for those cases; return False, storing nothing, when
+        another transaction changed those rows meanwhile (not an error: a cache left unfilled)."""
         ...
 
 
@@ -435,10 +432,10 @@ class RecordRepo(Protocol):
 
     def attachment_counts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, kinds: Collection[str],
                           stages: Collection[Stage], *, case_id: UUID | None = None,
-                          skip_stored: str | None = None) -> dict[UUID, int]:
+                          skip_stored: str | None = None, fresh: Sequence[UUID] | None = None) -> dict[UUID, int]:
         """The number of attachments (purpose ``attachment``) of each record of ``kinds`` of the
         cases in scope at ``stages`` that has any (records without are left out): one statement.
-        ``skip_stored`` as for ``CaseRepo.rule_facts``."""
+        ``skip_stored`` as for ``CaseRepo.rule_facts``; ``fresh`` as for ``ApprovalRepo.facts``."""
         ...
 
     def service_facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
@@ -505,10 +502,12 @@ class ApprovalRepo(Protocol):
         ...
 
     def facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
-              case_id: UUID | None = None, skip_stored: str | None = None) -> ApprovalFacts:
+              case_id: UUID | None = None, skip_stored: str | None = None,
+              fresh: Sequence[UUID] | None = None) -> ApprovalFacts:
         """What the approval rules read for the cases in scope (``unit_ids`` None: every unit;
         ``case_id``: that case only), with a fixed number of statements whatever the number of cases;
-        ``skip_stored`` as for ``CaseRepo.rule_facts``."""
+        ``skip_stored`` as for ``CaseRepo.rule_facts``; ``fresh``: the ids of the cases in scope not
+        stored, when the caller has read them (a hint: the result is the same without it)."""
         ...
 
 

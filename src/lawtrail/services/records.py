@@ -123,13 +123,6 @@ def load_record(uow: UnitOfWork, ctx: Ctx, record_id: UUID, perm: Permission) ->
     return case, versions
 
 
-def _findings_stale(uow: UnitOfWork, case: Case) -> None:
-    """A record of an archived case changed (the Art. 10 notice, decision 0040, is the one it may
-    still get): what was stored of the case's findings no longer holds (derived data, decision 0048)."""
-    if case.stage is Stage.ARCHIVE:
-        uow.cases.forget_findings(case.id)
-
-
 def subject_name(case: Case, version: RecordVersion) -> str:
     return f"{case.number} {version.kind_name}"[:300]
 
@@ -240,7 +233,6 @@ def create_record(uow: UnitOfWork, ctx: Ctx, source: CatalogueSource, case_id: U
         record(uow, ctx, Action.RECORD_CREATE, subject_type=SUBJECT, subject_id=version.record_id,
                subject_name=subject_name(case, version),
                after_dict={**_snapshot(version), "case_id": str(case.id), "catalogue_sha256": catalogue.sha256})
-        _findings_stale(uow, case)
         uow.commit()
     return version
 
@@ -278,7 +270,6 @@ def correct_record(uow: UnitOfWork, ctx: Ctx, source: CatalogueSource, record_id
         record(uow, ctx, Action.RECORD_CORRECT, subject_type=SUBJECT, subject_id=new.record_id,
                subject_name=subject_name(case, new), before_dict=_snapshot(latest),
                after_dict={**_snapshot(new), "reason": reason, "changed": changed})
-        _findings_stale(uow, case)
         uow.commit()
     return new
 
@@ -419,7 +410,6 @@ def sign_record(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, record_id: UUID, da
         uow.records.add_signature(signature)
         record(uow, ctx, Action.RECORD_SIGN, subject_type=SUBJECT, subject_id=record_id,
                subject_name=subject_name(case, version), after_dict=after)
-        _findings_stale(uow, case)
         uow.commit()
     return signature
 
@@ -478,7 +468,6 @@ def refuse_signature(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, record_id: UUI
         uow.records.add_signature(refusal)
         record(uow, ctx, Action.RECORD_REFUSE_SIGN, subject_type=SUBJECT, subject_id=record_id,
                subject_name=subject_name(case, version), after_dict=after)
-        _findings_stale(uow, case)
         uow.commit()
     return refusal
 
@@ -498,7 +487,6 @@ def add_attachment(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, record_id: UUID,
         after = _attach_row(uow, attachment)
         record(uow, ctx, Action.RECORD_ATTACH, subject_type=SUBJECT, subject_id=record_id,
                subject_name=subject_name(case, versions[-1]), after_dict=after)
-        _findings_stale(uow, case)
         uow.commit()
     return attachment
 

@@ -4,6 +4,7 @@ approval rules, each read with a fixed number of statements."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -23,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from lawtrail.adapters.db import tables as t
-from lawtrail.adapters.db.archived_findings_repo import covered
+from lawtrail.adapters.db.case_findings_repo import in_fresh
 from lawtrail.adapters.db.fastrows import Ids, dicts, enum_map
 from lawtrail.domain.access import Actor, Role
 from lawtrail.domain.approvals import (
@@ -87,12 +88,13 @@ def _case_ref(row: Row[Any]) -> CaseRef:
 
 
 def _in_scope(query: Select[Any], bureau_id: UUID, unit_ids: frozenset[UUID] | None,
-              case_id: UUID | None = None, skip_stored: str | None = None) -> Select[Any]:
+              case_id: UUID | None = None, skip_stored: str | None = None,
+              fresh: Sequence[UUID] | None = None) -> Select[Any]:
     query = query.where(C.bureau_id == bureau_id)
     if case_id is not None:
         query = query.where(C.id == case_id)
-    if skip_stored is not None:
-        query = query.where(~covered(skip_stored))
+    if skip_stored is not None:  # the cases not stored first, then their rows (``in_fresh``)
+        query = query.where(in_fresh(C.id, bureau_id, unit_ids, case_id, skip_stored, fresh))
     return query.where(C.unit_id.in_(unit_ids)) if unit_ids is not None else query
 
 
@@ -237,25 +239,30 @@ class SqlApprovals:
         return [_request(r) for r in ordered], [_action(a) for a in actions], {r.case_id: _case_ref(r) for r in ordered}
 
     def facts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
-              case_id: UUID | None = None, skip_stored: str | None = None) -> ApprovalFacts:
+              case_id: UUID | None = None, skip_stored: str | None = None,
+              fresh: Sequence[UUID] | None = None) -> ApprovalFacts:
         """Four statements: the requests of the cases in scope, or of ``case_id`` only (with their case),
         their actions, each decided case's latest forward move into service (with its case), the
-        people's names; without the archived cases whose findings are stored under ``skip_stored``."""
+        people's names; without the cases whose findings are stored under ``skip_stored`` (``fresh``:
+        the ids of the others, when the caller has read them)."""
         ids = Ids()
         rows = dicts(self.conn, _in_scope(select(t.approval_requests, *_CASE_COLUMNS).join(t.cases, C.id == R.case_id),
-                                          bureau_id, unit_ids, case_id, skip_stored), ids)
+                                          bureau_id, unit_ids, case_id, skip_stored, fresh), ids)
         actions = dicts(self.conn, _in_scope(
             select(t.approval_actions).join(t.approval_requests, R.id == A.request_id)
-            .join(t.cases, C.id == R.case_id), bureau_id, unit_ids, case_id, skip_stored), ids)
+            .join(t.cases, C.id == R.case_id), bureau_id, unit_ids, case_id, skip_stored, fresh), ids)
         s = t.case_stage_changes.c
         moves_of = select(s.case_id, func.max(s.at).label("decided_at")).where(
             and_(s.to_stage == Stage.SERVICE.value, s.correction.is_(False)))
         if case_id is not None:
             moves_of = moves_of.where(s.case_id == case_id)
+        if skip_stored is not None:
+            moves_of = moves_of.where(in_fresh(s.case_id, bureau_id, unit_ids, case_id, skip_stored, fresh))
         moves = moves_of.group_by(s.case_id).subquery()
         decided = dicts(self.conn, _in_scope(
             select(moves.c.decided_at, *_CASE_COLUMNS).join(t.cases, C.id == moves.c.case_id)
-            .where(C.stage.in_([x.value for x in DECIDED_STAGES])), bureau_id, unit_ids, case_id, skip_stored), ids)
+            .where(C.stage.in_([x.value for x in DECIDED_STAGES])), bureau_id, unit_ids, case_id, skip_stored, fresh),
+            ids)
         names = self.conn.execute(select(t.users.c.id, t.users.c.display_name)
                                   .where(t.users.c.bureau_id == bureau_id))
         cases = {r["case_ref_id"]: _case_ref_from(r) for r in (*rows, *decided)}

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Row, and_, delete, exists, func, insert, or_,
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from lawtrail.adapters.db import archived_findings_repo
+from lawtrail.adapters.db import case_findings_repo
 from lawtrail.adapters.db import tables as t
 from lawtrail.adapters.db.fastrows import enum_map
 from lawtrail.domain.cases import (
@@ -47,6 +47,7 @@ def case_from(data: dict[str, Any]) -> Case:
     data["origin"] = _ORIGINS[data["origin"]]
     data["stage"] = _STAGES[data["stage"]]
     data["closed_kind"] = _CLOSED[data["closed_kind"]] if data["closed_kind"] else None
+    data.pop("facts_rev", None)  # the database's own counter (migration 0024), not part of a case
     return Case(**data)
 
 
@@ -185,10 +186,7 @@ class SqlCases:
 
     def stored_findings(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, case_id: UUID | None,
                         stamp: str) -> list[tuple[UUID, str]]:
-        return archived_findings_repo.stored(self.conn, bureau_id, unit_ids, case_id, stamp)
+        return case_findings_repo.stored(self.conn, bureau_id, unit_ids, case_id, stamp)
 
-    def keep_findings(self, stamp: str, at: datetime, sets: Sequence[tuple[UUID, datetime, str]]) -> bool:
-        return archived_findings_repo.keep(self.conn, stamp, at, sets)
-
-    def forget_findings(self, case_id: UUID) -> None:
-        archived_findings_repo.forget(self.conn, case_id)
+    def keep_findings(self, stamp: str, at: datetime, sets: Sequence[tuple[UUID, int, str]]) -> bool:
+        return case_findings_repo.keep(self.conn, stamp, at, sets)

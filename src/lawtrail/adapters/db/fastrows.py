@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, SafeUUID
 
 from sqlalchemy import JSON, Boolean, Connection, Date, Select, Uuid, type_coerce
 from sqlalchemy.sql.type_api import TypeEngine
@@ -29,6 +29,22 @@ from lawtrail.adapters.db.tables import UTCDateTime
 ColumnConvert = Callable[[Sequence[Any]], list[Any]]
 
 
+_new, _set, _UNKNOWN = object.__new__, object.__setattr__, SafeUUID.unknown
+
+
+def _uuid(raw: str) -> UUID:
+    """``UUID(raw)`` for the 32 hex digits SQLite holds, built as ``UUID.__init__`` builds it
+    (its ``int`` and ``is_safe`` slots) without its parsing of every other spelling: a quarter of
+    the cost, and the engine parses ≈ 470,000 distinct ids at 100,000 cases. ``isalnum`` keeps
+    out what ``int(…, 16)`` would accept but a UUID may not hold (signs, spaces, underscores)."""
+    if len(raw) == 32 and raw.isalnum():
+        value = _new(UUID)
+        _set(value, "int", int(raw, 16))
+        _set(value, "is_safe", _UNKNOWN)
+        return value
+    return UUID(raw)
+
+
 class Ids(dict[Any, "UUID | None"]):
     """Parse each distinct id once (one instance per evaluation: the cache dies with it). Call
     it, or use ``get`` (``dict.__getitem__``: no Python frame for an id seen before)."""
@@ -38,7 +54,7 @@ class Ids(dict[Any, "UUID | None"]):
         self.get_ = self.__getitem__
 
     def __missing__(self, raw: Any) -> UUID:
-        value = raw if isinstance(raw, UUID) else UUID(raw)
+        value = raw if isinstance(raw, UUID) else _uuid(raw)
         self[raw] = value
         return value
 

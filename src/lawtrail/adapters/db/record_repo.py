@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Row, Select, Text, func, insert, select, type
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from lawtrail.adapters.db import tables as t
-from lawtrail.adapters.db.archived_findings_repo import covered
+from lawtrail.adapters.db.case_findings_repo import in_fresh
 from lawtrail.adapters.db.case_repo import case_from
 from lawtrail.adapters.db.fastrows import Ids, dicts, enum_map, fetch
 from lawtrail.domain.cases import Stage
@@ -222,10 +222,10 @@ class SqlRecords:
 
     def attachment_counts(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, kinds: Collection[str],
                           stages: Collection[Stage], *, case_id: UUID | None = None,
-                          skip_stored: str | None = None) -> dict[UUID, int]:
+                          skip_stored: str | None = None, fresh: Sequence[UUID] | None = None) -> dict[UUID, int]:
         """One statement: attachments per record of ``kinds`` of the cases in scope at ``stages``
-        (records without any left out), without the archived cases whose findings are stored
-        under ``skip_stored`` (decision 0048)."""
+        (records without any left out), without the cases whose findings are stored
+        under ``skip_stored`` (decisions 0048, 0050; ``fresh``: the ids of the others, when known)."""
         C, v, a = t.cases.c, t.record_versions.c, t.record_attachments.c
         records = (select(v.record_id).join(t.cases, C.id == v.case_id)
                    .where(C.bureau_id == bureau_id, C.stage.in_([x.value for x in stages]),
@@ -233,7 +233,7 @@ class SqlRecords:
         if case_id is not None:
             records = records.where(C.id == case_id)
         if skip_stored is not None:
-            records = records.where(~covered(skip_stored))
+            records = records.where(in_fresh(v.case_id, bureau_id, unit_ids, case_id, skip_stored, fresh))
         if unit_ids is not None:
             records = records.where(C.unit_id.in_(unit_ids))
         _, rows = fetch(self.conn, select(a.record_id, func.count().label("n"))

@@ -430,6 +430,11 @@ cases = Table(
     Column("closed_kind", String(16), nullable=True),
     Column("closed_reason", String(1000), nullable=False),
     Column("secrecy", String(16), nullable=False, server_default="ordinary"),
+    # Raised by the database itself (triggers of migration 0024) whenever this row or any row the
+    # compliance rules read about the case changes: stage history, handlers, record versions,
+    # signatures, attachments, approval requests and actions. Stored findings hold only while it
+    # is the one they were computed at (``case_findings``, decision 0050); nothing else reads it.
+    Column("facts_rev", BigInteger, nullable=False, server_default="0"),
     Index("uq_cases_bureau_year_serial", "bureau_id", "year", "serial", unique=True),
     Index("ix_cases_bureau_stage", "bureau_id", "stage"),
     Index("ix_cases_bureau_opened", "bureau_id", "opened_at"),
@@ -660,16 +665,17 @@ record_versions = Table(
     Index("ix_record_versions_case", "case_id", "created_at"),
 )
 
-#: Derived, not recorded (decision 0048): the findings of an archived case's record, review and
-#: service rules as the engine computed them, one JSON array per case, so that an evaluation reads
-#: them back instead of every version and signature of a case that can no longer change. Valid
-#: while ``stamp`` (the rules' code, the catalogue in force) and ``ended_at`` (the case's) match;
-#: rows are replaced and deleted freely (a cache: no trigger, no ledger event, nothing refers to it).
-archived_findings = Table(
-    "archived_findings", metadata,
+#: Derived, not recorded (decisions 0048, 0050): the findings of a case's record, review, service
+#: and approval rules as the engine computed them, one JSON array per case, so that an evaluation
+#: reads them back instead of every version, signature and approval of a case unchanged since.
+#: Valid while ``stamp`` (the rules' code, the catalogue in force, …) and ``facts_rev`` (the
+#: case's, raised by triggers on every change to what the rules read) match; rows are replaced
+#: and deleted freely (a cache: no trigger, no ledger event, nothing refers to it).
+case_findings = Table(
+    "case_findings", metadata,
     Column("case_id", Uuid, ForeignKey("cases.id"), primary_key=True),
     Column("stamp", String(120), nullable=False),
-    _ts("ended_at"),
+    Column("facts_rev", BigInteger, nullable=False),
     _ts("stored_at"),
     Column("findings", Text, nullable=False),
 )

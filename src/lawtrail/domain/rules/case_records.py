@@ -73,13 +73,17 @@ _EARLY_STAGES = frozenset({Stage.INITIATION, Stage.INVESTIGATION, Stage.REVIEW})
 @dataclass(frozen=True)
 class CaseRows:
     """What the case repository's ``rule_facts`` reads: the cases, the stages entered per case, handler ids,
-    record versions and signatures per case."""
+    record versions and signatures per case. With stored findings in use (decision 0050): ``revs``,
+    each case's ``facts_rev`` as read; ``live``, the cases whose stored findings hold but whose
+    Art. 5 finding depends on the day (open, at a handled stage), read with their handlers only."""
 
     cases: list[Case]
     reached: dict[UUID, frozenset[Stage]]
     handlers: dict[UUID, list[UUID]]
     versions: Mapping[UUID, Sequence[Versioned]]
     signatures: Mapping[UUID, Sequence[Signed]]
+    revs: Mapping[UUID, int] = field(default_factory=dict)
+    live: Sequence[Case] = ()
 
 
 @dataclass(frozen=True)
