@@ -31,12 +31,12 @@ from lawtrail.domain.rules import service as service_rules
 from lawtrail.domain.rules.case_records import CaseRows
 from lawtrail.domain.rules.vault import CHECKS, VaultFacts, check_vault
 from lawtrail.errors import NotFound, ValidationFailed, invalid
-from lawtrail.services import activities, archived_findings
+from lawtrail.services import activities, stored_findings
 from lawtrail.services import catalogue as cat
-from lawtrail.services.archived_findings import Archived
 from lawtrail.services.context import Ctx
 from lawtrail.services.guard import visible_units
 from lawtrail.services.ports import CatalogueSource, UnitOfWork
+from lawtrail.services.stored_findings import Stored
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,8 @@ class Scope:
 
 
 CASE_ROWS = "case_rows"
-#: This evaluation's use of the stored findings of cases (``services.archived_findings``).
-ARCHIVED = "archived"
+#: This evaluation's use of the stored findings of cases (``services.stored_findings``).
+STORED = "stored"
 #: Whether the evaluation's transaction reads one snapshot (``UnitOfWork.snapshot``): the store
 #: is used only then.
 SNAPSHOT = "snapshot"
@@ -95,19 +95,19 @@ def activity_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: R
 def approval_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> list[Finding]:
     """Art. 9, 18, 19 over every case in scope (or ``scope.case_id``) with approvals or a decision:
     four statements whatever the number of cases; a case's findings read back from the store
-    when it holds them (``_archived``)."""
+    when it holds them (``_stored``)."""
     if not scope.wants(approval_rules.RULES):
         return []
-    archived = _archived(uow, scope, now, settings)
+    store = _stored(uow, scope, now, settings)
     rows: CaseRows | None = scope.shared.get(CASE_ROWS)
     facts = uow.approvals.facts(scope.bureau_id, scope.unit_ids, case_id=scope.case_id,
-                                skip_stored=archived.stamp if archived else None,
+                                skip_stored=store.stamp if store else None,
                                 fresh=[c.id for c in rows.cases] if rows is not None else None)
     found = approval_rules.check_approvals(facts, now, rule=scope.rule, due_soon=settings.due_soon)
-    if archived is None:
+    if store is None:
         return found
-    archived.add("approval", found)
-    return archived.stored_of(approval_rules.RULES, scope.rule) + found
+    store.add("approval", found)
+    return store.stored_of(approval_rules.RULES, scope.rule) + found
 
 
 def case_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> list[Finding]:
@@ -116,21 +116,21 @@ def case_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleS
     the bureau's people and their roles, the stored catalogues); the review rules (Art. 16, 17,
     20) read the same facts. Without ``scope.catalogue`` the record rules cannot be judged and
     only ART05 and ART10 run. A case's findings are read back from the store when it holds them
-    (``_archived``), and its rows are then not read — but for the open ones at a handled stage,
+    (``_stored``), and its rows are then not read — but for the open ones at a handled stage,
     whose Art. 5 finding is worked out anew (it depends on the day)."""
     if not scope.wants(case_rules.RULES) and not scope.wants(review_rules.RULES):
         return []
     if scope.catalogue is None and scope.rule not in (None, case_rules.ART05.id, case_rules.ART10.id):
         return []
-    archived = _archived(uow, scope, now, settings)
-    if archived is not None:
-        catalogues, current, users = archived.catalogues, archived.current, archived.users
+    store = _stored(uow, scope, now, settings)
+    if store is not None:
+        catalogues, current, users = store.catalogues, store.current, store.users
     else:
         catalogues, current = (cat.all_versions(uow, scope.catalogue) if scope.catalogue is not None
                                else ({}, Catalogue(0, "", ())))
         users = {u.id: u for u in uow.users.list(scope.bureau_id, None)}
     rows = scope.shared[CASE_ROWS] = uow.cases.rule_facts(scope.bureau_id, scope.unit_ids, scope.case_id,
-                                                          skip_stored=archived.stamp if archived else None)
+                                                          skip_stored=store.stamp if store else None)
     facts = case_rules.CaseFacts(cases=rows.cases, reached=rows.reached, handlers=rows.handlers, users=users,
                                  versions=rows.versions, signatures=rows.signatures, catalogues=catalogues,
                                  current=current)
@@ -143,14 +143,14 @@ def case_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleS
     if scope.catalogue is None:
         return [f for f in found if f.rule.id in (case_rules.ART05.id, case_rules.ART10.id)]
     found += review_rules.check_review(facts, rule=scope.rule)
-    if archived is None:
+    if store is None:
         return found
-    archived.rows = rows
-    archived.add("case", found)
-    return archived.stored_of(CASE_FILE_RULES, scope.rule) + found
+    store.rows = rows
+    store.add("case", found)
+    return store.stored_of(CASE_FILE_RULES, scope.rule) + found
 
 
-def _archived(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> Archived | None:
+def _stored(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> Stored | None:
     """This evaluation's use of the stored findings of cases, made by the first evaluator
     that asks: the stored catalogues and the bureau's people (which the stamp depends on and the
     case rules read) and the stored findings under that stamp, three statements. None when the
@@ -159,14 +159,14 @@ def _archived(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettin
     of the same moment, or a case stored meanwhile would be missed or counted twice)."""
     if scope.catalogue is None or not scope.shared.get(SNAPSHOT):
         return None
-    found: Archived | None = scope.shared.get(ARCHIVED)
+    found: Stored | None = scope.shared.get(STORED)
     if found is None:
         catalogues, current = cat.all_versions(uow, scope.catalogue)
         users = uow.users.list(scope.bureau_id, None)
-        key = archived_findings.stamp(current, settings, users)
+        key = stored_findings.stamp(current, settings, users)
         stored = [f for _, text in uow.cases.stored_findings(scope.bureau_id, scope.unit_ids, scope.case_id, key)
-                  for f in archived_findings.decode(text, now, settings.due_soon)]
-        found = scope.shared[ARCHIVED] = Archived(key, stored, storing=scope.rule is None, catalogues=catalogues,
+                  for f in stored_findings.decode(text, now, settings.due_soon)]
+        found = scope.shared[STORED] = Stored(key, stored, storing=scope.rule is None, catalogues=catalogues,
                                                   current=current, users={u.id: u for u in users})
     return found
 
@@ -179,11 +179,11 @@ def service_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: Ru
     if not scope.wants(service_rules.RULES):
         return []
     rows = scope.shared.get(CASE_ROWS)
-    archived: Archived | None = scope.shared.get(ARCHIVED) if rows is not None else None
+    store: Stored | None = scope.shared.get(STORED) if rows is not None else None
     if rows is not None:
         counts = uow.records.attachment_counts(scope.bureau_id, scope.unit_ids, service.KINDS, SERVICE_STAGES,
                                                case_id=scope.case_id,
-                                               skip_stored=archived.stamp if archived else None,
+                                               skip_stored=store.stamp if store else None,
                                                fresh=[c.id for c in rows.cases])
         facts = service_rules.facts_from_cases(rows.cases, rows.versions, rows.signatures, service.KINDS,
                                                SERVICE_STAGES, counts)
@@ -191,10 +191,10 @@ def service_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: Ru
         facts = uow.records.service_facts(scope.bureau_id, scope.unit_ids, service.KINDS, SERVICE_STAGES,
                                           case_id=scope.case_id)
     found = service_rules.check_service(facts, now, rule=scope.rule, due_soon=settings.due_soon)
-    if archived is None:
+    if store is None:
         return found
-    archived.add("service", found)
-    return archived.stored_of(service_rules.RULES, scope.rule) + found
+    store.add("service", found)
+    return store.stored_of(service_rules.RULES, scope.rule) + found
 
 
 def disclosure_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> list[Finding]:
@@ -276,7 +276,7 @@ def evaluate(uow: UnitOfWork, ctx: Ctx, now: datetime, *, settings: RuleSettings
     soon, then open, each by due time. ``catalogue`` (the record catalogue's source) lets the
     record rules of Art. 8–15 run; every entry point passes it. The record, review, service and
     approval findings of a case are read from the store when it holds them for the rules, the
-    catalogue in force and the case's facts as they are now (``services.archived_findings``);
+    catalogue in force and the case's facts as they are now (``services.stored_findings``);
     ``keep``: store those computed now (in a unit of work that may write; the evaluation's
     transaction is committed) so that the next evaluation reads them back.
 
@@ -292,9 +292,9 @@ def evaluate(uow: UnitOfWork, ctx: Ctx, now: datetime, *, settings: RuleSettings
         if scope.unit_ids is None or scope.unit_ids:
             for evaluator in evaluators if evaluators is not None else EVALUATORS:
                 found.extend(evaluator(uow, scope, now, settings or RuleSettings()))
-        archived: Archived | None = scope.shared.get(ARCHIVED)
-        if keep and archived is not None and (sets := archived.to_keep(STORED_PARTS, now, settings or RuleSettings())):
-            uow.cases.keep_findings(archived.stamp, now, sets)
+        store: Stored | None = scope.shared.get(STORED)
+        if keep and store is not None and (sets := store.to_keep(STORED_PARTS, now, settings or RuleSettings())):
+            uow.cases.keep_findings(store.stamp, now, sets)
             uow.commit()
     shown = [f for f in found if (subject is None or (f.subject.type, f.subject.id) == subject)
              and (subjects is None or (f.subject.type, f.subject.id) in subjects)

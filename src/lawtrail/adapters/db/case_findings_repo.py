@@ -1,6 +1,6 @@
 """The stored findings of cases (``case_findings``, decisions 0048, 0050): a derived cache of what
 the compliance engine computed for a case. The repository stores and reads JSON text; what is in
-it and when it may be used is the engine's business (``services.archived_findings``).
+it and when it may be used is the engine's business (``services.stored_findings``).
 
 A stored row counts only while it has the stamp asked for and the case's ``facts_rev`` is the one
 stored (``covered``). The database raises ``facts_rev`` itself (triggers, migration 0024) on every

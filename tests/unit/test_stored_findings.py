@@ -3,7 +3,7 @@ keeps reads back the same (statuses worked out again at a later time, the Art. 5
 out anew for the day), is really what is read, and stops counting when the rules' inputs change
 (catalogue, people's names) or anything the rules read about the case does (the fakes' digest
 stands in for the triggers of migration 0024, tested on both engines in
-tests/integration/test_archived_findings_db.py)."""
+tests/integration/test_stored_findings_db.py)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from lawtrail.domain.org import User
 from lawtrail.domain.rules import RuleSettings
 from lawtrail.domain.rules import approvals as approval_rules
 from lawtrail.domain.rules import service as service_rules
-from lawtrail.services import approvals, archived_findings, findings, records
+from lawtrail.services import approvals, findings, records, stored_findings
 from lawtrail.services import cases as case_svc
 from tests.unit.factories import T0, World, seeded_world
 from tests.unit.fakes import FakeCatalogueSource, FakeUnitOfWork
@@ -249,8 +249,8 @@ def test_encode_and_decode_keep_every_field_and_refuse_unknown_deadlines() -> No
     due = T0 + DAY
     f = Finding(service_rules.ART28, Subject("case", "c1", "某案"), "中文", "english", FindingStatus.OPEN, due,
                 "u1", ("p1", "p2"))
-    assert archived_findings.decode(archived_findings.encode([f]), T0, timedelta(hours=6)) == [f]
-    assert archived_findings.decode(archived_findings.encode([f]), due - timedelta(hours=1),
+    assert stored_findings.decode(stored_findings.encode([f]), T0, timedelta(hours=6)) == [f]
+    assert stored_findings.decode(stored_findings.encode([f]), due - timedelta(hours=1),
                                     timedelta(hours=6))[0].status is FindingStatus.DUE_SOON
     other = RuleSpec("ART99-X", "第九十九条", Severity.ERROR, "x", "x")
-    assert other.id not in archived_findings.WINDOWS and service_rules.ART28.id in archived_findings.WINDOWS
+    assert other.id not in stored_findings.WINDOWS and service_rules.ART28.id in stored_findings.WINDOWS

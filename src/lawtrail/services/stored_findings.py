@@ -53,7 +53,7 @@ MODULES = ("lawtrail.domain.findings", "lawtrail.domain.cases", "lawtrail.domain
            "lawtrail.domain.records", "lawtrail.domain.service", "lawtrail.domain.org", "lawtrail.domain.events",
            "lawtrail.domain.rules", "lawtrail.domain.rules.common", "lawtrail.domain.rules.case_records",
            "lawtrail.domain.rules.review", "lawtrail.domain.rules.service", "lawtrail.domain.rules.approvals",
-           "lawtrail.domain.approvals", "lawtrail.services.findings", "lawtrail.services.archived_findings")
+           "lawtrail.domain.approvals", "lawtrail.services.findings", "lawtrail.services.stored_findings")
 
 
 #: The window in which each deadline rule whose findings are stored turns ``due_soon``: the
@@ -68,7 +68,7 @@ WINDOWS: dict[str, timedelta | None] = {case_rules.ART10.id: None, service_rules
 @cache
 def code_digest() -> str:
     """SHA-256 (hex, 24 digits) over ``FORMAT`` and the source files of ``MODULES``."""
-    digest = hashlib.sha256(f"archived findings {FORMAT}".encode())
+    digest = hashlib.sha256(f"stored findings {FORMAT}".encode())
     for name in MODULES:
         __import__(name)
         origin = getattr(sys.modules[name], "__file__", None)
@@ -114,7 +114,7 @@ _STATUSES = {s.value: s for s in FindingStatus}
 
 
 @dataclass
-class Archived:
+class Stored:
     """One evaluation's use of the store: its ``stamp``, ``stored`` (the findings read back, each
     case's in the order computed; ``storing``: whether what is computed now may be stored), what
     the stamp was made of and the case rules read too (the stored catalogues, the one in force,
