@@ -254,3 +254,35 @@ def test_encode_and_decode_keep_every_field_and_refuse_unknown_deadlines() -> No
                                     timedelta(hours=6))[0].status is FindingStatus.DUE_SOON
     other = RuleSpec("ART99-X", "第九十九条", Severity.ERROR, "x", "x")
     assert other.id not in stored_findings.WINDOWS and service_rules.ART28.id in stored_findings.WINDOWS
+
+
+class ChangedFirst(FakeUnitOfWork):
+    """The writer ``evaluate`` stores with, entered after another writer changed the case: what
+    was computed from the older facts is stored, but must not count."""
+
+    def __init__(self, world: World, case: Case) -> None:
+        super().__init__(world.db)
+        self.world, self.case = world, case
+
+    def __enter__(self) -> ChangedFirst:
+        with self.world.uow() as uow:
+            uow.cases.update(replace(self.world.state.cases[self.case.id], name="同时改名的案件"))
+            uow.commit()
+        super().__enter__()
+        return self
+
+
+def test_findings_kept_by_a_writer_of_their_own_hold_only_for_the_facts_they_were_computed_from(
+        world: World) -> None:
+    case = stored_case(world, stage=Stage.INVESTIGATION)
+    fresh = run(world, store=False)
+    found = findings.evaluate(world.uow(), world.ctx(world.supervisor), T0, settings=RuleSettings(),
+                              catalogue=SOURCE, keep=world.uow())
+    assert lines(found) == lines(fresh) and holds(world, case)
+    assert lines(run(world)) == lines(fresh)
+    world.state.case_findings.clear()
+    findings.evaluate(world.uow(), world.ctx(world.supervisor), T0, settings=RuleSettings(), catalogue=SOURCE,
+                      keep=ChangedFirst(world, case))
+    assert case.id in world.state.case_findings and not holds(world, case)  # stored, but stale at once
+    assert lines(run(world)) == lines(run(world, store=False))
+    assert any("同时改名的案件" in f.subject.name for f in run(world))

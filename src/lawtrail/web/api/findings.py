@@ -170,8 +170,9 @@ def list_findings(request: Request, who: Who,
                       "subject_type and subject_id go together")
     c, ctx = container(request), who.ctx(request)
     subject = (subject_type, subject_id) if subject_type is not None and subject_id is not None else None
-    found = findings_svc.evaluate(c.uow(), ctx, ctx.now, settings=c.rules, catalogue=c.catalogue, rule=rule,
-                                  unit=unit, subject=subject, status=status, case=case, keep=True)
+    # Evaluated read-only (no write lock while the rules run), stored in a short write after.
+    found = findings_svc.evaluate(c.uow(read_only=True), ctx, ctx.now, settings=c.rules, catalogue=c.catalogue,
+                                  rule=rule, unit=unit, subject=subject, status=status, case=case, keep=c.uow())
     return [f.to_json() for f in found]
 
 

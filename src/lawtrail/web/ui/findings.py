@@ -124,9 +124,9 @@ def findings_page(request: Request, who: Principal = Who) -> Response:
         unit = UUID(chosen["unit"]) if chosen["unit"] else None
         status = _status_filter(chosen["status"])
         case = _case_filter(request, who, chosen["case"])
-        found = findings_svc.evaluate(c.uow(), ctx, ctx.now, settings=c.rules, catalogue=c.catalogue,
+        found = findings_svc.evaluate(c.uow(read_only=True), ctx, ctx.now, settings=c.rules, catalogue=c.catalogue,
                                       rule=chosen["rule"] or None,
-                                      unit=unit, case=case.id if case else None, keep=True)
+                                      unit=unit, case=case.id if case else None, keep=c.uow())
     except ValueError:
         problem = invalid("unit", "执法机构选择无效", "unit is not a valid id")
     except LawtrailError as exc:
