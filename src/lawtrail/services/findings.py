@@ -278,11 +278,11 @@ def evaluate(uow: UnitOfWork, ctx: Ctx, now: datetime, *, settings: RuleSettings
     record rules of Art. 8–15 run; every entry point passes it. The record, review, service and
     approval findings of a case are read from the store when it holds them for the rules, the
     catalogue in force and the case's facts as they are now (``services.stored_findings``);
-    ``keep``: store those computed now so that the next evaluation reads them back — ``True``: in
-    the evaluation's own transaction (then committed; ``uow`` must be able to write); a unit of
-    work: in a short transaction of that one after the evaluation, so that ``uow`` may be
-    read-only and no write lock is held while the rules run (safe since decision 0050: each row
-    carries the ``facts_rev`` it was computed at, and a case changed meanwhile does not count).
+    ``keep``: store those computed now so that the next evaluation reads them back, in a short
+    transaction after the evaluation — ``True``: of ``uow`` (which must then be able to write); a
+    unit of work: of that one, so that ``uow`` may be read-only and no write lock is held while
+    the rules run (safe since decision 0050: each row carries the ``facts_rev`` it was computed
+    at, and a case changed meanwhile does not count).
 
     Raise ValidationFailed for an unknown rule id, PermissionDenied without finding:view,
     NotFound for an unknown ``case``."""
@@ -297,14 +297,12 @@ def evaluate(uow: UnitOfWork, ctx: Ctx, now: datetime, *, settings: RuleSettings
             for evaluator in evaluators if evaluators is not None else EVALUATORS:
                 found.extend(evaluator(uow, scope, now, settings or RuleSettings()))
         store: Stored | None = scope.shared.get(STORED)
-        sets = store.to_keep(STORED_PARTS, now, settings or RuleSettings()) if keep and store is not None else []
-        if sets and keep is True:
-            uow.cases.keep_findings(store.stamp, now, sets)  # type: ignore[union-attr]
-            uow.commit()
-    if sets and not isinstance(keep, bool) and store is not None:
-        with keep:
-            keep.cases.keep_findings(store.stamp, now, sets)
-            keep.commit()
+    sets = store.to_keep(STORED_PARTS, now, settings or RuleSettings()) if keep and store is not None else []
+    if sets and store is not None:  # a transaction of its own: each row carries its facts_rev
+        writer = uow if isinstance(keep, bool) else keep
+        with writer:
+            writer.cases.keep_findings(store.stamp, now, sets)
+            writer.commit()
     shown = [f for f in found if (subject is None or (f.subject.type, f.subject.id) == subject)
              and (subjects is None or (f.subject.type, f.subject.id) in subjects)
              and (status is None or f.status is status) and (rule is None or f.rule.id == rule)]

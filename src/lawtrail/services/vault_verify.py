@@ -91,7 +91,7 @@ def verify_vault(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, *,
     known = {sha256 for sha256, _ in recorded} | _verify_derived(uow, blobs, report)
     unknown = set(blobs.iter_digests()) - known
     if unknown:  # rows committed while this run hashed and listed (an ingest, the derived worker)
-        unknown -= _recorded_digests(uow)  # are read again after the listing: no false alarm
+        unknown -= _recorded_digests(uow, ctx)  # are read again after the listing: no false alarm
     report.problems.extend(VaultProblem(d, "untracked") for d in sorted(unknown))
     with uow:
         summary = {k: v for k, v in report.to_json().items() if k not in ("problems", "derived")}
@@ -104,11 +104,11 @@ def verify_vault(uow: UnitOfWork, ctx: Ctx, blobs: BlobStore, *,
     return report
 
 
-def _recorded_digests(uow: UnitOfWork) -> set[str]:
-    """Every digest with a row now: originals, record attachments and derived objects."""
+def _recorded_digests(uow: UnitOfWork, ctx: Ctx) -> set[str]:
+    """Every digest with a row now: ``recorded_originals`` and the derived objects."""
+    originals = {d for d, _ in recorded_originals(uow, ctx)}
     with uow:
-        return ({d for d, _ in uow.media.digests()} | {d for d, _ in uow.records.attachment_digests()}
-                | {d for d, *_ in uow.derived.digests()})
+        return originals | {d for d, *_ in uow.derived.digests()}
 
 
 def _verify_derived(uow: UnitOfWork, blobs: BlobStore, report: VaultReport) -> set[str]:
