@@ -53,9 +53,11 @@ PER_CASE: list[Table] = [t.media, t.media_registrations, t.media_marks, t.cases,
                          t.case_stage_changes, t.case_media, t.record_versions, t.record_attachments,
                          t.record_signatures, t.approval_requests, t.approval_actions, t.approval_waiting,
                          t.approval_waiting_people]
-#: Left empty in the copy: the trail (not read by what is timed) and log-in state.
+#: Left empty in the copy: the trail (not read by what is timed), log-in state, and what the
+#: database derives itself (``media_revs``: its triggers fill it as the copies are inserted) or
+#: the engine stores (the findings: computed by the first evaluation).
 SKIPPED = {"events", "ledger_head", "ledger_nodes", "checkpoints", "sessions", "api_tokens", "login_attempts",
-           "case_numbers"}
+           "case_numbers", "media_revs", "media_findings", "case_findings"}
 _NUMBER = re.compile(r"〔\d{4}〕\d+号$")
 Rows = dict[str, list[dict[str, Any]]]
 

@@ -113,7 +113,8 @@ def test_the_vault_reads_narrow_originals_and_registrations_as_the_full_reads(de
         bureau_id = conn.execute(select(t.bureaus.c.id)).scalar_one()
         media = SqlMedia(conn)
         full = media.in_scope(bureau_id, None)
-        narrow = media.originals_in_scope(bureau_id, None)
+        narrow, revs = media.originals_in_scope(bureau_id, None)
+        assert list(revs) == [m.id for m in narrow]
         assert [tuple(getattr(m, n) for n in ORIGINAL_FIELDS) for m in narrow] == \
             [tuple(getattr(m, n) for n in ORIGINAL_FIELDS) for m in full] and full
         latest = media.latest_registrations(bureau_id, None)

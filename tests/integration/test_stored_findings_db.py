@@ -4,13 +4,14 @@ and every later one give exactly the findings computed from the rows; what is re
 stored text (the stored cases' rows are not read: one statement more than without the store,
 whatever the number of cases); a new catalogue version makes it stale, and so does any change
 to the case: the database's triggers raise ``cases.facts_rev`` for a row of every table the
-rules read (migration 0024). One demo load per engine: it takes a while."""
+rules read (migration 0024). The same for the vault findings of originals (decision 0051,
+``media_revs``, migration 0025). One demo load per engine: it takes a while."""
 
 from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from lawtrail.adapters.clock import FixedClock
 from lawtrail.adapters.db import tables as t
+from lawtrail.adapters.db.media_findings_repo import rev_of as findings_repo_rev
 from lawtrail.adapters.db.uow import SqlUnitOfWork
 from lawtrail.bootstrap import Container
 from lawtrail.domain.access import system_actor
@@ -53,9 +55,9 @@ def run(c: Container, ctx: Ctx, now: datetime, *, keep: bool = False, store: boo
     return findings.evaluate(uow, ctx, now, settings=c.rules, catalogue=c.catalogue, keep=keep)
 
 
-def stored_rows(c: Container) -> int:
+def stored_rows(c: Container, table: Any = t.case_findings) -> int:
     with c.engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(t.case_findings)).scalar_one())
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
 
 def rev(conn: Connection, case_id: uuid.UUID) -> int:
@@ -75,10 +77,12 @@ def test_stored_findings_are_kept_read_back_and_made_stale(container: Container)
     assert stored_rows(c) == 0
     assert lines(run(c, ctx, now, keep=True)) == lines(fresh)
     assert len(loaded) >= 20 and stored_rows(c) == len(loaded)  # every case, open or archived
+    originals = stored_rows(c, t.media)
+    assert originals >= 10 and stored_rows(c, t.media_findings) == originals  # every original (decision 0051)
     with counting(c.engine) as statements:
         again = run(c, ctx, now, keep=True)
     assert lines(again) == lines(fresh)
-    assert len(statements) == len(plain) + 1  # the stored findings; nothing written
+    assert len(statements) == len(plain) + 2  # the stored findings of cases and of originals; nothing written
     for later in (now + timedelta(days=2), now + timedelta(days=40), now + timedelta(days=800)):
         assert lines(run(c, ctx, later)) == lines(run(c, ctx, later, store=False))  # due times, Art. 5
 
@@ -91,6 +95,23 @@ def test_stored_findings_are_kept_read_back_and_made_stale(container: Container)
                      .values(findings=json.dumps([planted], ensure_ascii=False)))
     mine = [f for f in run(c, ctx, now) if f.subject.id == str(target.id)]
     assert [(f.rule.id, f.message_en) for f in mine] == [("ART13-SIGNATURES", "planted")]
+    with c.engine.connect() as conn:  # an original with a registration
+        original = conn.execute(select(t.media_registrations.c.media_id).limit(1)).scalar_one()
+    planted = ["ART43-EVIDENCE-NOTE", "media", str(original), "样本", "写入的", "planted", "open", None, None, []]
+    with c.engine.begin() as conn:
+        conn.execute(update(t.media_findings).where(t.media_findings.c.media_id == original)
+                     .values(findings=json.dumps([planted], ensure_ascii=False)))
+    mine = [f for f in run(c, ctx, now) if f.subject.id == str(original)]
+    assert [(f.rule.id, f.message_en) for f in mine] == [("ART43-EVIDENCE-NOTE", "planted")]
+    # A new registration of that original: its row no longer counts (media_revs, migration 0025).
+    with c.engine.begin() as conn:
+        _copy(conn, t.media_registrations, {"version": 99}, t.media_registrations.c.media_id == original)
+
+    def of_media(found: list[Finding]) -> list[str]:
+        return lines([f for f in found if f.subject.type == "media"])
+
+    assert of_media(run(c, ctx, now, keep=True)) == of_media(run(c, ctx, now, store=False))
+    assert of_media(run(c, ctx, now)) == of_media(run(c, ctx, now, store=False))
 
     # A new catalogue version: stale everywhere, computed again (and kept again).
     with c.uow() as uow:
@@ -112,9 +133,10 @@ def test_stored_findings_are_kept_read_back_and_made_stale(container: Container)
     assert stored_rows(c) == len(loaded)
 
 
-def _copy(conn: Connection, table: Any, change: dict[str, Any]) -> dict[str, Any]:
-    """Insert a copy of the first row of ``table`` with ``change``; return the copy."""
-    row = dict(conn.execute(select(table).limit(1)).mappings().one())
+def _copy(conn: Connection, table: Any, change: dict[str, Any], where: Any = None) -> dict[str, Any]:
+    """Insert a copy of the first row of ``table`` (``where`` it holds) with ``change``; return the copy."""
+    query = select(table) if where is None else select(table).where(where)
+    row = dict(conn.execute(query.limit(1)).mappings().one())
     row.update(change)
     conn.execute(insert(table).values(**row))
     return row
@@ -159,3 +181,33 @@ def test_every_table_the_rules_read_raises_the_cases_facts_rev(container: Contai
         bumped(handler["case_id"], lambda: conn.execute(insert(t.case_handlers).values(**handler)))
         bumped(handler["case_id"], lambda: conn.execute(update(t.cases).where(t.cases.c.id == handler["case_id"])
                                                         .values(name="改名")))
+
+        # The vault rules' tables (migration 0025), append-only: an insert into each raises the
+        # original's media_revs.rev (from 0, no row, the first time).
+        def media_rev(media_id: uuid.UUID) -> int:
+            return int(conn.execute(select(findings_repo_rev(media_id))).scalar_one())
+
+        def raised(media_id: uuid.UUID, write: Any) -> None:
+            before = media_rev(media_id)
+            write()
+            assert media_rev(media_id) == before + 1, write
+
+        reg = dict(conn.execute(select(t.media_registrations).limit(1)).mappings().one())
+        raised(reg["media_id"], lambda: _copy(conn, t.media_registrations, {"version": 99},
+                                              t.media_registrations.c.media_id == reg["media_id"]))
+        mark = {"media_id": reg["media_id"], "version": 1, "evidence": True, "collector": "张三", "collected_at": None,
+                "place": "", "situations": [], "situation_note": "", "retention": "long_term", "retain_until": None,
+                "actor_id": None, "actor_name": "测试", "at": datetime(2026, 1, 5, tzinfo=UTC)}
+        raised(reg["media_id"], lambda: conn.execute(insert(t.media_marks).values(**mark)))
+        unlinked = conn.execute(select(t.media.c.id).where(~t.media.c.id.in_(select(t.handin_media.c.media_id)))
+                                .limit(1)).scalar_one()
+        m = conn.execute(select(t.media).where(t.media.c.id == unlinked)).one()
+        at = datetime(2026, 1, 5, tzinfo=UTC)
+        handin = uuid.uuid4()
+        conn.execute(insert(t.handins).values(
+            id=handin, bureau_id=m.bureau_id, unit_id=m.unit_id, device_id=m.device_id, device_number="DSJ-T",
+            officer_id=None, handed_in_at=at, exception=None, returned_at=None, note="", recorded_by_id=None,
+            recorded_by_name="测试", recorded_at=at))
+        conn.execute(insert(t.handin_completions).values(handin_id=handin, completed_at=at, actor_id=None,
+                                                         actor_name="测试"))
+        raised(unlinked, lambda: conn.execute(insert(t.handin_media).values(media_id=unlinked, handin_id=handin)))

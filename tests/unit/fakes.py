@@ -138,6 +138,7 @@ class FakeState:
     disclosure_rows: list[Any] = field(default_factory=list)  # tests/unit/fake_disclosure.py
     #: case id → (stamp, the case's facts_rev then, findings JSON): the derived store of decision 0050
     case_findings: dict[UUID, tuple[str, int, str]] = field(default_factory=dict)
+    media_findings: dict[UUID, tuple[str, int, str]] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -162,6 +163,7 @@ class FakeState:
             approval_requests=list(self.approval_requests), approval_actions=list(self.approval_actions),
             derived=list(self.derived), approval_waiting=dict(self.approval_waiting),
             disclosure_rows=list(self.disclosure_rows), case_findings=dict(self.case_findings),
+            media_findings=dict(self.media_findings),
         )
 
 
@@ -507,16 +509,46 @@ class FakeMedia(_Repo):
         return sorted((m for m in self.s.media.values() if _in_scope(m, bureau_id, unit_ids)
                        and media_id in (None, m.id)), key=lambda m: (m.stored_at, str(m.id)))
 
-    def originals_in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> list[OriginalFact]:
-        return [OriginalFact(*(getattr(m, name) for name in ORIGINAL_FIELDS))
-                for m in self.in_scope(bureau_id, unit_ids)]
+    def facts_rev(self, media_id: UUID) -> int:
+        """What the SQL triggers keep in ``media_revs.rev`` (migration 0025), as a digest of the
+        original's registrations, marks and hand-in link."""
+        s = self.s
+        rows = ([r for r in s.registrations if r.media_id == media_id],
+                [m for m in s.marks if m.media_id == media_id],
+                sorted(str(c.handin_id) for c in s.completions.values() if media_id in c.media_ids))
+        return int.from_bytes(hashlib.sha256(repr(rows).encode()).digest()[:7], "big")
 
-    def latest_registrations(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> dict[UUID, Registration]:
+    def _covered(self, media_id: UUID, stamp: str | None) -> bool:
+        row = self.s.media_findings.get(media_id)
+        return stamp is not None and row is not None and row[0] == stamp and row[1] == self.facts_rev(media_id)
+
+    def originals_in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
+                           skip_stored: str | None = None) -> tuple[list[OriginalFact], dict[UUID, int]]:
+        media = [m for m in self.in_scope(bureau_id, unit_ids) if not self._covered(m.id, skip_stored)]
+        return ([OriginalFact(*(getattr(m, name) for name in ORIGINAL_FIELDS)) for m in media],
+                {m.id: self.facts_rev(m.id) for m in media})
+
+    def latest_registrations(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
+                             fresh: Sequence[UUID] | None = None,
+                             skip_stored: str | None = None) -> dict[UUID, Registration]:
         out: dict[UUID, Registration] = {}
         for reg in sorted(self.s.registrations, key=lambda r: r.version):
-            if _in_scope(self.s.media[reg.media_id], bureau_id, unit_ids):
+            if _in_scope(self.s.media[reg.media_id], bureau_id, unit_ids) and not self._covered(reg.media_id,
+                                                                                                 skip_stored):
                 out[reg.media_id] = reg
         return out
+
+    def stored_findings(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
+                        stamp: str) -> list[tuple[UUID, str]]:
+        return [(m.id, self.s.media_findings[m.id][2]) for m in sorted(self.in_scope(bureau_id, unit_ids),
+                                                                       key=lambda m: m.id)
+                if self._covered(m.id, stamp) and self.s.media_findings[m.id][2] != "[]"]
+
+    def keep_findings(self, stamp: str, at: datetime, sets: Sequence[tuple[UUID, int, str]]) -> bool:
+        for media_id, rev, text in sets:
+            _exists(self.s.media, media_id, "media")
+            self.s.media_findings[media_id] = (stamp, rev, text)
+        return True
 
     def clips(self, device_ids: Collection[UUID], start: datetime, end: datetime) -> list[Clip]:
         self._uow.queries += 1
@@ -617,10 +649,13 @@ class FakeMarks(_Repo):
     def for_media(self, media_id: UUID) -> list[MediaMark]:
         return sorted((m for m in self.s.marks if m.media_id == media_id), key=lambda m: m.version)
 
-    def latest_in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> dict[UUID, MediaMark]:
+    def latest_in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
+                        fresh: Sequence[UUID] | None = None, skip_stored: str | None = None) -> dict[UUID, MediaMark]:
         out: dict[UUID, MediaMark] = {}
+        media = FakeMedia(self._uow)
         for mark in sorted(self.s.marks, key=lambda m: m.version):
-            if _in_scope(self.s.media[mark.media_id], bureau_id, unit_ids):
+            if _in_scope(self.s.media[mark.media_id], bureau_id, unit_ids) and not media._covered(mark.media_id,
+                                                                                                   skip_stored):
                 out[mark.media_id] = mark
         return out
 

@@ -59,6 +59,8 @@ class Scope:
 
 
 CASE_ROWS = "case_rows"
+#: What the vault evaluator computed that may be stored: (stamp, sets of ``media_sets``).
+MEDIA_KEEP = "media_keep"
 #: This evaluation's use of the stored findings of cases (``services.stored_findings``).
 STORED = "stored"
 #: Whether the evaluation's transaction reads one snapshot (``UnitOfWork.snapshot``): the store
@@ -75,14 +77,32 @@ Evaluator = Callable[[UnitOfWork, Scope, datetime, RuleSettings], list[Finding]]
 
 
 def vault_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> list[Finding]:
-    """Art. 41–44 over every original and hand-in in scope: six statements whatever the count."""
+    """Art. 41–44 over every original and hand-in in scope: seven statements whatever the count.
+    An original's findings are read back from the store when it holds them for the rules' code
+    and the original's facts as they are now (``stored_findings.vault_stamp``; the unit of work
+    must read one snapshot, ``SNAPSHOT``), and its rows are then not read. The hand-ins are read
+    bureau-wide: an original's deadline follows from the hand-in that accounts for it whichever
+    unit recorded that; the open hand-ins' findings are then kept to the units in scope."""
     if not scope.wants(CHECKS):
         return []
     b, u = scope.bureau_id, scope.unit_ids
-    facts = VaultFacts(media=uow.media.originals_in_scope(b, u), registrations=uow.media.latest_registrations(b, u),
-                       marks=uow.marks.latest_in_scope(b, u), handins=uow.handins.in_scope(b, u),
-                       completions=uow.handins.completions_in_scope(b, u))
-    return check_vault(facts, now, settings, rule=scope.rule)
+    key = stored_findings.vault_stamp(settings) if scope.shared.get(SNAPSHOT) else None
+    media, revs = uow.media.originals_in_scope(b, u, skip_stored=key)
+    fresh = list(revs)
+    facts = VaultFacts(media=media, registrations=uow.media.latest_registrations(b, u, fresh=fresh, skip_stored=key),
+                       marks=uow.marks.latest_in_scope(b, u, fresh=fresh, skip_stored=key),
+                       handins=uow.handins.in_scope(b, None), completions=uow.handins.completions_in_scope(b, None))
+    found = check_vault(facts, now, settings, rule=scope.rule)
+    if u is not None:
+        units = {str(unit) for unit in u}
+        found = [f for f in found if f.subject.type != "handin" or f.unit_id in units]
+    if key is None:
+        return found
+    if scope.rule is None:
+        scope.shared[MEDIA_KEEP] = (key, stored_findings.media_sets(revs, found, now, settings.due_soon))
+    stored = [f for _, text in uow.media.stored_findings(b, u, key)
+              for f in stored_findings.decode(text, now, settings.due_soon)]
+    return [f for f in stored if scope.rule in (None, f.rule.id)] + found
 
 
 def activity_evaluator(uow: UnitOfWork, scope: Scope, now: datetime, settings: RuleSettings) -> list[Finding]:
@@ -277,12 +297,13 @@ def evaluate(uow: UnitOfWork, ctx: Ctx, now: datetime, *, settings: RuleSettings
     soon, then open, each by due time. ``catalogue`` (the record catalogue's source) lets the
     record rules of Art. 8–15 run; every entry point passes it. The record, review, service and
     approval findings of a case are read from the store when it holds them for the rules, the
-    catalogue in force and the case's facts as they are now (``services.stored_findings``);
-    ``keep``: store those computed now so that the next evaluation reads them back, in a short
-    transaction after the evaluation — ``True``: of ``uow`` (which must then be able to write); a
-    unit of work: of that one, so that ``uow`` may be read-only and no write lock is held while
-    the rules run (safe since decision 0050: each row carries the ``facts_rev`` it was computed
-    at, and a case changed meanwhile does not count).
+    catalogue in force and the case's facts as they are now (``services.stored_findings``), and
+    so are the vault findings of an original (decision 0051); ``keep``: store those computed now
+    so that the next evaluation reads them back, in a short transaction after the evaluation —
+    ``True``: of ``uow`` (which must then be able to write); a unit of work: of that one, so
+    that ``uow`` may be read-only and no write lock is held while the rules run (safe since
+    decision 0050: each row carries the ``facts_rev`` it was computed at, and a case or an
+    original changed meanwhile does not count).
 
     Raise ValidationFailed for an unknown rule id, PermissionDenied without finding:view,
     NotFound for an unknown ``case``."""
@@ -298,10 +319,14 @@ def evaluate(uow: UnitOfWork, ctx: Ctx, now: datetime, *, settings: RuleSettings
                 found.extend(evaluator(uow, scope, now, settings or RuleSettings()))
         store: Stored | None = scope.shared.get(STORED)
     sets = store.to_keep(STORED_PARTS, now, settings or RuleSettings()) if keep and store is not None else []
-    if sets and store is not None:  # a transaction of its own: each row carries its facts_rev
+    media_stamp, media_sets = scope.shared.get(MEDIA_KEEP, ("", [])) if keep else ("", [])
+    if (sets and store is not None) or media_sets:  # a transaction of its own: each row carries its facts_rev
         writer = uow if isinstance(keep, bool) else keep
         with writer:
-            writer.cases.keep_findings(store.stamp, now, sets)
+            if sets and store is not None:
+                writer.cases.keep_findings(store.stamp, now, sets)
+            if media_sets:
+                writer.media.keep_findings(media_stamp, now, media_sets)
             writer.commit()
     shown = [f for f in found if (subject is None or (f.subject.type, f.subject.id) == subject)
              and (subjects is None or (f.subject.type, f.subject.id) in subjects)

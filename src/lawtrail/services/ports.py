@@ -155,13 +155,33 @@ class MediaRepo(Protocol):
         in one query."""
         ...
 
-    def latest_registrations(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> dict[UUID, Registration]:
-        """The latest registration of every original in scope, by media id, in one query."""
+    def latest_registrations(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
+                             fresh: Sequence[UUID] | None = None,
+                             skip_stored: str | None = None) -> dict[UUID, Registration]:
+        """The latest registration of every original in scope, by media id, in one query; with
+        ``skip_stored`` (and ``fresh``, the ids ``originals_in_scope`` gave), of the originals
+        whose findings are not stored under that stamp only."""
         ...
 
-    def originals_in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> list[OriginalFact]:
+    def originals_in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
+                           skip_stored: str | None = None) -> tuple[list[OriginalFact], dict[UUID, int]]:
         """``in_scope``'s originals (every one of the bureau, or of ``unit_ids``), in its order, with
-        only what the vault rules read (``domain.vault.Original``), in one query."""
+        only what the vault rules read (``domain.vault.Original``), and each one's ``facts_rev``
+        (raised by the database on every new registration, mark or hand-in link), in one query;
+        ``skip_stored``: without those whose findings are stored under that stamp."""
+        ...
+
+    def stored_findings(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
+                        stamp: str) -> list[tuple[UUID, str]]:
+        """(media id, its stored findings as the JSON text ``keep_findings`` stored) of the
+        originals in scope whose row has ``stamp`` and the original's ``facts_rev`` now and holds
+        some finding, by media id: one statement. Derived data (decision 0051), not a record."""
+        ...
+
+    def keep_findings(self, stamp: str, at: datetime, sets: Sequence[tuple[UUID, int, str]]) -> bool:
+        """Store (media id, its ``facts_rev`` when read, findings JSON) under ``stamp``, replacing
+        what was stored for those originals; False, storing nothing, when another transaction
+        changed those rows meanwhile."""
         ...
 
     def recorded_after(self, cursor: tuple[datetime, UUID] | None, limit: int) -> list[MediaRecord]:
@@ -206,7 +226,11 @@ class MarkRepo(Protocol):
         ...
 
     def for_media(self, media_id: UUID) -> list[MediaMark]: ...
-    def latest_in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> dict[UUID, MediaMark]: ...
+    def latest_in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
+                        fresh: Sequence[UUID] | None = None, skip_stored: str | None = None) -> dict[UUID, MediaMark]:
+        """The latest mark of every marked original in scope (with ``skip_stored``: of those
+        ``latest_registrations`` would read), by media id, in one query."""
+        ...
 
 
 class ActivityRepo(Protocol):

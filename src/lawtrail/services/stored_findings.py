@@ -18,8 +18,14 @@ Time: the statuses of findings with a due time are worked out again at reading f
 ``now`` and the window of the rule (``WINDOWS``); findings without one have a fixed status. The
 one finding whose existence depends on the day, not only its status — Art. 5, two handlers with
 a certificate valid *today* — is never stored: it is worked out at every evaluation for the open
-cases at a handled stage (``CaseRows.live``). The vault, activity and disclosure findings are
-about originals, activities and requests, not cases, and are not stored.
+cases at a handled stage (``CaseRows.live``).
+
+The findings of originals (the vault rules, Art. 41–43; decision 0051) are stored the same way,
+one row per original (``media_sets``) under ``vault_stamp``, valid while the original's
+``facts_rev`` (raised by triggers on each new registration, mark or hand-in link, migration
+0025) is the one stored. The open hand-ins' findings are worked out at every evaluation (they
+are few, and a hand-in becomes late by the clock alone), and so are the activity and
+disclosure findings.
 
 This is derived data: deleting every row changes no result, only the time it takes. Storing it
 is therefore no recorded change and writes no ledger event (DESIGN.md rule 1 is about records).
@@ -44,6 +50,7 @@ from lawtrail.domain.rules import RULES, RuleSettings
 from lawtrail.domain.rules import approvals as approval_rules
 from lawtrail.domain.rules import case_records as case_rules
 from lawtrail.domain.rules import service as service_rules
+from lawtrail.domain.rules import vault as vault_rules
 from lawtrail.domain.rules.case_records import CaseRows
 
 #: Bumped when the stored JSON changes shape.
@@ -62,14 +69,21 @@ MODULES = ("lawtrail.domain.findings", "lawtrail.domain.cases", "lawtrail.domain
 WINDOWS: dict[str, timedelta | None] = {case_rules.ART10.id: None, service_rules.ART28.id: None,
                                         approval_rules.ART09_EMERGENCY.id: None,
                                         approval_rules.ART18_SIGNED.id: DUE_SOON,
-                                        approval_rules.ART19_CHAIN.id: DUE_SOON}
+                                        approval_rules.ART19_CHAIN.id: DUE_SOON,
+                                        vault_rules.STORED_24H.id: None, vault_rules.REGISTRATION_COMPLETE.id: None}
+
+
+#: The modules whose code decides the stored findings of originals (Art. 41–43).
+VAULT_MODULES = ("lawtrail.domain.findings", "lawtrail.domain.org", "lawtrail.domain.vault",
+                 "lawtrail.domain.evidence", "lawtrail.domain.rules.common", "lawtrail.domain.rules.vault",
+                 "lawtrail.services.findings", "lawtrail.services.stored_findings")
 
 
 @cache
-def code_digest() -> str:
-    """SHA-256 (hex, 24 digits) over ``FORMAT`` and the source files of ``MODULES``."""
+def code_digest(modules: tuple[str, ...] = MODULES) -> str:
+    """SHA-256 (hex, 24 digits) over ``FORMAT`` and the source files of ``modules``."""
     digest = hashlib.sha256(f"stored findings {FORMAT}".encode())
-    for name in MODULES:
+    for name in modules:
         __import__(name)
         origin = getattr(sys.modules[name], "__file__", None)
         digest.update(name.encode() + b"\0" + (Path(origin).read_bytes() if origin else b"") + b"\0")
@@ -82,6 +96,12 @@ def stamp(current: Catalogue, settings: RuleSettings, users: Iterable[User]) -> 
     names = hashlib.sha256("\n".join(sorted(f"{u.id} {u.display_name}" for u in users)).encode())
     return (f"{code_digest()}:c{current.version}:{current.sha256[:12]}:"
             f"n{int(settings.complainant_notice.total_seconds())}:u{names.hexdigest()[:12]}")
+
+
+def vault_stamp(settings: RuleSettings) -> str:
+    """What stored findings of originals must have been computed under to be used now: the code
+    and the grace period of Art. 42 registration (the due time of its findings)."""
+    return f"{code_digest(VAULT_MODULES)}:g{int(settings.registration_grace.total_seconds())}"
 
 
 #: Rules never stored: their findings depend on the day itself, not only their status.
@@ -111,6 +131,32 @@ def decode(text: str, now: datetime, due_soon: timedelta) -> list[Finding]:
 
 
 _STATUSES = {s.value: s for s in FindingStatus}
+
+
+def _reads_back(f: Finding, now: datetime, due_soon: timedelta) -> bool:
+    """Whether ``decode`` at ``now`` would give ``f`` back: no due time, or one of a rule in
+    ``WINDOWS`` whose window gives the status ``f`` has."""
+    return f.due_at is None or (f.rule.id in WINDOWS and f.status is status_at(
+        f.due_at, now, due_soon=WINDOWS[f.rule.id] or due_soon))
+
+
+def media_sets(revs: Mapping[UUID, int], found: Iterable[Finding], now: datetime,
+               due_soon: timedelta) -> list[tuple[UUID, int, str]]:
+    """(media id, its ``facts_rev`` as read, JSON) of each original the vault evaluator read
+    (``revs``), with its findings in the order computed (``[]``: none); an original with a
+    finding that would not read back the same is left out, and nothing is stored when a
+    finding about an original names one not read."""
+    fresh: dict[str, list[Finding]] = {str(m): [] for m in revs}
+    unstorable: set[str] = set()
+    for f in found:
+        if f.subject.type != "media":
+            continue
+        if f.subject.id not in fresh:
+            return []
+        if not _reads_back(f, now, due_soon):
+            unstorable.add(f.subject.id)
+        fresh[f.subject.id].append(f)
+    return [(m, revs[m], encode(fresh[key])) for m in revs if (key := str(m)) not in unstorable]
 
 
 @dataclass
@@ -165,8 +211,7 @@ class Stored:
                     return []
                 if f.rule.id in LIVE_RULES:
                     continue
-                if f.due_at is not None and (f.rule.id not in WINDOWS or f.status is not status_at(
-                        f.due_at, now, due_soon=WINDOWS[f.rule.id] or due_soon)):
+                if not _reads_back(f, now, due_soon):
                     unstorable.add(case_id)
                 fresh[case_id].append(f)
         revs = self.rows.revs

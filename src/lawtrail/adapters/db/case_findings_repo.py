@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Connection, Select, delete, exists, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, Table, delete, exists, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
@@ -80,20 +80,23 @@ def stored(conn: Connection, bureau_id: UUID, unit_ids: frozenset[UUID] | None, 
     return [(case, text) for case, text in rows]
 
 
-def keep(conn: Connection, stamp: str, at: datetime, sets: Sequence[tuple[UUID, int, str]]) -> bool:
-    """Store each (case id, its ``facts_rev`` when read, findings JSON) under ``stamp``, replacing
-    what was stored for those cases, inside a savepoint; return False, having stored nothing,
-    when another transaction stored or removed some of those rows meanwhile (PostgreSQL's
-    serialization failure under REPEATABLE READ: a cache is simply not filled this time)."""
+def keep(conn: Connection, stamp: str, at: datetime, sets: Sequence[tuple[UUID, int, str]],
+         table: Table = t.case_findings) -> bool:
+    """Store each (subject id, its ``facts_rev`` when read, findings JSON) under ``stamp`` in
+    ``table`` (``case_findings``, or ``media_findings`` of originals), replacing what was stored
+    for those subjects, inside a savepoint; return False, having stored nothing, when another
+    transaction stored or removed some of those rows meanwhile (PostgreSQL's serialization
+    failure under REPEATABLE READ: a cache is simply not filled this time)."""
     upsert: Any = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    key = next(iter(table.primary_key.columns))
     try:
         with conn.begin_nested():
             for start in range(0, len(sets), CHUNK):
                 chunk = sets[start:start + CHUNK]
-                conn.execute(delete(t.case_findings).where(F.case_id.in_([case for case, _, _ in chunk])))
-                conn.execute(upsert(t.case_findings).on_conflict_do_nothing(index_elements=["case_id"]),
-                             [{"case_id": case, "stamp": stamp, "facts_rev": rev, "stored_at": at,
-                               "findings": text} for case, rev, text in chunk])
+                conn.execute(delete(table).where(key.in_([subject for subject, _, _ in chunk])))
+                conn.execute(upsert(table).on_conflict_do_nothing(index_elements=[key.name]),
+                             [{key.name: subject, "stamp": stamp, "facts_rev": rev, "stored_at": at,
+                               "findings": text} for subject, rev, text in chunk])
     except DBAPIError as exc:
         if getattr(exc.orig, "sqlstate", None) != SERIALIZATION_FAILURE:
             raise

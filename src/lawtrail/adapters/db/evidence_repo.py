@@ -6,12 +6,14 @@ for every row of a bureau (optionally of some units), whatever the number of ori
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Connection, Row, Select, func, insert, select
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
+from lawtrail.adapters.db import media_findings_repo
 from lawtrail.adapters.db import tables as t
 from lawtrail.adapters.db.fastrows import dicts
 from lawtrail.adapters.db.media_repo import _media
@@ -139,11 +141,18 @@ class SqlMarks:
                                  .order_by(t.media_marks.c.version))
         return [_mark(r) for r in rows]
 
-    def latest_in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> dict[UUID, MediaMark]:
-        """The latest version of every marked original of the bureau (or units), in one statement."""
+    def latest_in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
+                        fresh: Sequence[UUID] | None = None, skip_stored: str | None = None) -> dict[UUID, MediaMark]:
+        """The latest version of every marked original of the bureau (or units), in one
+        statement; with ``skip_stored``, of the originals not stored under it only (``fresh``:
+        their ids)."""
         mk, md = t.media_marks, t.media
-        latest = select(mk.c.media_id, func.max(mk.c.version).label("version")).group_by(mk.c.media_id).subquery()
-        query = (select(mk).join(latest, (latest.c.media_id == mk.c.media_id) & (latest.c.version == mk.c.version))
+        latest = select(mk.c.media_id, func.max(mk.c.version).label("version"))
+        if skip_stored is not None and fresh is not None:
+            latest = latest.where(media_findings_repo.in_fresh(mk.c.media_id, bureau_id, unit_ids, skip_stored, fresh))
+        latest_rows = latest.group_by(mk.c.media_id).subquery()
+        query = (select(mk).join(latest_rows, (latest_rows.c.media_id == mk.c.media_id)
+                                 & (latest_rows.c.version == mk.c.version))
                  .join(md, md.c.id == mk.c.media_id))
         rows = dicts(self.conn, _scoped(query, md.c.unit_id, md.c.bureau_id, bureau_id, unit_ids))
         return {d["media_id"]: _mark_from(d) for d in rows}

@@ -4,7 +4,7 @@ triggers refuse both anyway."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
@@ -13,6 +13,7 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, Connection, Row, Select, and_, false, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
+from lawtrail.adapters.db import case_findings_repo, media_findings_repo
 from lawtrail.adapters.db import tables as t
 from lawtrail.adapters.db.fastrows import dicts, enum_map, fetch
 from lawtrail.domain.activities import Clip
@@ -102,26 +103,46 @@ class SqlMedia:
             query = query.where(t.media.c.id == media_id)
         return [_media_from(d) for d in dicts(self.conn, query.order_by(t.media.c.stored_at, t.media.c.id))]
 
-    def originals_in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> list[OriginalFact]:
-        """``in_scope``'s originals, in its order, with only what the vault rules read."""
+    def originals_in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
+                           skip_stored: str | None = None) -> tuple[list[OriginalFact], dict[UUID, int]]:
+        """``in_scope``'s originals, in its order, with only what the vault rules read, and the
+        ``facts_rev`` of each (``media_findings_repo.rev_of``); ``skip_stored``: without those
+        whose findings are stored under that stamp."""
         m = t.media.c
-        query = select(*(m[name] for name in ORIGINAL_FIELDS)).where(m.bureau_id == bureau_id)
+        query = select(*(m[name] for name in ORIGINAL_FIELDS), media_findings_repo.rev_of(m.id))
+        query = query.where(m.bureau_id == bureau_id)
         if unit_ids is not None:
             query = query.where(m.unit_id.in_(sorted(unit_ids)))
+        if skip_stored is not None:
+            query = query.where(~media_findings_repo.covered(skip_stored))
         _, rows = fetch(self.conn, query.order_by(m.stored_at, m.id))
-        return [OriginalFact(*row) for row in rows]
+        return [OriginalFact(*row[:-1]) for row in rows], {row[0]: row[-1] for row in rows}
 
-    def latest_registrations(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None) -> dict[UUID, Registration]:
-        """The latest registration version of every original of the bureau (or units)."""
+    def latest_registrations(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
+                             fresh: Sequence[UUID] | None = None,
+                             skip_stored: str | None = None) -> dict[UUID, Registration]:
+        """The latest registration version of every original of the bureau (or units); with
+        ``skip_stored``, of the originals not stored under it only (``fresh``: their ids)."""
         rg, md = t.media_registrations, t.media
-        latest = select(rg.c.media_id, func.max(rg.c.version).label("version")).group_by(rg.c.media_id).subquery()
+        latest = select(rg.c.media_id, func.max(rg.c.version).label("version"))
+        if skip_stored is not None and fresh is not None:
+            latest = latest.where(media_findings_repo.in_fresh(rg.c.media_id, bureau_id, unit_ids, skip_stored, fresh))
+        latest_rows = latest.group_by(rg.c.media_id).subquery()
         query = (select(*_REGISTRATION_COLUMNS)
-                 .join(latest, (latest.c.media_id == rg.c.media_id) & (latest.c.version == rg.c.version))
+                 .join(latest_rows, (latest_rows.c.media_id == rg.c.media_id) & (latest_rows.c.version == rg.c.version))
                  .join(md, md.c.id == rg.c.media_id).where(md.c.bureau_id == bureau_id))
         if unit_ids is not None:
             query = query.where(md.c.unit_id.in_(sorted(unit_ids)))
         _, rows = fetch(self.conn, query)
         return {row[0]: Registration(*row) for row in rows}  # media_id first
+
+    def stored_findings(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
+                        stamp: str) -> list[tuple[UUID, str]]:
+        return media_findings_repo.stored(self.conn, bureau_id, unit_ids, stamp)
+
+    def keep_findings(self, stamp: str, at: datetime, sets: Sequence[tuple[UUID, int, str]]) -> bool:
+        return case_findings_repo.keep(self.conn, stamp, at, sets, t.media_findings)
+
     def get(self, media_id: UUID) -> MediaRecord | None:
         row = self.conn.execute(select(t.media).where(t.media.c.id == media_id)).first()
         return _media(row) if row else None

@@ -680,6 +680,27 @@ case_findings = Table(
     Column("findings", Text, nullable=False),
 )
 
+#: The stored findings of originals (Art. 41–43; decision 0051), like ``case_findings``: valid
+#: while ``stamp`` matches and ``facts_rev`` is the original's ``media_revs.rev`` (0 without a
+#: row). A cache: replaced and deleted freely.
+media_findings = Table(
+    "media_findings", metadata,
+    Column("media_id", Uuid, ForeignKey("media.id"), primary_key=True),
+    Column("stamp", String(120), nullable=False),
+    Column("facts_rev", BigInteger, nullable=False),
+    _ts("stored_at"),
+    Column("findings", Text, nullable=False),
+)
+
+#: How many times the facts the vault rules read about an original have changed: raised by
+#: triggers on every insert into ``media_registrations``, ``media_marks`` and ``handin_media``
+#: (the three are append-only; migration 0025). No row: never changed (0).
+media_revs = Table(
+    "media_revs", metadata,
+    Column("media_id", Uuid, ForeignKey("media.id"), primary_key=True),
+    Column("rev", BigInteger, nullable=False),
+)
+
 record_attachments = Table(
     "record_attachments", metadata,
     Column("id", Uuid, primary_key=True),
