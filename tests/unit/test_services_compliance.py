@@ -26,8 +26,8 @@ POLICY = RetentionPolicy(6)
 
 def put_media(world: World, device: str = "a", *, complete: bool = False, **over: Any) -> MediaRecord:
     d = world.devices[device]
-    m = make_media(device_id=d.id, unit_id=d.unit_id, bureau_id=d.bureau_id, handed_in_at=T0 - 2 * H,
-                   stored_at=T0 - H, captured_at=T0 - 5 * H, **over)
+    m = make_media(**{"device_id": d.id, "unit_id": d.unit_id, "bureau_id": d.bureau_id,
+                      "handed_in_at": T0 - 2 * H, "stored_at": T0 - H, "captured_at": T0 - 5 * H, **over})
     with world.uow() as uow:
         uow.media.add(m)
         reg = registration(m, at=T0 - H) if complete else Registration(

@@ -23,13 +23,16 @@ from lawtrail.domain.org import User
 from lawtrail.domain.rules import RuleSettings
 from lawtrail.domain.rules import approvals as approval_rules
 from lawtrail.domain.rules import service as service_rules
-from lawtrail.services import approvals, findings, records, stored_findings
+from lawtrail.services import approvals, evidence, findings, handins, records, stored_findings
 from lawtrail.services import cases as case_svc
 from tests.unit.factories import T0, World, seeded_world
 from tests.unit.fakes import FakeCatalogueSource, FakeUnitOfWork
+from tests.unit.test_rules_vault import registration
 from tests.unit.test_services_activities import stored_case
+from tests.unit.test_services_compliance import POLICY, put_media
 
 DAY = timedelta(days=1)
+H = timedelta(hours=1)
 SOURCE = FakeCatalogueSource()
 
 
@@ -286,3 +289,45 @@ def test_findings_kept_by_a_writer_of_their_own_hold_only_for_the_facts_they_wer
     assert case.id in world.state.case_findings and not holds(world, case)  # stored, but stale at once
     assert lines(run(world)) == lines(run(world, store=False))
     assert any("同时改名的案件" in f.subject.name for f in run(world))
+
+
+def test_the_vault_findings_of_originals_are_stored_read_back_and_made_stale(world: World) -> None:
+    """Decision 0051: every original's vault findings (none: ``[]``) are kept, read back the same
+    (statuses worked out again later), are what is read, and stop counting when a registration,
+    a mark or a hand-in link of the original is added (the fakes' digest stands in for the
+    triggers of migration 0025)."""
+    incomplete = put_media(world)  # Art. 42: registration lacks items
+    complete = put_media(world, complete=True)
+    late = put_media(world, "b", complete=True, handed_in_at=T0 - 40 * H, stored_at=T0 - H)  # Art. 41
+    fresh = run(world, store=False)
+    assert {(f.rule.id, f.subject.id) for f in fresh if f.subject.type == "media"} == {
+        ("ART42-REGISTRATION-COMPLETE", str(incomplete.id)), ("ART41-STORED-24H", str(late.id))}
+    assert lines(run(world, keep=True)) == lines(fresh)
+    assert set(world.state.media_findings) == {incomplete.id, complete.id, late.id}
+    assert world.state.media_findings[complete.id][2] == "[]"
+    assert lines(run(world)) == lines(fresh)
+    for later in (T0 + 2 * DAY, T0 + 40 * DAY):
+        assert lines(run(world, later)) == lines(run(world, later, store=False))
+    # What is read is the stored text.
+    stamp, rev, text = world.state.media_findings[incomplete.id]
+    world.state.media_findings[incomplete.id] = (stamp, rev, "[]")
+    assert [f for f in run(world) if f.subject.id == str(incomplete.id)] == []
+    world.state.media_findings[incomplete.id] = (stamp, rev, text)
+    # A mark, a new registration, a hand-in link: each makes the original's row stale.
+    evidence.mark_media(world.uow(), world.ctx(world.officer_a), complete.id, policy=POLICY, evidence=True,
+                        collector="张三")
+    assert ("ART43-EVIDENCE-NOTE", str(complete.id)) in {(f.rule.id, f.subject.id) for f in run(world, keep=True)}
+    with world.uow() as uow:
+        uow.media.add_registration(replace(registration(incomplete, at=T0 - H), version=2))
+        uow.commit()
+    assert str(incomplete.id) not in {f.subject.id for f in run(world, keep=True)}
+    h = handins.record_handin(world.uow(), world.ctx(world.archivist), device_number=world.devices["b"].number,
+                              handed_in_at=T0 - 50 * H)
+    handins.complete_handin(world.uow(), world.ctx(world.archivist), h.id, media_ids=[late.id])
+    assert lines(run(world, keep=True)) == lines(run(world, store=False))
+    assert lines(run(world)) == lines(run(world, store=False))
+    # One rule asked for: read from the store, nothing kept.
+    world.state.media_findings.clear()
+    assert lines(run(world, keep=True, rule="ART41-STORED-24H")) == lines(
+        run(world, store=False, rule="ART41-STORED-24H"))
+    assert not world.state.media_findings
