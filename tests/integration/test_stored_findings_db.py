@@ -19,7 +19,6 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from lawtrail.adapters.clock import FixedClock
 from lawtrail.adapters.db import tables as t
-from lawtrail.adapters.db.media_findings_repo import rev_of as findings_repo_rev
 from lawtrail.adapters.db.uow import SqlUnitOfWork
 from lawtrail.bootstrap import Container
 from lawtrail.domain.access import system_actor
@@ -185,7 +184,8 @@ def test_every_table_the_rules_read_raises_the_cases_facts_rev(container: Contai
         # The vault rules' tables (migration 0025), append-only: an insert into each raises the
         # original's media_revs.rev (from 0, no row, the first time).
         def media_rev(media_id: uuid.UUID) -> int:
-            return int(conn.execute(select(findings_repo_rev(media_id))).scalar_one())
+            return int(conn.execute(select(t.media_revs.c.rev).where(t.media_revs.c.media_id == media_id))
+                       .scalar_one_or_none() or 0)
 
         def raised(media_id: uuid.UUID, write: Any) -> None:
             before = media_rev(media_id)

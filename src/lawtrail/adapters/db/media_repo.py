@@ -106,15 +106,15 @@ class SqlMedia:
     def originals_in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
                            skip_stored: str | None = None) -> tuple[list[OriginalFact], dict[UUID, int]]:
         """``in_scope``'s originals, in its order, with only what the vault rules read, and the
-        ``facts_rev`` of each (``media_findings_repo.rev_of``); ``skip_stored``: without those
+        ``facts_rev`` of each (``media_findings_repo.REV``); ``skip_stored``: without those
         whose findings are stored under that stamp."""
-        m = t.media.c
-        query = select(*(m[name] for name in ORIGINAL_FIELDS), media_findings_repo.rev_of(m.id))
-        query = query.where(m.bureau_id == bureau_id)
+        m, store = t.media.c, media_findings_repo
+        query = (select(*(m[name] for name in ORIGINAL_FIELDS), store.REV).select_from(store.fresh_from(skip_stored))
+                 .where(m.bureau_id == bureau_id))
         if unit_ids is not None:
             query = query.where(m.unit_id.in_(sorted(unit_ids)))
         if skip_stored is not None:
-            query = query.where(~media_findings_repo.covered(skip_stored))
+            query = query.where(store.NOT_COVERED)
         _, rows = fetch(self.conn, query.order_by(m.stored_at, m.id))
         return [OriginalFact(*row[:-1]) for row in rows], {row[0]: row[-1] for row in rows}
 
