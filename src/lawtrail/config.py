@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     s3_retain_days: int = Field(183, ge=1, le=365 * 100, description="Object Lock retention in days")
     vault_verify_hours: int = Field(24, ge=0, le=24 * 366,
                                     description="定期核验 / re-hash every original this often (hours); 0 = off")
+    findings_keep_minutes: int = Field(10, ge=0, le=24 * 60,
+                                       description="合规问题预计算 / evaluate and store what changed this often "
+                                                   "(minutes; first run at start-up); 0 = off")
     upload_max_bytes: int = Field(64 * 1024**3, ge=1, description="largest file accepted by an HTTP upload")
     upload_stale_hours: float = Field(24.0, gt=0, le=24 * 365,
                                       description="incomplete uploads untouched this long are removed at start-up")

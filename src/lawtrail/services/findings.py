@@ -18,7 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from lawtrail.domain import service
-from lawtrail.domain.access import Permission
+from lawtrail.domain.access import Permission, system_actor
 from lawtrail.domain.cases import Stage, current_media
 from lawtrail.domain.catalogue import Catalogue
 from lawtrail.domain.findings import Finding, FindingStatus
@@ -333,3 +333,20 @@ def evaluate(uow: UnitOfWork, ctx: Ctx, now: datetime, *, settings: RuleSettings
              and (status is None or f.status is status) and (rule is None or f.rule.id == rule)]
     far = datetime.max.replace(tzinfo=now.tzinfo)
     return sorted(shown, key=lambda f: (_ORDER[f.status], f.due_at or far, f.rule.id, f.subject.id))
+
+
+def keep_every_bureau(reader: Callable[[], UnitOfWork], writer: Callable[[], UnitOfWork], name: str,
+                      now: datetime, *, settings: RuleSettings, catalogue: CatalogueSource) -> int:
+    """Evaluate every bureau as the system ``name`` and store the findings computed (decisions
+    0050, 0051): what the background worker runs, so that the pages, the dashboard and
+    ``lawtrail check`` read back what is stored instead of computing it after a deploy, a new
+    catalogue or a busy hour. Each evaluation reads in a unit of work from ``reader`` (it may be
+    read-only) and stores in a short transaction of one from ``writer``. Return the number of
+    findings. No ledger event: derived data (decision 0050)."""
+    with reader() as uow:
+        bureaus = [b.id for b in uow.bureaus.list()]
+    total = 0
+    for bureau_id in bureaus:
+        ctx = Ctx(actor=system_actor(name, bureau_id), now=now)
+        total += len(evaluate(reader(), ctx, now, settings=settings, catalogue=catalogue, keep=writer()))
+    return total

@@ -31,7 +31,7 @@ from lawtrail.errors import ValidationFailed, invalid
 from lawtrail.services import accountability
 from lawtrail.services.activities import CLOCK_SLACK
 from lawtrail.services.context import Ctx
-from lawtrail.services.findings import EVALUATORS, Scope
+from lawtrail.services.findings import EVALUATORS, SNAPSHOT, Scope
 from lawtrail.services.guard import require, require_bureau_wide, visible_units
 from lawtrail.services.ports import CatalogueSource, UnitOfWork
 from lawtrail.services.trail import record
@@ -61,11 +61,14 @@ def _scope(ctx: Ctx, unit_id: UUID | None) -> frozenset[UUID] | None:
 
 
 def _findings(uow: UnitOfWork, bureau_id: UUID, units: frozenset[UUID] | None, now: datetime,
-              settings: RuleSettings, catalogue: CatalogueSource | None) -> list[Finding]:
+              settings: RuleSettings, catalogue: CatalogueSource | None, snapshot: bool) -> list[Finding]:
     """Every finding in scope; ``catalogue`` None leaves out the record rules of Art. 8–15 (which
     need the record catalogue), so the web and CLI always pass it: the dashboard's figures then
-    match 合规问题 and the home pages."""
+    match 合规问题 and the home pages. ``snapshot``: the unit of work reads one snapshot
+    (``UnitOfWork.snapshot``), so the stored findings are read back (decisions 0050, 0051);
+    nothing is stored from here (the findings worker and 合规问题 store)."""
     scope = Scope(bureau_id, units, catalogue=catalogue)
+    scope.shared[SNAPSHOT] = snapshot
     return [f for evaluator in EVALUATORS for f in evaluator(uow, scope, now, settings)]
 
 
@@ -112,8 +115,10 @@ def accountability_report(uow: UnitOfWork, ctx: Ctx, *, settings: RuleSettings,
     Raise PermissionDenied without oversight:view (or for a unit outside the actor's scope)."""
     bureau_id = _bureau(ctx)
     units = _scope(ctx, unit_id)
+    snapshot = uow.snapshot()
     with uow:
-        found = _findings(uow, bureau_id, units, ctx.now, settings, catalogue) if units is None or units else []
+        found = (_findings(uow, bureau_id, units, ctx.now, settings, catalogue, snapshot)
+                 if units is None or units else [])
         src = accountability.load_sources(uow, bureau_id, units, found, period.start, period.end)
         items = accountability.in_units(accountability.collect(src, ctx.now, settings.continuity.footage_due), units)
         chosen = select_items(items, period=period, officer_id=str(officer_id) if officer_id else None)
@@ -161,12 +166,12 @@ def _activation(uow: UnitOfWork, bureau_id: UUID, units: frozenset[UUID] | None,
 
 
 def compute(uow: UnitOfWork, bureau_id: UUID, units: frozenset[UUID] | None, now: datetime,
-            settings: RuleSettings,
-            catalogue: CatalogueSource | None = None) -> tuple[list[Metric], list[Finding], list[Unit]]:
+            settings: RuleSettings, catalogue: CatalogueSource | None = None,
+            snapshot: bool = False) -> tuple[list[Metric], list[Finding], list[Unit]]:
     """Today's metrics of every unit in scope, the findings they came from and the units (inside
-    an open unit of work; a fixed number of statements)."""
+    an open unit of work; a fixed number of statements; ``snapshot``: see ``_findings``)."""
     unit_rows = [u for u in uow.units.list(bureau_id, units)]
-    found = _findings(uow, bureau_id, units, now, settings, catalogue)
+    found = _findings(uow, bureau_id, units, now, settings, catalogue, snapshot)
     population = {(str(u), kind): n for (u, kind), n in uow.oversight.population(bureau_id, units).items()}
     with_av, everyone = _activation(uow, bureau_id, units, settings)
     facts = Facts(found, population, with_av, everyone)
@@ -196,8 +201,9 @@ def dashboard(uow: UnitOfWork, ctx: Ctx, *, settings: RuleSettings, catalogue: C
     units = _scope(ctx, unit_id)
     today = local_date(ctx.now)
     since = today - timedelta(days=days)
+    snapshot = uow.snapshot()
     with uow:
-        current, found, unit_rows = compute(uow, bureau_id, units, ctx.now, settings, catalogue)
+        current, found, unit_rows = compute(uow, bureau_id, units, ctx.now, settings, catalogue, snapshot)
         history = [r for r in uow.oversight.snapshots(bureau_id, units, since, today) if r.day < today]
     overdue = sorted((f for f in found if f.status is FindingStatus.OVERDUE),
                      key=lambda f: (f.due_at or ctx.now, f.rule.id))
@@ -211,10 +217,11 @@ def take_snapshot(uow: UnitOfWork, ctx: Ctx, *, settings: RuleSettings,
     require_bureau_wide(ctx.actor, Permission.OVERSIGHT_VIEW)
     today = local_date(ctx.now)
     written: dict[UUID, int] = {}
+    snapshot = uow.snapshot()
     with uow:
         bureaus = [ctx.actor.bureau_id] if ctx.actor.bureau_id else [b.id for b in uow.bureaus.list()]
         for bureau_id in bureaus:
-            current, _, _ = compute(uow, bureau_id, None, ctx.now, settings, catalogue)
+            current, _, _ = compute(uow, bureau_id, None, ctx.now, settings, catalogue, snapshot)
             rows = [SnapshotRow(str(bureau_id), today, m.unit_id, m.metric, m.numerator, m.denominator, ctx.now)
                     for m in current]
             uow.oversight.replace_snapshot(bureau_id, today, rows)

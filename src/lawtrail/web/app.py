@@ -31,6 +31,7 @@ from lawtrail.web.api.records import router as records_api_router
 from lawtrail.web.api.routes import router as api_router
 from lawtrail.web.api.uploads import router as uploads_api_router
 from lawtrail.web.derived_runtime import Deriver
+from lawtrail.web.findings_runtime import FindingsKeeper
 from lawtrail.web.ledger_runtime import CHECK_INTERVAL, Checkpointer, Periodic, VaultVerifier
 from lawtrail.web.middleware import RequestLimits
 from lawtrail.web.oversight_runtime import SnapshotTaker
@@ -50,9 +51,10 @@ STREAMING_PREFIXES: tuple[str, ...] = ("/api/v1/uploads",)
 def create_app(container: Container, *, checkpoint_interval: float | None = CHECK_INTERVAL) -> FastAPI:
     """Build the app around an already-wired container (tests pass their own).
 
-    While the app runs (its lifespan), background threads make the automatic checkpoints and
-    the scheduled vault verification (LAWTRAIL_VAULT_VERIFY_HOURS), each asking every
-    ``checkpoint_interval`` seconds whether it is due; None leaves both off.
+    While the app runs (its lifespan), background threads make the automatic checkpoints, the
+    scheduled vault verification (LAWTRAIL_VAULT_VERIFY_HOURS) and the dashboard's snapshots,
+    each asking every ``checkpoint_interval`` seconds whether it is due, keep the stored
+    findings warm (LAWTRAIL_FINDINGS_KEEP_MINUTES) and make previews; None leaves them all off.
     """
 
     @asynccontextmanager
@@ -63,6 +65,8 @@ def create_app(container: Container, *, checkpoint_interval: float | None = CHEC
             if container.settings.vault_verify_hours:
                 workers.append(VaultVerifier(container, checkpoint_interval))
             workers.append(SnapshotTaker(container, checkpoint_interval))
+            if container.settings.findings_keep_minutes:
+                workers.append(FindingsKeeper(container, container.settings.findings_keep_minutes * 60.0))
             if container.settings.derive_previews:
                 workers.append(Deriver(container, checkpoint_interval))
         for worker in workers:

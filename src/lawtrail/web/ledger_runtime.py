@@ -50,12 +50,14 @@ def checkpoint_if_due(c: Container) -> StoredCheckpoint | None:
 
 
 class Periodic:
-    """A daemon thread calling ``tick`` every ``interval`` seconds until stopped. A failed tick
-    is logged and does not end the thread: the next one retries."""
+    """A daemon thread calling ``tick`` every ``interval`` seconds (the first time after
+    ``first``, by default ``interval``) until stopped. A failed tick is logged and does not end
+    the thread: the next one retries."""
 
-    def __init__(self, name: str, interval: float, tick: Callable[[], object]) -> None:
+    def __init__(self, name: str, interval: float, tick: Callable[[], object], *, first: float | None = None) -> None:
         self.name = name
         self.interval = interval
+        self.first = interval if first is None else first  # seconds before the first tick
         self._tick = tick
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"lawtrail-{name}", daemon=True)
@@ -69,7 +71,9 @@ class Periodic:
             self._thread.join(timeout=30)
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
+        wait = self.first
+        while not self._stop.wait(wait):
+            wait = self.interval
             try:
                 self._tick()
             except Exception:  # a failed tick must not end the thread: the next one retries
