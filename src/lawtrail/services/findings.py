@@ -272,7 +272,7 @@ def _case_subjects(uow: UnitOfWork, ctx: Ctx, case_id: UUID) -> set[tuple[str, s
 
 
 @contextmanager
-def _no_cycle_collection() -> Iterator[None]:
+def no_cycle_collection() -> Iterator[None]:
     """Hold the cycle collector while the facts are built: they are hundreds of thousands of
     objects without cycles, and each full collection would walk all of them again (≈ 15–30 %
     of an evaluation's CPU at 10,000 cases; decision 0034). Reference counting still frees
@@ -311,7 +311,7 @@ def evaluate(uow: UnitOfWork, ctx: Ctx, now: datetime, *, settings: RuleSettings
     found: list[Finding] = []
     subjects: set[tuple[str, str]] | None = None
     scope.shared[SNAPSHOT] = uow.snapshot()
-    with uow, _no_cycle_collection():
+    with uow, no_cycle_collection():
         if case is not None:
             subjects = _case_subjects(uow, ctx, case)
         if scope.unit_ids is None or scope.unit_ids:

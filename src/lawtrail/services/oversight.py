@@ -31,7 +31,7 @@ from lawtrail.errors import ValidationFailed, invalid
 from lawtrail.services import accountability
 from lawtrail.services.activities import CLOCK_SLACK
 from lawtrail.services.context import Ctx
-from lawtrail.services.findings import EVALUATORS, SNAPSHOT, Scope
+from lawtrail.services.findings import EVALUATORS, SNAPSHOT, Scope, no_cycle_collection
 from lawtrail.services.guard import require, require_bureau_wide, visible_units
 from lawtrail.services.ports import CatalogueSource, UnitOfWork
 from lawtrail.services.trail import record
@@ -69,7 +69,8 @@ def _findings(uow: UnitOfWork, bureau_id: UUID, units: frozenset[UUID] | None, n
     nothing is stored from here (the findings worker and 合规问题 store)."""
     scope = Scope(bureau_id, units, catalogue=catalogue)
     scope.shared[SNAPSHOT] = snapshot
-    return [f for evaluator in EVALUATORS for f in evaluator(uow, scope, now, settings)]
+    with no_cycle_collection():
+        return [f for evaluator in EVALUATORS for f in evaluator(uow, scope, now, settings)]
 
 
 # ---- the accountability report (Art. 48) -------------------------------------------------------
