@@ -41,3 +41,13 @@ def test_quick_case_benchmark_runs_on_sqlite(tmp_path: Path, capsys: pytest.Capt
     assert case_bench.main(["--quick", "--cases", "20", "--requests", "2", "--engine", "sqlite",
                             "--dir", str(tmp_path / "main")]) == 0
     assert "GET /cases?stage=…&page=N" in capsys.readouterr().out
+
+
+def test_the_ledger_ceiling_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    """``benchmarks.ledger_ceiling``: the plain table with every parameter bound beforehand, each
+    index alone and none (the ceiling of the batched-append target, docs/benchmarks.md)."""
+    from benchmarks import ledger_ceiling
+
+    assert ledger_ceiling.main(["--events", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "all three indexes" in out and "no secondary index" in out
