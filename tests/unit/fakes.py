@@ -197,6 +197,20 @@ def _exists(table: dict[UUID, Any], ref: UUID | None, what: str) -> None:
         raise FakeIntegrityError(f"foreign key: no {what} {ref}")
 
 
+def _media_facts_rev(s: FakeState, media_id: UUID) -> int:
+    """What the SQL triggers keep in ``media_revs.rev`` (migration 0025), as a digest of the
+    original's registrations, marks and hand-in link."""
+    rows = ([r for r in s.registrations if r.media_id == media_id], [m for m in s.marks if m.media_id == media_id],
+            sorted(str(c.handin_id) for c in s.completions.values() if media_id in c.media_ids))
+    return int.from_bytes(hashlib.sha256(repr(rows).encode()).digest()[:7], "big")
+
+
+def _media_covered(s: FakeState, media_id: UUID, stamp: str | None) -> bool:
+    """Whether the stored findings of the original hold for ``stamp`` (as ``NOT_COVERED``'s negation)."""
+    row = s.media_findings.get(media_id)
+    return stamp is not None and row is not None and row[0] == stamp and row[1] == _media_facts_rev(s, media_id)
+
+
 class _Repo:
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self._uow = uow
@@ -509,32 +523,19 @@ class FakeMedia(_Repo):
         return sorted((m for m in self.s.media.values() if _in_scope(m, bureau_id, unit_ids)
                        and media_id in (None, m.id)), key=lambda m: (m.stored_at, str(m.id)))
 
-    def facts_rev(self, media_id: UUID) -> int:
-        """What the SQL triggers keep in ``media_revs.rev`` (migration 0025), as a digest of the
-        original's registrations, marks and hand-in link."""
-        s = self.s
-        rows = ([r for r in s.registrations if r.media_id == media_id],
-                [m for m in s.marks if m.media_id == media_id],
-                sorted(str(c.handin_id) for c in s.completions.values() if media_id in c.media_ids))
-        return int.from_bytes(hashlib.sha256(repr(rows).encode()).digest()[:7], "big")
-
-    def _covered(self, media_id: UUID, stamp: str | None) -> bool:
-        row = self.s.media_findings.get(media_id)
-        return stamp is not None and row is not None and row[0] == stamp and row[1] == self.facts_rev(media_id)
-
     def originals_in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
                            skip_stored: str | None = None) -> tuple[list[OriginalFact], dict[UUID, int]]:
-        media = [m for m in self.in_scope(bureau_id, unit_ids) if not self._covered(m.id, skip_stored)]
+        media = [m for m in self.in_scope(bureau_id, unit_ids) if not _media_covered(self.s, m.id, skip_stored)]
         return ([OriginalFact(*(getattr(m, name) for name in ORIGINAL_FIELDS)) for m in media],
-                {m.id: self.facts_rev(m.id) for m in media})
+                {m.id: _media_facts_rev(self.s, m.id) for m in media})
 
     def latest_registrations(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
                              fresh: Sequence[UUID] | None = None,
                              skip_stored: str | None = None) -> dict[UUID, Registration]:
         out: dict[UUID, Registration] = {}
         for reg in sorted(self.s.registrations, key=lambda r: r.version):
-            if _in_scope(self.s.media[reg.media_id], bureau_id, unit_ids) and not self._covered(reg.media_id,
-                                                                                                 skip_stored):
+            if _in_scope(self.s.media[reg.media_id], bureau_id, unit_ids) and not _media_covered(
+                    self.s, reg.media_id, skip_stored):
                 out[reg.media_id] = reg
         return out
 
@@ -542,7 +543,7 @@ class FakeMedia(_Repo):
                         stamp: str) -> list[tuple[UUID, str]]:
         return [(m.id, self.s.media_findings[m.id][2]) for m in sorted(self.in_scope(bureau_id, unit_ids),
                                                                        key=lambda m: m.id)
-                if self._covered(m.id, stamp) and self.s.media_findings[m.id][2] != "[]"]
+                if _media_covered(self.s, m.id, stamp) and self.s.media_findings[m.id][2] != "[]"]
 
     def keep_findings(self, stamp: str, at: datetime, sets: Sequence[tuple[UUID, int, str]]) -> bool:
         for media_id, rev, text in sets:
@@ -652,10 +653,9 @@ class FakeMarks(_Repo):
     def latest_in_scope(self, bureau_id: UUID, unit_ids: frozenset[UUID] | None, *,
                         fresh: Sequence[UUID] | None = None, skip_stored: str | None = None) -> dict[UUID, MediaMark]:
         out: dict[UUID, MediaMark] = {}
-        media = FakeMedia(self._uow)
         for mark in sorted(self.s.marks, key=lambda m: m.version):
-            if _in_scope(self.s.media[mark.media_id], bureau_id, unit_ids) and not media._covered(mark.media_id,
-                                                                                                   skip_stored):
+            if _in_scope(self.s.media[mark.media_id], bureau_id, unit_ids) and not _media_covered(
+                    self.s, mark.media_id, skip_stored):
                 out[mark.media_id] = mark
         return out
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Row, Select, func, insert, select
+from sqlalchemy import Connection, Row, Select, insert, select
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from lawtrail.adapters.db import media_findings_repo
@@ -147,10 +147,7 @@ class SqlMarks:
         statement; with ``skip_stored``, of the originals not stored under it only (``fresh``:
         their ids)."""
         mk, md = t.media_marks, t.media
-        latest = select(mk.c.media_id, func.max(mk.c.version).label("version"))
-        if skip_stored is not None and fresh is not None:
-            latest = latest.where(media_findings_repo.in_fresh(mk.c.media_id, bureau_id, unit_ids, skip_stored, fresh))
-        latest_rows = latest.group_by(mk.c.media_id).subquery()
+        latest_rows = media_findings_repo.latest_versions(mk, bureau_id, unit_ids, skip_stored, fresh)
         query = (select(mk).join(latest_rows, (latest_rows.c.media_id == mk.c.media_id)
                                  & (latest_rows.c.version == mk.c.version))
                  .join(md, md.c.id == mk.c.media_id))

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Connection, FromClause, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, FromClause, Select, Subquery, Table, and_, func, or_, select
 
 from lawtrail.adapters.db import tables as t
 from lawtrail.adapters.db.case_findings_repo import LIST_LIMIT
@@ -62,6 +62,16 @@ def in_fresh(column: ColumnElement[Any], bureau_id: UUID, unit_ids: frozenset[UU
                                                                                            skip_stored))
 
 
+def latest_versions(table: Table, bureau_id: UUID, unit_ids: frozenset[UUID] | None, skip_stored: str | None,
+                    fresh: Sequence[UUID] | None) -> Subquery:
+    """(media_id, version) of the latest version per original in ``table`` (registrations or
+    marks); with ``skip_stored`` and ``fresh``, of the originals not stored only (``in_fresh``)."""
+    query = select(table.c.media_id, func.max(table.c.version).label("version"))
+    if skip_stored is not None and fresh is not None:
+        query = query.where(in_fresh(table.c.media_id, bureau_id, unit_ids, skip_stored, fresh))
+    return query.group_by(table.c.media_id).subquery()
+
+
 def stored(conn: Connection, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
            stamp: str) -> list[tuple[UUID, str]]:
     """One statement: (media id, stored findings as JSON text) of the originals in scope that are
@@ -73,4 +83,4 @@ def stored(conn: Connection, bureau_id: UUID, unit_ids: frozenset[UUID] | None,
     return [(media, text) for media, text in rows]
 
 
-__all__ = ["NONE", "NOT_COVERED", "REV", "fresh_from", "in_fresh", "media_ids", "stored"]
+__all__ = ["NONE", "NOT_COVERED", "REV", "fresh_from", "in_fresh", "latest_versions", "media_ids", "stored"]

@@ -124,10 +124,7 @@ class SqlMedia:
         """The latest registration version of every original of the bureau (or units); with
         ``skip_stored``, of the originals not stored under it only (``fresh``: their ids)."""
         rg, md = t.media_registrations, t.media
-        latest = select(rg.c.media_id, func.max(rg.c.version).label("version"))
-        if skip_stored is not None and fresh is not None:
-            latest = latest.where(media_findings_repo.in_fresh(rg.c.media_id, bureau_id, unit_ids, skip_stored, fresh))
-        latest_rows = latest.group_by(rg.c.media_id).subquery()
+        latest_rows = media_findings_repo.latest_versions(rg, bureau_id, unit_ids, skip_stored, fresh)
         query = (select(*_REGISTRATION_COLUMNS)
                  .join(latest_rows, (latest_rows.c.media_id == rg.c.media_id) & (latest_rows.c.version == rg.c.version))
                  .join(md, md.c.id == rg.c.media_id).where(md.c.bureau_id == bureau_id))

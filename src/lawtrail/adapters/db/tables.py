@@ -671,26 +671,26 @@ record_versions = Table(
 #: Valid while ``stamp`` (the rules' code, the catalogue in force, …) and ``facts_rev`` (the
 #: case's, raised by triggers on every change to what the rules read) match; rows are replaced
 #: and deleted freely (a cache: no trigger, no ledger event, nothing refers to it).
-case_findings = Table(
-    "case_findings", metadata,
-    Column("case_id", Uuid, ForeignKey("cases.id"), primary_key=True),
-    Column("stamp", String(120), nullable=False),
-    Column("facts_rev", BigInteger, nullable=False),
-    _ts("stored_at"),
-    Column("findings", Text, nullable=False),
-)
+def _stored_findings(name: str, key: str, parent: str) -> Table:
+    """A store of derived findings (decisions 0050, 0051): one row per subject (``key``, a
+    reference to ``parent``) with the stamp and ``facts_rev`` it was computed under and its
+    findings as JSON text (``services.stored_findings.encode``)."""
+    return Table(
+        name, metadata,
+        Column(key, Uuid, ForeignKey(f"{parent}.id"), primary_key=True),
+        Column("stamp", String(120), nullable=False),
+        Column("facts_rev", BigInteger, nullable=False),
+        _ts("stored_at"),
+        Column("findings", Text, nullable=False),
+    )
+
+
+case_findings = _stored_findings("case_findings", "case_id", "cases")
 
 #: The stored findings of originals (Art. 41–43; decision 0051), like ``case_findings``: valid
 #: while ``stamp`` matches and ``facts_rev`` is the original's ``media_revs.rev`` (0 without a
 #: row). A cache: replaced and deleted freely.
-media_findings = Table(
-    "media_findings", metadata,
-    Column("media_id", Uuid, ForeignKey("media.id"), primary_key=True),
-    Column("stamp", String(120), nullable=False),
-    Column("facts_rev", BigInteger, nullable=False),
-    _ts("stored_at"),
-    Column("findings", Text, nullable=False),
-)
+media_findings = _stored_findings("media_findings", "media_id", "media")
 
 #: How many times the facts the vault rules read about an original have changed: raised by
 #: triggers on every insert into ``media_registrations``, ``media_marks`` and ``handin_media``
