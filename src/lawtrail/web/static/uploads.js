@@ -207,6 +207,8 @@
       fmtBytes(chosen.reduce(function (s, f) { return s + f.size; }, 0)) : "尚未选择文件";
   }
   input.addEventListener("change", function () { choose(input.files); });
+  // Files chosen before this script ran (a slow page, or the browser restoring the form on "back").
+  if (input.files && input.files.length) { choose(input.files); }
   drop.addEventListener("click", function () { input.click(); });
   drop.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); input.click(); } });
   ["dragenter", "dragover"].forEach(function (t) {
